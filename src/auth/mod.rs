@@ -1,0 +1,58 @@
+//! Secret hashing for sign-in: argon2id with a per-user random salt, stored as a PHC string.
+//!
+//! Hashing is deliberately slow (tens of milliseconds); it runs on the store-writer thread or the
+//! CLI, never on the UI thread.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("could not hash the secret: {0}")]
+    Hash(String),
+    #[error("the stored secret hash is damaged ({0}): reset this user's PIN or password")]
+    BadStoredHash(String),
+}
+
+/// argon2id, OWASP's baseline parameters (19 MiB, 2 passes, 1 lane).
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a PIN or password into a PHC string (`$argon2id$v=19$...`).
+pub fn hash_secret(secret: &str) -> Result<String, AuthError> {
+    let salt = SaltString::generate(&mut OsRng);
+    hasher()
+        .hash_password(secret.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|err| AuthError::Hash(err.to_string()))
+}
+
+/// True when `secret` matches the stored PHC string.
+pub fn verify_secret(stored_phc: &str, secret: &str) -> Result<bool, AuthError> {
+    let parsed =
+        PasswordHash::new(stored_phc).map_err(|err| AuthError::BadStoredHash(err.to_string()))?;
+    Ok(hasher().verify_password(secret.as_bytes(), &parsed).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_are_salted() {
+        let first = hash_secret("1234").unwrap();
+        let second = hash_secret("1234").unwrap();
+        assert!(first.starts_with("$argon2id$"));
+        assert_ne!(first, second, "each hash has its own salt");
+        assert!(verify_secret(&first, "1234").unwrap());
+        assert!(!verify_secret(&first, "1235").unwrap());
+    }
+
+    #[test]
+    fn damaged_hash_is_an_error_not_a_match() {
+        assert!(verify_secret("not a phc string", "1234").is_err());
+    }
+}

@@ -1,0 +1,346 @@
+//! The station's configuration file (TOML): where the data lives, sign-in security, the UI's
+//! kiosk options and logging. Every key has a documented default (`DEFAULT_TOML`); unknown keys
+//! and bad values are reported with the key and the reason, never silently replaced.
+//!
+//! No config file means demo mode: a demo database with demo users and synthetic cameras.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::store::LockoutPolicy;
+
+/// The file written by `qcstation config init`, documenting every key and its default.
+pub const DEFAULT_TOML: &str = r#"# qcstation configuration. Every key is optional; the values shown are the defaults.
+
+[station]
+# Shown in the top bar and recorded with every inspection.
+name = "qcstation"
+# Open the GUI full screen (kiosks).
+fullscreen = false
+# Scale of the whole UI; 1.0 suits a 15" 1080p touch screen.
+ui_scale = 1.0
+
+[security]
+# Wrong PINs or passwords in a row before the account locks.
+max_failed_attempts = 5
+# How long a locked account stays locked.
+lockout_secs = 300
+# Sign the user out after this long without input; live views keep running. 0 disables.
+idle_signout_secs = 300
+
+[storage]
+# Where the database, images and logs live. Empty: the platform's data directory.
+data_dir = ""
+
+[logging]
+# tracing filter for the log file and stderr, e.g. "info" or "qcstation=debug,info".
+filter = "info"
+# Rotated log files to keep.
+keep_files = 14
+"#;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub station: StationSection,
+    pub security: SecuritySection,
+    pub storage: StorageSection,
+    pub logging: LoggingSection,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StationSection {
+    pub name: String,
+    pub fullscreen: bool,
+    pub ui_scale: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecuritySection {
+    pub max_failed_attempts: u32,
+    pub lockout_secs: u32,
+    pub idle_signout_secs: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSection {
+    pub data_dir: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingSection {
+    pub filter: String,
+    pub keep_files: u32,
+}
+
+impl Default for StationSection {
+    fn default() -> Self {
+        Self {
+            name: "qcstation".to_owned(),
+            fullscreen: false,
+            ui_scale: 1.0,
+        }
+    }
+}
+
+impl Default for SecuritySection {
+    fn default() -> Self {
+        Self {
+            max_failed_attempts: 5,
+            lockout_secs: 300,
+            idle_signout_secs: 300,
+        }
+    }
+}
+
+impl Default for StorageSection {
+    fn default() -> Self {
+        Self {
+            data_dir: String::new(),
+        }
+    }
+}
+
+impl Default for LoggingSection {
+    fn default() -> Self {
+        Self {
+            filter: "info".to_owned(),
+            keep_files: 14,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            station: StationSection::default(),
+            security: SecuritySection::default(),
+            storage: StorageSection::default(),
+            logging: LoggingSection::default(),
+        }
+    }
+}
+
+/// One problem in a config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigIssue {
+    /// Dotted key (`security.lockout_secs`), or empty when the file as a whole is unreadable.
+    pub key: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.key.is_empty(), self.line) {
+            (false, Some(line)) => write!(f, "line {line}, {}: {}", self.key, self.reason),
+            (false, None) => write!(f, "{}: {}", self.key, self.reason),
+            (true, Some(line)) => write!(f, "line {line}: {}", self.reason),
+            (true, None) => f.write_str(&self.reason),
+        }
+    }
+}
+
+/// A config file that cannot be used, with every problem found.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {}", issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub issues: Vec<ConfigIssue>,
+}
+
+impl Config {
+    pub fn lockout(&self) -> LockoutPolicy {
+        LockoutPolicy {
+            max_failed_attempts: self.security.max_failed_attempts,
+            lockout_secs: self.security.lockout_secs,
+        }
+    }
+
+    /// Parses and validates TOML text; `path` only names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|err| ConfigError {
+            path: path.to_owned(),
+            issues: vec![issue_from_toml(text, &err)],
+        })?;
+        let issues = config.validate();
+        if issues.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError {
+                path: path.to_owned(),
+                issues: issues
+                    .into_iter()
+                    .map(|(key, reason)| ConfigIssue {
+                        line: line_of_key(text, &key),
+                        key,
+                        reason,
+                    })
+                    .collect(),
+            })
+        }
+    }
+
+    /// Reads and validates a file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
+            path: path.to_owned(),
+            issues: vec![ConfigIssue {
+                key: String::new(),
+                line: None,
+                reason: format!("cannot read the file: {err}"),
+            }],
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Range checks beyond what the types enforce: (key, reason) pairs.
+    fn validate(&self) -> Vec<(String, String)> {
+        let mut issues = Vec::new();
+        let mut check = |ok: bool, key: &str, reason: &str| {
+            if !ok {
+                issues.push((key.to_owned(), reason.to_owned()));
+            }
+        };
+        let name = self.station.name.trim();
+        check(
+            !name.is_empty() && name.chars().count() <= 48,
+            "station.name",
+            "must have 1 to 48 characters",
+        );
+        check(
+            (0.5..=3.0).contains(&self.station.ui_scale),
+            "station.ui_scale",
+            "must be between 0.5 and 3.0",
+        );
+        check(
+            (1..=20).contains(&self.security.max_failed_attempts),
+            "security.max_failed_attempts",
+            "must be 1 to 20",
+        );
+        check(
+            (10..=86_400).contains(&self.security.lockout_secs),
+            "security.lockout_secs",
+            "must be 10 to 86400 seconds",
+        );
+        check(
+            self.security.idle_signout_secs == 0
+                || (30..=86_400).contains(&self.security.idle_signout_secs),
+            "security.idle_signout_secs",
+            "must be 0 (never) or 30 to 86400 seconds",
+        );
+        check(
+            tracing_subscriber::EnvFilter::try_new(&self.logging.filter).is_ok(),
+            "logging.filter",
+            "is not a valid tracing filter (try \"info\" or \"qcstation=debug,info\")",
+        );
+        check(
+            (1..=365).contains(&self.logging.keep_files),
+            "logging.keep_files",
+            "must be 1 to 365",
+        );
+        issues
+    }
+}
+
+fn line_at(text: &str, byte: usize) -> usize {
+    text[..byte.min(text.len())].matches('\n').count() + 1
+}
+
+fn issue_from_toml(text: &str, err: &toml::de::Error) -> ConfigIssue {
+    let line = err.span().map(|span| line_at(text, span.start));
+    // toml reports the offending key in its message; keep the message's first line.
+    let message = err.message().lines().next().unwrap_or_default().to_owned();
+    let key = err
+        .span()
+        .map(|span| dotted_key_at(text, span.start))
+        .unwrap_or_default();
+    ConfigIssue {
+        key,
+        line,
+        reason: message,
+    }
+}
+
+/// The dotted key (`section.key`) of the line holding byte `at`.
+fn dotted_key_at(text: &str, at: usize) -> String {
+    let mut section = String::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            section = trimmed
+                .trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_owned();
+        }
+        if at < offset + line.len() {
+            let key = trimmed.split('=').next().unwrap_or_default().trim();
+            if trimmed.starts_with('[') || key.is_empty() {
+                return section;
+            }
+            return if section.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{section}.{key}")
+            };
+        }
+        offset += line.len();
+    }
+    section
+}
+
+/// The line of `section.key` in the text, if it is written there.
+fn line_of_key(text: &str, dotted: &str) -> Option<usize> {
+    let (section, key) = dotted.split_once('.')?;
+    let mut in_section = false;
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            in_section = trimmed.trim_matches(|c| c == '[' || c == ']').trim() == section;
+        } else if in_section && trimmed.split('=').next().map(str::trim) == Some(key) {
+            return Some(index + 1);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_file_parses_to_defaults() {
+        let config = Config::parse(DEFAULT_TOML, Path::new("default.toml")).unwrap();
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn bad_values_name_key_line_and_reason() {
+        let text = "[station]\nname = \"line 4\"\n\n[security]\nlockout_secs = 2\nmax_failed_attempts = 0\n";
+        let err = Config::parse(text, Path::new("station.toml")).unwrap_err();
+        assert_eq!(err.issues.len(), 2, "{err}");
+        assert_eq!(err.issues[0].key, "security.max_failed_attempts");
+        assert_eq!(err.issues[0].line, Some(6));
+        assert_eq!(err.issues[1].key, "security.lockout_secs");
+        assert_eq!(err.issues[1].line, Some(5));
+        assert!(err.to_string().starts_with("station.toml: "));
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_are_reported() {
+        let err = Config::parse("[station]\nnmae = \"x\"\n", Path::new("c.toml")).unwrap_err();
+        assert_eq!(err.issues[0].line, Some(2));
+        assert!(err.issues[0].reason.contains("nmae"), "{err}");
+        let err =
+            Config::parse("[security]\nlockout_secs = \"ten\"\n", Path::new("c.toml")).unwrap_err();
+        assert_eq!(err.issues[0].key, "security.lockout_secs");
+        assert_eq!(err.issues[0].line, Some(2));
+    }
+}

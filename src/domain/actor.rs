@@ -1,0 +1,31 @@
+//! Who performs an action: a signed-in user, or the station's console (the CLI, run by someone
+//! who already has the machine's shell and therefore the database file).
+
+use super::{Permission, Role};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user's row id; `None` for the console.
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub role: Role,
+}
+
+impl Actor {
+    /// The command line on the station itself. Whoever runs it can already read and write the
+    /// database file, so it acts as an administrator; the audit trail names it and the OS user.
+    pub fn console() -> Self {
+        let os_user = std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "unknown".to_owned());
+        Self {
+            user_id: None,
+            name: format!("console:{os_user}"),
+            role: Role::Admin,
+        }
+    }
+
+    pub fn may(&self, permission: Permission) -> bool {
+        self.role.permits(permission)
+    }
+}

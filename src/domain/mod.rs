@@ -1,0 +1,14 @@
+//! Plain types and rules shared by every layer: roles and what they permit, user names, the
+//! secret (PIN or password) policy, and who performs an action.
+//!
+//! Nothing here does I/O, spawns threads or knows about the UI.
+
+mod actor;
+mod role;
+mod secret_policy;
+mod user_name;
+
+pub use actor::Actor;
+pub use role::{Permission, Role, RoleParseError};
+pub use secret_policy::{SecretKind, SecretPolicyError, check_secret};
+pub use user_name::{UserName, UserNameError};

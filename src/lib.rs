@@ -1,0 +1,16 @@
+//! qcstation: a factory-floor quality station — camera inspection, QR engraving and document
+//! cross-checking — as one egui/wgpu program with an embedded SQLite record.
+//!
+//! Layers (arrows point down only): `domain` ← capabilities (`camera`, `store`, `auth`) ←
+//! `runtime` (threads and channels) ← faces (`app` for the GUI, `cli`). See DESIGN.md.
+
+pub mod app;
+pub mod auth;
+pub mod camera;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod paths;
+pub mod runtime;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,76 @@
+//! What every worker shares: the event sender, the UI's repaint waker, the session and the stop
+//! signal. Sending an event wakes the UI so it drains promptly.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+
+use super::Event;
+use super::session::Session;
+
+type WakeFn = dyn Fn() + Send + Sync;
+
+/// Asks the UI to repaint; set once the UI exists, a no-op before.
+#[derive(Clone, Default)]
+pub struct Waker(Arc<ArcSwapOption<Box<WakeFn>>>);
+
+impl Waker {
+    pub fn set(&self, wake: impl Fn() + Send + Sync + 'static) {
+        self.0.store(Some(Arc::new(Box::new(wake))));
+    }
+
+    pub fn wake(&self) {
+        if let Some(wake) = self.0.load_full() {
+            wake();
+        }
+    }
+}
+
+/// Closed (by dropping its sender) when the runtime shuts down.
+#[derive(Clone)]
+pub struct StopSignal(Receiver<()>);
+
+impl StopSignal {
+    pub fn new() -> (Sender<()>, Self) {
+        let (sender, receiver) = crossbeam_channel::bounded(1);
+        (sender, Self(receiver))
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        matches!(self.0.try_recv(), Err(TryRecvError::Disconnected))
+    }
+
+    /// Sleeps up to `duration`; true if the runtime is stopping.
+    pub fn sleep(&self, duration: Duration) -> bool {
+        matches!(
+            self.0.recv_timeout(duration),
+            Err(RecvTimeoutError::Disconnected)
+        )
+    }
+}
+
+#[derive(Clone)]
+pub struct WorkerContext {
+    pub events: Sender<Event>,
+    pub waker: Waker,
+    pub session: Arc<Session>,
+    pub stop: StopSignal,
+}
+
+/// How long a worker waits for room in the event queue before logging and dropping the event.
+const EVENT_SEND_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl WorkerContext {
+    pub fn emit(&self, event: Event) {
+        if let Err(err) = self.events.send_timeout(event, EVENT_SEND_TIMEOUT) {
+            tracing::warn!(
+                "event queue full for {}s (is the UI draining it?): dropped {:?}",
+                EVENT_SEND_TIMEOUT.as_secs(),
+                err.into_inner()
+            );
+        }
+        self.waker.wake();
+    }
+}

@@ -1,0 +1,61 @@
+//! Events from the runtime to the faces. The UI drains them each frame within a time budget
+//! and updates its state; nothing else crosses from workers to the UI.
+
+use crate::domain::{Actor, Role};
+use crate::store::{AuditFilter, AuditRow, ChainReport, StationSettings, UserRecord};
+
+/// A user as offered on the sign-in screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInEntry {
+    pub name: String,
+    pub role: Role,
+    pub uses_pin: bool,
+    pub locked: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignOutReason {
+    Requested,
+    Idle,
+}
+
+/// Health of the parts that are not cameras (cameras report through their slots).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthReport {
+    pub disk_free_bytes: u64,
+    pub disk_total_bytes: u64,
+    /// Below this the station stops saving images (later issues) and says so.
+    pub disk_low: bool,
+    /// `Ok(size in bytes)` or why the database cannot be read.
+    pub database: Result<u64, String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    SignedIn(Actor),
+    SignInRefused(String),
+    SignedOut {
+        name: String,
+        reason: SignOutReason,
+    },
+    /// The station has no users yet: the GUI asks for the first admin.
+    NeedsFirstAdmin,
+    SignInList(Vec<SignInEntry>),
+    Users(Vec<UserRecord>),
+    Audit {
+        filter: AuditFilter,
+        rows: Vec<AuditRow>,
+    },
+    AuditVerified(ChainReport),
+    Settings(StationSettings),
+    /// A change was committed; the text says what, for the operator.
+    Done(String),
+    /// The signed-in user's role does not allow the command. Already in the audit trail.
+    Refused(String),
+    /// A command failed; the text says what happened and what to do.
+    Failed {
+        what: &'static str,
+        error: String,
+    },
+    Health(HealthReport),
+}

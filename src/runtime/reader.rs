@@ -1,0 +1,94 @@
+//! The store-reader thread: answers queries on its own read-only connection, so the UI never
+//! runs SQL and the writer is never held up by a long browse. Role checks happen here too; a
+//! refusal is passed to the writer to be recorded.
+
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::context::WorkerContext;
+use super::writer::WriteJob;
+use super::{Command, Event, SignInEntry};
+use crate::domain::{Permission, SecretKind};
+use crate::store::{StoreError, StoreReader, now_utc};
+
+pub(super) fn run(
+    reader: StoreReader,
+    queries: Receiver<Command>,
+    writer: Sender<WriteJob>,
+    context: WorkerContext,
+) {
+    for query in queries {
+        let what = query.name();
+        let needed = match &query {
+            Command::ListSignIn => None,
+            Command::ListUsers => Some(Permission::ManageUsers),
+            _ => Some(Permission::ViewAudit),
+        };
+        if let Some(permission) = needed {
+            match context.session.allows(permission) {
+                Ok(_) => {}
+                Err(Some(actor)) => {
+                    let denial = WriteJob::RecordDenial {
+                        actor: (*actor).clone(),
+                        permission,
+                        action: what,
+                    };
+                    if writer.send_timeout(denial, Duration::from_secs(2)).is_err() {
+                        tracing::error!(
+                            "could not record a refused {what}: the writer is gone or stuck"
+                        );
+                    }
+                    continue;
+                }
+                Err(None) => {
+                    context.emit(Event::Refused(format!("Sign in first to {what}.")));
+                    continue;
+                }
+            }
+        }
+        match answer(&reader, query) {
+            Ok(event) => context.emit(event),
+            Err(err) => context.emit(Event::Failed {
+                what,
+                error: format!("{err:#}"),
+            }),
+        }
+    }
+    tracing::info!("store-reader stopped");
+}
+
+fn answer(reader: &StoreReader, query: Command) -> Result<Event, StoreError> {
+    Ok(match query {
+        Command::ListSignIn => {
+            let users = reader.users()?;
+            if users.is_empty() {
+                Event::NeedsFirstAdmin
+            } else {
+                let now = now_utc();
+                Event::SignInList(
+                    users
+                        .into_iter()
+                        .filter(|user| !user.disabled)
+                        .map(|user| SignInEntry {
+                            locked: user.is_locked_at(now),
+                            uses_pin: user.secret_kind == SecretKind::Pin,
+                            name: user.name,
+                            role: user.role,
+                        })
+                        .collect(),
+                )
+            }
+        }
+        Command::ListUsers => Event::Users(reader.users()?),
+        Command::QueryAudit(filter) => {
+            let rows = reader.audit(&filter)?;
+            Event::Audit { filter, rows }
+        }
+        Command::VerifyAudit => Event::AuditVerified(reader.verify_audit()?),
+        other => Event::Failed {
+            what: other.name(),
+            error: "sent to the reader, which only answers queries (a bug): report it".to_owned(),
+        },
+    })
+}

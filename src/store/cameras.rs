@@ -1,0 +1,122 @@
+//! The cameras a station shows: a name, a source spec (`demo:porosity`, `folder:PATH`,
+//! `v4l:/dev/video0`, ...) and a place in the grid. Changing them is an engineer's job.
+
+use rusqlite::{Connection, params};
+
+use super::audit::{AuditEntry, append};
+use super::time::{now_utc, to_text};
+use super::{Store, StoreError, StoreReader};
+use crate::camera::SourceSpec;
+use crate::domain::{Actor, Permission};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CameraRecord {
+    pub id: i64,
+    pub name: String,
+    pub source_spec: String,
+    pub position: i64,
+    pub enabled: bool,
+}
+
+fn list(conn: &Connection) -> Result<Vec<CameraRecord>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, name, source_spec, position, enabled FROM cameras ORDER BY position, id",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(CameraRecord {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            source_spec: row.get(2)?,
+            position: row.get(3)?,
+            enabled: row.get::<_, i64>(4)? != 0,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+impl StoreReader {
+    pub fn cameras(&self) -> Result<Vec<CameraRecord>, StoreError> {
+        list(&self.conn)
+    }
+}
+
+impl Store {
+    pub fn cameras(&self) -> Result<Vec<CameraRecord>, StoreError> {
+        list(&self.conn)
+    }
+
+    /// Adds a camera at the end of the grid. The spec is parsed first, so a typo is refused
+    /// with the reason instead of becoming a camera that never starts.
+    pub fn add_camera(
+        &mut self,
+        actor: &Actor,
+        name: &str,
+        source_spec: &str,
+    ) -> Result<CameraRecord, StoreError> {
+        self.require(actor, Permission::Engineer, "add a camera", "camera", name)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 32 {
+            return Err(StoreError::Invalid(
+                "a camera name has 1 to 32 characters".to_owned(),
+            ));
+        }
+        let spec: SourceSpec = source_spec
+            .parse()
+            .map_err(|err| StoreError::Invalid(format!("{err}")))?;
+        let savepoint = self.conn.savepoint()?;
+        let position: i64 = savepoint.query_row(
+            "SELECT COALESCE(MAX(position), -1) + 1 FROM cameras",
+            [],
+            |row| row.get(0),
+        )?;
+        savepoint
+            .execute(
+                "INSERT INTO cameras (name, source_spec, position, created_at_utc)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![name, spec.to_string(), position, to_text(now_utc())],
+            )
+            .map_err(|err| match err {
+                rusqlite::Error::SqliteFailure(code, _)
+                    if code.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    StoreError::Invalid(format!("a camera named {name:?} already exists"))
+                }
+                other => other.into(),
+            })?;
+        let id = savepoint.last_insert_rowid();
+        append(
+            &savepoint,
+            &AuditEntry::new(&actor.name, "camera.add", "camera", name)
+                .change(None, Some(spec.to_string())),
+        )?;
+        savepoint.commit()?;
+        Ok(CameraRecord {
+            id,
+            name: name.to_owned(),
+            source_spec: spec.to_string(),
+            position,
+            enabled: true,
+        })
+    }
+
+    pub fn remove_camera(&mut self, actor: &Actor, name: &str) -> Result<(), StoreError> {
+        self.require(
+            actor,
+            Permission::Engineer,
+            "remove a camera",
+            "camera",
+            name,
+        )?;
+        let savepoint = self.conn.savepoint()?;
+        let removed = savepoint.execute("DELETE FROM cameras WHERE name = ?1", [name])?;
+        if removed == 0 {
+            return Err(StoreError::Invalid(format!("no camera named {name:?}")));
+        }
+        append(
+            &savepoint,
+            &AuditEntry::new(&actor.name, "camera.remove", "camera", name),
+        )?;
+        savepoint.commit()?;
+        Ok(())
+    }
+}
