@@ -1,1 +1,5 @@
-fn main() {}
+//! The `qcstation` binary: the GUI by default, the CLI with a command.
+
+fn main() -> std::process::ExitCode {
+    qcstation::cli::main()
+}

@@ -104,13 +104,13 @@ mod tests {
         assert_eq!(paths.database, dir.path().join("demo.sqlite"));
         std::fs::write(
             dir.path().join("qcstation.toml"),
-            "[station]\nname = \"Line 4\"\n",
+            "[station]\nfullscreen = true\n",
         )
         .unwrap();
         let (paths, config) = resolve(Some(dir.path()), None).unwrap();
         assert_eq!(paths.mode, Mode::Production);
         assert_eq!(paths.database, dir.path().join("station.sqlite"));
-        assert_eq!(config.station.name, "Line 4");
+        assert!(config.station.fullscreen);
     }
 
     #[test]

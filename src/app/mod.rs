@@ -1,1 +1,343 @@
-//! The GUI.
+//! The GUI: an eframe app over the runtime. `logic` drains runtime events (within a time
+//! budget) and uploads new camera frames; `ui` only draws `AppState` and queues commands, which
+//! are sent after drawing. Only this module imports egui or eframe.
+
+mod admin;
+mod audit_view;
+mod frame_textures;
+mod headless;
+mod inspect;
+mod signin;
+mod state;
+pub mod theme;
+mod top_bar;
+mod users_admin;
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use egui::{CentralPanel, Frame, Panel as SidePanel};
+
+use crate::config::Config;
+use crate::domain::Permission;
+use crate::paths::{Mode, StationPaths};
+use crate::runtime::{Command, Runtime, RuntimeOptions, SessionPolicy};
+
+pub use frame_textures::{FrameTextures, UploadPath, UploadStats};
+pub use headless::{CameraBenchResult, bench_cameras};
+pub use state::{AppState, NoticeKind};
+
+/// Longest time `logic` spends applying events before it lets the frame be drawn.
+const EVENT_BUDGET: Duration = Duration::from_millis(8);
+
+/// The panels of the station. Only panels that work are listed; later capabilities add theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Panel {
+    Inspect,
+    Admin,
+}
+
+impl Panel {
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Inspect => "Inspect",
+            Self::Admin => "Admin",
+        }
+    }
+
+    /// What the signed-in user needs to open it.
+    pub fn permission(self) -> Permission {
+        match self {
+            Self::Inspect => Permission::ViewLive,
+            Self::Admin => Permission::ViewAudit,
+        }
+    }
+
+    pub const ALL: [Panel; 2] = [Panel::Inspect, Panel::Admin];
+}
+
+/// UI options that come from the config and the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct UiOptions {
+    pub ui_scale: f32,
+    pub fullscreen: bool,
+}
+
+pub struct StationApp {
+    runtime: Runtime,
+    state: AppState,
+    textures: FrameTextures,
+    panel: Panel,
+    signin: signin::SignInForm,
+    inspect: inspect::InspectView,
+    admin: admin::AdminView,
+    outbox: Vec<Command>,
+    show_alarms: bool,
+    fullscreen: bool,
+}
+
+impl StationApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, runtime: Runtime, options: UiOptions) -> Self {
+        theme::apply(&cc.egui_ctx, options.ui_scale);
+        let ctx = cc.egui_ctx.clone();
+        runtime.set_waker(move || ctx.request_repaint());
+        let textures = FrameTextures::new(cc.wgpu_render_state.clone(), runtime.cameras().len());
+        tracing::info!("camera frames take the {:?} path", textures.path());
+        let state = AppState::new(&runtime.initial_settings().station_name);
+        Self {
+            runtime,
+            state,
+            textures,
+            panel: Panel::Inspect,
+            signin: signin::SignInForm::default(),
+            inspect: inspect::InspectView::default(),
+            admin: admin::AdminView::default(),
+            outbox: Vec::new(),
+            show_alarms: false,
+            fullscreen: options.fullscreen,
+        }
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn panel(&self) -> Panel {
+        self.panel
+    }
+
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    fn drain_events(&mut self, ctx: &egui::Context) {
+        let started = Instant::now();
+        let was_signed_in = self.state.actor.clone();
+        while let Ok(event) = self.runtime.events().try_recv() {
+            self.state.apply(event);
+            if started.elapsed() > EVENT_BUDGET {
+                // The rest waits for the next frame, which is requested now.
+                ctx.request_repaint();
+                break;
+            }
+        }
+        if was_signed_in != self.state.actor {
+            self.on_session_change();
+        }
+    }
+
+    fn on_session_change(&mut self) {
+        self.signin = signin::SignInForm::default();
+        self.admin = admin::AdminView::default();
+        if !self.state.may(self.panel.permission()) {
+            self.panel = Panel::Inspect;
+        }
+        self.outbox.push(Command::ListSignIn);
+    }
+
+    /// Re-asks the queries behind what is on screen after a change was committed.
+    fn refresh_stale(&mut self) {
+        if !std::mem::take(&mut self.state.stale) {
+            return;
+        }
+        self.outbox.push(Command::ListSignIn);
+        if self.panel == Panel::Admin {
+            self.outbox
+                .extend(admin::queries(&self.state, self.admin.tab()));
+        }
+    }
+
+    fn send_outbox(&mut self) {
+        for command in self.outbox.drain(..) {
+            if let Err(err) = self.runtime.send(command) {
+                self.state.apply(crate::runtime::Event::Failed {
+                    what: "send the command",
+                    error: format!("{err:#}"),
+                });
+            }
+        }
+    }
+
+    fn note_input(&self, ctx: &egui::Context) {
+        let active = ctx.input(|input| {
+            input.events.iter().any(|event| {
+                matches!(
+                    event,
+                    egui::Event::PointerButton { .. }
+                        | egui::Event::PointerMoved(_)
+                        | egui::Event::Key { .. }
+                        | egui::Event::Text(_)
+                        | egui::Event::Touch { .. }
+                        | egui::Event::MouseWheel { .. }
+                )
+            })
+        });
+        if active {
+            self.runtime.touch();
+        }
+    }
+
+    fn toggle_fullscreen(&mut self, ctx: &egui::Context) {
+        if ctx.input(|input| input.key_pressed(egui::Key::F11)) {
+            self.fullscreen = !self.fullscreen;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
+        }
+    }
+
+    fn open_panel(&mut self, panel: Panel) {
+        if self.panel != panel {
+            self.panel = panel;
+            if panel == Panel::Admin {
+                self.outbox
+                    .extend(admin::queries(&self.state, self.admin.tab()));
+            }
+        }
+    }
+}
+
+impl eframe::App for StationApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.drain_events(ctx);
+        self.note_input(ctx);
+        self.toggle_fullscreen(ctx);
+        self.refresh_stale();
+        // Cameras are live on the sign-in screen (the views keep running without a user) and on
+        // Inspect; Admin shows none, so no frame is uploaded or wakes the UI there.
+        let live = self.state.actor.is_none() || self.panel == Panel::Inspect;
+        self.runtime.set_live_view(live);
+        if live {
+            let expanded = self.inspect.expanded();
+            self.textures.refresh(ctx, self.runtime.cameras(), |index| {
+                expanded.is_none_or(|shown| shown == index)
+            });
+        }
+        self.state.expire_notices();
+        if !self.state.notices.is_empty() || self.state.health.is_none() {
+            ctx.request_repaint_after(Duration::from_millis(500));
+        }
+        self.send_outbox();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let alarms = top_bar::alarms(&self.state, self.runtime.cameras());
+        SidePanel::top("top_bar")
+            .exact_size(theme::TOP_BAR_HEIGHT)
+            .frame(Frame::new().fill(theme::BACKGROUND).inner_margin(8.0))
+            .show(ui, |ui| {
+                top_bar::top_bar_ui(
+                    ui,
+                    &self.state,
+                    self.runtime.cameras(),
+                    &alarms,
+                    &mut self.show_alarms,
+                    &mut self.outbox,
+                );
+            });
+        if self.show_alarms && !alarms.is_empty() {
+            SidePanel::top("alarms").show(ui, |ui| top_bar::alarm_list_ui(ui, &alarms));
+        }
+        if !self.state.notices.is_empty() {
+            SidePanel::bottom("notices").show(ui, |ui| top_bar::notices_ui(ui, &self.state));
+        }
+        if self.state.actor.is_none() {
+            CentralPanel::default().show(ui, |ui| {
+                signin::sign_in_screen_ui(
+                    ui,
+                    &mut self.signin,
+                    &self.state,
+                    &mut self.outbox,
+                    |ui| {
+                        inspect::grid_ui(
+                            ui,
+                            &mut self.inspect,
+                            &self.textures,
+                            self.runtime.cameras(),
+                            false,
+                        );
+                    },
+                );
+            });
+            self.send_outbox();
+            return;
+        }
+        let mut chosen = None;
+        SidePanel::left("nav")
+            .exact_size(theme::NAV_WIDTH)
+            .resizable(false)
+            .show(ui, |ui| {
+                ui.add_space(theme::GAP);
+                for panel in Panel::ALL {
+                    if !self.state.may(panel.permission()) {
+                        continue;
+                    }
+                    let button = theme::choice_button(
+                        self.panel == panel,
+                        panel.title(),
+                        egui::vec2(theme::NAV_WIDTH - 16.0, theme::TOUCH_PX),
+                    );
+                    if ui.add(button).clicked() {
+                        chosen = Some(panel);
+                    }
+                }
+            });
+        if let Some(panel) = chosen {
+            self.open_panel(panel);
+        }
+        CentralPanel::default().show(ui, |ui| match self.panel {
+            Panel::Inspect => inspect::inspect_ui(
+                ui,
+                &mut self.inspect,
+                &self.textures,
+                self.runtime.cameras(),
+            ),
+            Panel::Admin => admin::admin_ui(ui, &mut self.admin, &self.state, &mut self.outbox),
+        });
+        self.send_outbox();
+    }
+}
+
+/// Starts the runtime and opens the station's window; returns when the window closes and every
+/// worker has stopped.
+pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> anyhow::Result<ExitCode> {
+    let idle = config.security.idle_signout_secs;
+    let runtime = Runtime::start(RuntimeOptions {
+        database: paths.database.clone(),
+        data_dir: paths.data_dir.clone(),
+        demo: paths.mode == Mode::Demo,
+        session: SessionPolicy {
+            lockout: config.lockout(),
+            idle_signout: (idle > 0).then(|| Duration::from_secs(u64::from(idle))),
+        },
+        cameras: None,
+    })
+    .with_context(|| format!("starting the station on {}", paths.database.display()))?;
+    if paths.mode == Mode::Demo {
+        tracing::info!(
+            "demo mode (no config file): demo database {}",
+            paths.database.display()
+        );
+    }
+    let fullscreen = fullscreen || config.station.fullscreen;
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("qcstation")
+            .with_app_id("qcstation")
+            .with_inner_size([1366.0, 820.0])
+            .with_min_inner_size([1024.0, 700.0])
+            .with_fullscreen(fullscreen),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    let ui_options = UiOptions {
+        ui_scale: config.station.ui_scale,
+        fullscreen,
+    };
+    eframe::run_native(
+        "qcstation",
+        options,
+        Box::new(move |cc| Ok(Box::new(StationApp::new(cc, runtime, ui_options)))),
+    )
+    .map_err(|err| anyhow::anyhow!("the station's window could not open: {err}"))?;
+    Ok(ExitCode::SUCCESS)
+}

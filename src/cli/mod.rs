@@ -1,1 +1,99 @@
-//! The CLI.
+//! The command line: the same station as the GUI, for scripts, setup and checks. Every command
+//! takes `--data-dir DIR` and `--config FILE`; with no command it opens the GUI.
+
+mod audit;
+mod bench;
+mod camera;
+mod config_cmd;
+mod users;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::paths::{self, Mode, StationPaths};
+
+#[derive(Debug, Parser)]
+#[command(name = "qcstation", version, about = "Factory-floor quality station", long_about = None)]
+pub struct Cli {
+    /// Data directory (database, images, logs). Default: the platform's data directory.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Config file. Default: qcstation.toml in --data-dir, else in the platform's config
+    /// directory. No config file means demo mode.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the station's window (the default).
+    Gui {
+        /// Full screen, as on a kiosk (overrides the config file).
+        #[arg(long)]
+        fullscreen: bool,
+    },
+    /// Users and their roles.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Cameras: list, grab a frame, add and remove.
+    #[command(subcommand)]
+    Camera(camera::CameraCommand),
+    /// Configuration files.
+    #[command(subcommand)]
+    Config(config_cmd::ConfigCommand),
+    /// Measure the station's speed.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// Runs the CLI; the binary's `main` is only this.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // `config check FILE` must work on a broken file, so it runs before the config is loaded.
+    if let Some(Command::Config(command)) = &cli.command {
+        return config_cmd::run(command, cli.data_dir.as_deref());
+    }
+    let (paths, config) = paths::resolve(cli.data_dir.as_deref(), cli.config.as_deref())?;
+    crate::telemetry::init(
+        &paths.log_dir,
+        &config.logging.filter,
+        config.logging.keep_files,
+    );
+    match cli.command {
+        None => crate::app::run(&paths, &config, false),
+        Some(Command::Gui { fullscreen }) => crate::app::run(&paths, &config, fullscreen),
+        Some(Command::Users(command)) => users::run(command, &paths),
+        Some(Command::Audit(command)) => audit::run(command, &paths),
+        Some(Command::Camera(command)) => camera::run(command, &paths),
+        Some(Command::Bench(command)) => bench::run(command),
+        Some(Command::Config(_)) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Opens the station's database for a CLI command, seeding it in demo mode like the GUI does.
+fn open_store(paths: &StationPaths) -> anyhow::Result<crate::store::Store> {
+    use anyhow::Context as _;
+    let mut store = crate::store::Store::open(&paths.database)
+        .with_context(|| format!("opening the station database {}", paths.database.display()))?;
+    if paths.mode == Mode::Demo {
+        store.seed_demo()?;
+    }
+    Ok(store)
+}

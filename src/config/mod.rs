@@ -14,9 +14,8 @@ use crate::store::LockoutPolicy;
 pub const DEFAULT_TOML: &str = r#"# qcstation configuration. Every key is optional; the values shown are the defaults.
 
 [station]
-# Shown in the top bar and recorded with every inspection.
-name = "qcstation"
-# Open the GUI full screen (kiosks).
+# Open the GUI full screen (kiosks). F11 toggles it too. (The station's name is a setting an
+# admin changes in Admin > Station; it lives in the database.)
 fullscreen = false
 # Scale of the whole UI; 1.0 suits a 15" 1080p touch screen.
 ui_scale = 1.0
@@ -52,7 +51,6 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StationSection {
-    pub name: String,
     pub fullscreen: bool,
     pub ui_scale: f32,
 }
@@ -81,7 +79,6 @@ pub struct LoggingSection {
 impl Default for StationSection {
     fn default() -> Self {
         Self {
-            name: "qcstation".to_owned(),
             fullscreen: false,
             ui_scale: 1.0,
         }
@@ -208,12 +205,6 @@ impl Config {
                 issues.push((key.to_owned(), reason.to_owned()));
             }
         };
-        let name = self.station.name.trim();
-        check(
-            !name.is_empty() && name.chars().count() <= 48,
-            "station.name",
-            "must have 1 to 48 characters",
-        );
         check(
             (0.5..=3.0).contains(&self.station.ui_scale),
             "station.ui_scale",
@@ -323,7 +314,7 @@ mod tests {
 
     #[test]
     fn bad_values_name_key_line_and_reason() {
-        let text = "[station]\nname = \"line 4\"\n\n[security]\nlockout_secs = 2\nmax_failed_attempts = 0\n";
+        let text = "[station]\nfullscreen = true\n\n[security]\nlockout_secs = 2\nmax_failed_attempts = 0\n";
         let err = Config::parse(text, Path::new("station.toml")).unwrap_err();
         assert_eq!(err.issues.len(), 2, "{err}");
         assert_eq!(err.issues[0].key, "security.max_failed_attempts");

@@ -12,6 +12,11 @@ pub enum Command {
         secret: String,
     },
     SignOut,
+    /// Create the first admin of a station with no users, and sign them in.
+    CreateFirstAdmin {
+        name: String,
+        secret: String,
+    },
     AddUser {
         name: String,
         role: Role,
@@ -57,6 +62,7 @@ impl Command {
         match self {
             Self::SignIn { .. } => "sign in",
             Self::SignOut => "sign out",
+            Self::CreateFirstAdmin { .. } => "create the first admin",
             Self::AddUser { .. } => "add user",
             Self::SetRole { .. } => "change role",
             Self::SetDisabled { .. } => "enable or disable user",
@@ -75,6 +81,9 @@ impl std::fmt::Debug for Command {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::SignIn { name, .. } => write!(f, "SignIn {{ name: {name:?}, secret: *** }}"),
+            Self::CreateFirstAdmin { name, .. } => {
+                write!(f, "CreateFirstAdmin {{ name: {name:?}, secret: *** }}")
+            }
             Self::AddUser { name, role, .. } => {
                 write!(f, "AddUser {{ name: {name:?}, role: {role}, secret: *** }}")
             }

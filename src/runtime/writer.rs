@@ -154,6 +154,12 @@ fn execute(
             Err(err) => failed(what, &err),
         };
     }
+    if let Command::CreateFirstAdmin { name, secret } = &command {
+        return match store.create_first_admin(name, secret) {
+            Ok(actor) => Outcome::SignedIn(actor),
+            Err(err) => failed(what, &err),
+        };
+    }
     let Some(actor) = context.session.actor() else {
         return Outcome::Event(Event::Refused(format!(
             "Sign in first: nobody is signed in to {what}."
@@ -206,6 +212,7 @@ fn execute(
                 format!("Station renamed to {name}.")
             }),
         Command::SignIn { .. }
+        | Command::CreateFirstAdmin { .. }
         | Command::ListSignIn
         | Command::ListUsers
         | Command::QueryAudit(_)

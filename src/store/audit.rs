@@ -90,7 +90,9 @@ pub struct ChainBreak {
     pub reason: String,
 }
 
-fn row_hash(prev_hash: &str, id: i64, at_utc: &str, entry: &AuditEntry) -> String {
+/// The hash a row must carry. Public for tests that build databases as older versions left them.
+#[doc(hidden)]
+pub fn row_hash(prev_hash: &str, id: i64, at_utc: &str, entry: &AuditEntry) -> String {
     let mut hasher = Sha256::new();
     let mut field = |text: Option<&str>| {
         // A unit separator between fields and a marker for NULL keep two different rows from

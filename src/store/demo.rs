@@ -55,6 +55,7 @@ impl Store {
         for user in &DEMO_USERS {
             self.add_user(&seeder, user.name, user.role, user.secret)?;
         }
+        self.set_station_name(&seeder, "Demo station")?;
         if self.cameras()?.is_empty() {
             for (name, spec) in DEMO_CAMERAS {
                 self.add_camera(&seeder, name, spec)?;

@@ -20,7 +20,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use audit::{AuditEntry, AuditFilter, AuditRow, ChainBreak, ChainReport, GENESIS_HASH};
+pub use audit::{
+    AuditEntry, AuditFilter, AuditRow, ChainBreak, ChainReport, GENESIS_HASH,
+    row_hash as audit_row_hash,
+};
 pub use cameras::CameraRecord;
 pub use demo::{DEMO_USERS, DemoUser};
 pub use error::StoreError;

@@ -211,6 +211,27 @@ impl Store {
         Ok(record)
     }
 
+    /// Creates the first admin of an empty station (the GUI's first start) and returns them
+    /// as an actor. Refused once any user exists.
+    pub fn create_first_admin(&mut self, name: &str, secret: &str) -> Result<Actor, StoreError> {
+        if self.user_count()? > 0 {
+            return Err(StoreError::Invalid(
+                "this station already has users: sign in as an admin to add more".to_owned(),
+            ));
+        }
+        let first_start = Actor {
+            user_id: None,
+            name: "first-start".to_owned(),
+            role: Role::Admin,
+        };
+        let user = self.add_user(&first_start, name, Role::Admin, secret)?;
+        Ok(Actor {
+            user_id: Some(user.id),
+            name: user.name,
+            role: user.role,
+        })
+    }
+
     pub fn set_role(
         &mut self,
         actor: &Actor,

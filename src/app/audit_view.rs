@@ -1,0 +1,150 @@
+//! Admin › Audit trail: browse newest first, filter by text, user and action, page back, and
+//! verify the hash chain with the result shown in words.
+
+use egui::{RichText, vec2};
+use egui_extras::{Column, TableBuilder};
+
+use super::state::AppState;
+use super::theme;
+use crate::runtime::Command;
+use crate::store::AuditFilter;
+
+const PAGE: usize = 200;
+
+#[derive(Default)]
+pub struct AuditForm {
+    text: String,
+    user: String,
+    action: String,
+}
+
+impl AuditForm {
+    fn filter(&self) -> AuditFilter {
+        AuditFilter {
+            text: self.text.trim().to_owned(),
+            user_name: self.user.trim().to_owned(),
+            action_prefix: self.action.trim().to_owned(),
+            before_id: None,
+            limit: PAGE,
+        }
+    }
+}
+
+pub fn audit_ui(
+    ui: &mut egui::Ui,
+    form: &mut AuditForm,
+    state: &AppState,
+    outbox: &mut Vec<Command>,
+) {
+    let mut search = false;
+    ui.horizontal(|ui| {
+        for (label, value, width) in [
+            ("Text", &mut form.text, 200.0),
+            ("User", &mut form.user, 120.0),
+            ("Action", &mut form.action, 140.0),
+        ] {
+            ui.label(label);
+            let edit = ui.add(egui::TextEdit::singleline(value).desired_width(width));
+            search |= edit.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+        }
+        let button = egui::Button::new("Search").min_size(vec2(0.0, theme::TOUCH_PX));
+        search |= ui.add(button).clicked();
+        let verify = egui::Button::new("Verify chain").min_size(vec2(0.0, theme::TOUCH_PX));
+        if ui.add(verify).clicked() {
+            outbox.push(Command::VerifyAudit);
+        }
+    });
+    if search {
+        outbox.push(Command::QueryAudit(form.filter()));
+    }
+    if let Some(report) = &state.audit_report {
+        let (text, colour) = match &report.first_break {
+            None => (
+                format!("Chain intact: all {} rows verified.", report.rows_checked),
+                theme::OK,
+            ),
+            Some(broken) => (
+                format!("Chain BROKEN at row {}: {}", broken.row_id, broken.reason),
+                theme::FAULT,
+            ),
+        };
+        ui.label(
+            RichText::new(text)
+                .color(colour)
+                .font(theme::big())
+                .strong(),
+        );
+    }
+    let rows = &state.audit_rows;
+    let more = rows.len() >= PAGE && rows.len() % PAGE == 0;
+    let table_height = ui.available_height()
+        - if more {
+            theme::TOUCH_PX + theme::GAP
+        } else {
+            0.0
+        };
+    TableBuilder::new(ui)
+        .id_salt("audit")
+        .striped(true)
+        .max_scroll_height(table_height.max(100.0))
+        .column(Column::auto().at_least(56.0))
+        .column(Column::auto().at_least(190.0))
+        .column(Column::auto().at_least(110.0))
+        .column(Column::auto().at_least(150.0))
+        .column(Column::auto().at_least(140.0))
+        .column(Column::auto().at_least(180.0).clip(true))
+        .column(Column::remainder().clip(true))
+        .header(32.0, |mut header| {
+            for title in [
+                "#",
+                "Time (UTC)",
+                "User",
+                "Action",
+                "Entity",
+                "Change",
+                "Reason",
+            ] {
+                header.col(|ui| {
+                    ui.label(RichText::new(title).strong());
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(30.0, rows.len(), |mut row| {
+                let audit = &rows[row.index()];
+                let entry = &audit.entry;
+                let cells = [
+                    audit.id.to_string(),
+                    audit
+                        .at_utc
+                        .replace('T', " ")
+                        .trim_end_matches('Z')
+                        .to_owned(),
+                    entry.user_name.clone(),
+                    entry.action.clone(),
+                    format!("{} {}", entry.entity, entry.entity_id),
+                    match (&entry.old_value, &entry.new_value) {
+                        (Some(old), Some(new)) => format!("{old} -> {new}"),
+                        (None, Some(new)) => new.clone(),
+                        (Some(old), None) => format!("{old} -> (none)"),
+                        (None, None) => String::new(),
+                    },
+                    entry.reason.clone().unwrap_or_default(),
+                ];
+                for cell in cells {
+                    row.col(|ui| {
+                        ui.label(RichText::new(cell).font(theme::small()));
+                    });
+                }
+            });
+        });
+    if more {
+        let button = egui::Button::new("Load older rows").min_size(vec2(0.0, theme::TOUCH_PX));
+        if ui.add(button).clicked() {
+            let mut filter = state.audit_filter.clone();
+            filter.before_id = rows.last().map(|row| row.id);
+            filter.limit = PAGE;
+            outbox.push(Command::QueryAudit(filter));
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Camera frames into GPU textures. The fast path writes each new frame straight into a wgpu
+//! texture of its own (one copy, from the frame's buffer into wgpu's staging memory) that egui
+//! draws as a native texture. The fallback, used when no wgpu device is available, goes through
+//! egui's texture manager (a conversion to `Color32` and a second copy at paint time).
+//! `qcstation bench cameras` measures both.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui_wgpu::RenderState;
+use egui::{ColorImage, TextureHandle, TextureId, TextureOptions, Vec2};
+
+use crate::camera::{Frame, FrameSize};
+use crate::runtime::CameraHandle;
+
+/// Which way frames reach the GPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadPath {
+    /// Straight into a wgpu texture registered with egui as a native texture.
+    Wgpu,
+    /// Through egui's managed textures.
+    Egui,
+}
+
+/// Totals of the upload work done on the UI thread.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct UploadStats {
+    pub uploads: u64,
+    pub busy: Duration,
+    pub bytes: u64,
+}
+
+struct GpuTexture {
+    texture: wgpu::Texture,
+    id: TextureId,
+    size: FrameSize,
+}
+
+#[derive(Default)]
+struct CameraTexture {
+    seen_seq: u64,
+    frame: Option<Arc<Frame>>,
+    gpu: Option<GpuTexture>,
+    managed: Option<TextureHandle>,
+    shown_at: VecDeque<Instant>,
+}
+
+/// What a camera tile draws.
+pub struct CameraView<'a> {
+    pub texture: TextureId,
+    pub size_px: Vec2,
+    pub frame: &'a Frame,
+}
+
+pub struct FrameTextures {
+    render_state: Option<RenderState>,
+    cameras: Vec<CameraTexture>,
+    stats: UploadStats,
+}
+
+impl FrameTextures {
+    /// With a render state (eframe's or a headless one) frames take the wgpu path.
+    pub fn new(render_state: Option<RenderState>, camera_count: usize) -> Self {
+        Self {
+            render_state,
+            cameras: (0..camera_count)
+                .map(|_| CameraTexture::default())
+                .collect(),
+            stats: UploadStats::default(),
+        }
+    }
+
+    pub fn path(&self) -> UploadPath {
+        if self.render_state.is_some() {
+            UploadPath::Wgpu
+        } else {
+            UploadPath::Egui
+        }
+    }
+
+    pub fn stats(&self) -> UploadStats {
+        self.stats
+    }
+
+    /// Takes the newest frame of every camera for which `visible` is true and uploads it.
+    pub fn refresh(
+        &mut self,
+        ctx: &egui::Context,
+        cameras: &[CameraHandle],
+        visible: impl Fn(usize) -> bool,
+    ) {
+        for (index, camera) in cameras.iter().enumerate() {
+            if !visible(index) {
+                continue;
+            }
+            let Some(slot) = self.cameras.get_mut(index) else {
+                continue;
+            };
+            let Some(frame) = camera.slot.take_newer(slot.seen_seq) else {
+                continue;
+            };
+            let started = Instant::now();
+            match &self.render_state {
+                Some(render_state) => upload_wgpu(render_state, slot, &frame, &camera.name),
+                None => upload_managed(ctx, slot, &frame, &camera.name),
+            }
+            self.stats.busy += started.elapsed();
+            self.stats.uploads += 1;
+            self.stats.bytes += frame.image.as_raw().len() as u64;
+            slot.seen_seq = frame.seq;
+            slot.frame = Some(frame);
+            let now = Instant::now();
+            slot.shown_at.push_back(now);
+            while slot
+                .shown_at
+                .front()
+                .is_some_and(|at| now.duration_since(*at) > Duration::from_secs(1))
+            {
+                slot.shown_at.pop_front();
+            }
+        }
+    }
+
+    /// The texture and frame to draw for camera `index`, once a frame has arrived.
+    pub fn view(&self, index: usize) -> Option<CameraView<'_>> {
+        let slot = self.cameras.get(index)?;
+        let frame = slot.frame.as_deref()?;
+        let texture = match (&slot.gpu, &slot.managed) {
+            (Some(gpu), _) => gpu.id,
+            (None, Some(handle)) => handle.id(),
+            (None, None) => return None,
+        };
+        Some(CameraView {
+            texture,
+            size_px: Vec2::new(frame.image.width() as f32, frame.image.height() as f32),
+            frame,
+        })
+    }
+
+    /// Frames shown in the last second.
+    pub fn shown_fps(&self, index: usize) -> usize {
+        self.cameras
+            .get(index)
+            .map_or(0, |slot| slot.shown_at.len())
+    }
+}
+
+fn upload_wgpu(render_state: &RenderState, slot: &mut CameraTexture, frame: &Frame, name: &str) {
+    let size = frame.size();
+    if slot.gpu.as_ref().is_none_or(|gpu| gpu.size != size) {
+        let texture = render_state
+            .device
+            .create_texture(&wgpu::TextureDescriptor {
+                label: Some(name),
+                size: wgpu::Extent3d {
+                    width: size.width_px,
+                    height: size.height_px,
+                    depth_or_array_layers: 1,
+                },
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: wgpu::TextureFormat::Rgba8UnormSrgb,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+                view_formats: &[],
+            });
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        let mut renderer = render_state.renderer.write();
+        if let Some(old) = slot.gpu.take() {
+            renderer.free_texture(&old.id);
+        }
+        let id =
+            renderer.register_native_texture(&render_state.device, &view, wgpu::FilterMode::Linear);
+        slot.gpu = Some(GpuTexture { texture, id, size });
+    }
+    if let Some(gpu) = &slot.gpu {
+        render_state.queue.write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture: &gpu.texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            frame.image.as_raw(),
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(4 * size.width_px),
+                rows_per_image: Some(size.height_px),
+            },
+            wgpu::Extent3d {
+                width: size.width_px,
+                height: size.height_px,
+                depth_or_array_layers: 1,
+            },
+        );
+    }
+}
+
+fn upload_managed(ctx: &egui::Context, slot: &mut CameraTexture, frame: &Frame, name: &str) {
+    let size = [frame.image.width() as usize, frame.image.height() as usize];
+    // Camera frames are opaque, so premultiplied and straight alpha are the same bytes.
+    let image = ColorImage::from_rgba_premultiplied(size, frame.image.as_raw());
+    match &mut slot.managed {
+        Some(handle) => handle.set(image, TextureOptions::LINEAR),
+        None => slot.managed = Some(ctx.load_texture(name, image, TextureOptions::LINEAR)),
+    }
+}
+
+impl Drop for FrameTextures {
+    fn drop(&mut self) {
+        if let Some(render_state) = &self.render_state {
+            let mut renderer = render_state.renderer.write();
+            for slot in &mut self.cameras {
+                if let Some(gpu) = slot.gpu.take() {
+                    renderer.free_texture(&gpu.id);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! `qcstation bench cameras`: the live grid with N synthetic cameras, drawn by the real Inspect
+//! code into an offscreen wgpu target at up to 60 Hz (a display's pace), for a set time. It
+//! measures frames produced vs shown, UI frame time (CPU + waiting for the GPU), CPU per shown
+//! frame, and the upload cost per frame, for either upload path.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use eframe::egui_wgpu::{
+    RenderState, RendererOptions, ScreenDescriptor, WgpuConfiguration, WgpuSetup,
+};
+use egui::{CentralPanel, Pos2, RawInput, Rect, vec2};
+
+use super::frame_textures::{FrameTextures, UploadPath};
+use super::inspect::{InspectView, grid_ui};
+use super::theme;
+use crate::camera::{DemoScene, FrameSize, SourceSpec};
+use crate::runtime::{Runtime, RuntimeOptions, SessionPolicy};
+
+const SCREEN: FrameSize = FrameSize::new(1920, 1080);
+const DISPLAY_PERIOD: Duration = Duration::from_micros(16_667);
+const WARM_UP: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone)]
+pub struct CameraBenchResult {
+    pub adapter: String,
+    pub path: UploadPath,
+    pub cameras: usize,
+    pub size: FrameSize,
+    pub fps: f32,
+    pub seconds: f32,
+    pub produced: u64,
+    pub shown: u64,
+    pub dropped: u64,
+    pub ui_frames: usize,
+    pub frame_ms_p50: f64,
+    pub frame_ms_p99: f64,
+    /// Process CPU (capture threads included) per frame shown.
+    pub cpu_ms_per_shown_frame: f64,
+    /// UI-thread CPU per frame shown.
+    pub ui_cpu_ms_per_shown_frame: f64,
+    /// UI-thread time spent getting one frame to the GPU (for the egui path this includes the
+    /// renderer's texture update at paint time).
+    pub upload_ms_per_frame: f64,
+    pub upload_mb_per_s: f64,
+}
+
+impl fmt::Display for CameraBenchResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "bench cameras: {} x {} @ {} fps for {} s, {:?} upload path, adapter {}",
+            self.cameras, self.size, self.fps, self.seconds, self.path, self.adapter
+        )?;
+        let expected = f64::from(self.fps) * f64::from(self.seconds) * self.cameras as f64;
+        writeln!(
+            f,
+            "  frames: produced {} ({:.0}% of {:.0} nominal), shown {} ({:.1}%), dropped {}",
+            self.produced,
+            100.0 * self.produced as f64 / expected.max(1.0),
+            expected,
+            self.shown,
+            100.0 * self.shown as f64 / (self.produced.max(1)) as f64,
+            self.dropped
+        )?;
+        writeln!(
+            f,
+            "  UI frames: {} ({:.1} Hz), frame time p50 {:.2} ms, p99 {:.2} ms",
+            self.ui_frames,
+            self.ui_frames as f64 / f64::from(self.seconds),
+            self.frame_ms_p50,
+            self.frame_ms_p99
+        )?;
+        write!(
+            f,
+            "  CPU per shown frame: {:.2} ms process, {:.2} ms UI thread; upload {:.3} ms per frame ({:.0} MB/s)",
+            self.cpu_ms_per_shown_frame,
+            self.ui_cpu_ms_per_shown_frame,
+            self.upload_ms_per_frame,
+            self.upload_mb_per_s
+        )
+    }
+}
+
+fn headless_render_state() -> anyhow::Result<RenderState> {
+    let setup = WgpuSetup::without_display_handle();
+    let instance = pollster::block_on(setup.new_instance());
+    pollster::block_on(RenderState::create(
+        &WgpuConfiguration {
+            wgpu_setup: setup,
+            ..Default::default()
+        },
+        &instance,
+        None,
+        RendererOptions::default(),
+    ))
+    .context(
+        "no wgpu adapter for offscreen rendering (install mesa-vulkan-drivers for a software one)",
+    )
+}
+
+fn percentile_ms(sorted: &[Duration], fraction: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() - 1) as f64 * fraction).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
+/// Runs the benchmark; `wgpu_path` picks the upload path.
+pub fn bench_cameras(
+    camera_count: usize,
+    size: FrameSize,
+    fps: f32,
+    seconds: f32,
+    wgpu_path: bool,
+) -> anyhow::Result<CameraBenchResult> {
+    let dir = std::env::temp_dir().join(format!("qcstation-bench-{}", std::process::id()));
+    let scenes = [DemoScene::Porosity, DemoScene::Label, DemoScene::Qr];
+    let cameras = (0..camera_count)
+        .map(|index| {
+            let spec = SourceSpec::demo(scenes[index % scenes.len()])
+                .with_size(size)
+                .with_fps(fps)
+                .with_seed(index as u64 + 1);
+            (format!("cam {index}"), spec)
+        })
+        .collect();
+    let runtime = Runtime::start(RuntimeOptions {
+        database: dir.join("bench.sqlite"),
+        data_dir: dir.clone(),
+        demo: false,
+        session: SessionPolicy {
+            lockout: crate::store::LockoutPolicy::default(),
+            idle_signout: None,
+        },
+        cameras: Some(cameras),
+    })?;
+    let render_state = headless_render_state()?;
+    let adapter = render_state.adapter.get_info();
+    let device = render_state.device.clone();
+    let queue = render_state.queue.clone();
+    let target = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("bench target"),
+        size: wgpu::Extent3d {
+            width: SCREEN.width_px,
+            height: SCREEN.height_px,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: render_state.target_format,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+        view_formats: &[],
+    });
+    let target_view = target.create_view(&wgpu::TextureViewDescriptor::default());
+    let ctx = egui::Context::default();
+    theme::apply(&ctx, 1.0);
+    let mut textures = FrameTextures::new(wgpu_path.then(|| render_state.clone()), camera_count);
+    let mut view = InspectView::default();
+    let screen = ScreenDescriptor {
+        size_in_pixels: [SCREEN.width_px, SCREEN.height_px],
+        pixels_per_point: 1.0,
+    };
+
+    let mut frame_times = Vec::new();
+    let mut delta_busy = Duration::ZERO;
+    let mut measuring = false;
+    let mut start_counters = Vec::new();
+    let mut start_upload = textures.stats();
+    let mut start_cpu = cpu_time::ProcessTime::now();
+    let mut start_ui_cpu = cpu_time::ThreadTime::now();
+    let started = Instant::now();
+    let mut measure_start = started;
+    let run_for = Duration::from_secs_f32(seconds);
+    loop {
+        let frame_start = Instant::now();
+        if !measuring && frame_start.duration_since(started) >= WARM_UP {
+            measuring = true;
+            measure_start = frame_start;
+            start_counters = runtime
+                .cameras()
+                .iter()
+                .map(|c| c.slot.counters())
+                .collect();
+            start_upload = textures.stats();
+            start_cpu = cpu_time::ProcessTime::now();
+            start_ui_cpu = cpu_time::ThreadTime::now();
+            delta_busy = Duration::ZERO;
+        }
+        if measuring && frame_start.duration_since(measure_start) >= run_for {
+            break;
+        }
+        let input = RawInput {
+            screen_rect: Some(Rect::from_min_size(
+                Pos2::ZERO,
+                vec2(SCREEN.width_px as f32, SCREEN.height_px as f32),
+            )),
+            ..Default::default()
+        };
+        let output = ctx.run_ui(input, |ui| {
+            textures.refresh(ui.ctx(), runtime.cameras(), |_| true);
+            CentralPanel::default().show(ui, |ui| {
+                grid_ui(ui, &mut view, &textures, runtime.cameras(), true);
+            });
+        });
+        let jobs = ctx.tessellate(output.shapes, output.pixels_per_point);
+        {
+            let mut renderer = render_state.renderer.write();
+            let delta_start = Instant::now();
+            for (id, deltas) in &output.textures_delta.set {
+                for delta in deltas {
+                    renderer.update_texture(&device, &queue, *id, delta);
+                }
+            }
+            delta_busy += delta_start.elapsed();
+            let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("bench frame"),
+            });
+            let mut commands =
+                renderer.update_buffers(&device, &queue, &mut encoder, &jobs, &screen);
+            {
+                let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                    label: Some("bench pass"),
+                    color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                        view: &target_view,
+                        depth_slice: None,
+                        resolve_target: None,
+                        ops: wgpu::Operations {
+                            load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                            store: wgpu::StoreOp::Store,
+                        },
+                    })],
+                    depth_stencil_attachment: None,
+                    timestamp_writes: None,
+                    occlusion_query_set: None,
+                    multiview_mask: None,
+                });
+                renderer.render(&mut pass.forget_lifetime(), &jobs, &screen);
+            }
+            for id in &output.textures_delta.free {
+                renderer.free_texture(id);
+            }
+            commands.push(encoder.finish());
+            queue.submit(commands);
+        }
+        device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .context("waiting for the GPU")?;
+        let elapsed = frame_start.elapsed();
+        if measuring {
+            frame_times.push(elapsed);
+        }
+        if elapsed < DISPLAY_PERIOD {
+            std::thread::sleep(DISPLAY_PERIOD - elapsed);
+        }
+    }
+    let cpu = start_cpu.elapsed();
+    let ui_cpu = start_ui_cpu.elapsed();
+    let measured_secs = measure_start.elapsed().as_secs_f64();
+    let upload = textures.stats();
+    let end_counters: Vec<_> = runtime
+        .cameras()
+        .iter()
+        .map(|c| c.slot.counters())
+        .collect();
+    drop(textures);
+    runtime.shutdown();
+    if let Err(err) = std::fs::remove_dir_all(&dir) {
+        tracing::warn!("could not remove {}: {err}", dir.display());
+    }
+    let diff = |pick: fn(&crate::camera::CounterSnapshot) -> u64| -> u64 {
+        end_counters
+            .iter()
+            .zip(&start_counters)
+            .map(|(end, start)| pick(end).saturating_sub(pick(start)))
+            .sum()
+    };
+    let shown = diff(|c| c.shown);
+    let uploads = upload.uploads.saturating_sub(start_upload.uploads).max(1);
+    let upload_busy = upload.busy.saturating_sub(start_upload.busy) + delta_busy;
+    frame_times.sort();
+    Ok(CameraBenchResult {
+        adapter: format!("{} ({:?})", adapter.name, adapter.backend),
+        path: if wgpu_path {
+            UploadPath::Wgpu
+        } else {
+            UploadPath::Egui
+        },
+        cameras: camera_count,
+        size,
+        fps,
+        seconds,
+        produced: diff(|c| c.produced),
+        shown,
+        dropped: diff(|c| c.dropped),
+        ui_frames: frame_times.len(),
+        frame_ms_p50: percentile_ms(&frame_times, 0.5),
+        frame_ms_p99: percentile_ms(&frame_times, 0.99),
+        cpu_ms_per_shown_frame: cpu.as_secs_f64() * 1000.0 / shown.max(1) as f64,
+        ui_cpu_ms_per_shown_frame: ui_cpu.as_secs_f64() * 1000.0 / shown.max(1) as f64,
+        upload_ms_per_frame: upload_busy.as_secs_f64() * 1000.0 / uploads as f64,
+        upload_mb_per_s: upload.bytes.saturating_sub(start_upload.bytes) as f64
+            / 1e6
+            / measured_secs,
+    })
+}

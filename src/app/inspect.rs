@@ -1,0 +1,374 @@
+//! The Inspect panel: a live grid of up to four cameras with per-camera rates, latency and
+//! drops, and an expanded single-camera view with zoom (wheel, pinch or buttons) and pan (drag).
+
+use std::time::{Duration, Instant};
+
+use egui::{Align2, Color32, Pos2, Rect, RichText, Sense, Vec2, pos2, vec2};
+
+use super::frame_textures::FrameTextures;
+use super::theme;
+use crate::camera::{CameraState, CounterSnapshot};
+use crate::runtime::CameraHandle;
+
+const MAX_ZOOM: f32 = 16.0;
+
+/// Produced-frame rate from the slot's counters, sampled about once a second.
+#[derive(Default, Clone)]
+struct RateSample {
+    at: Option<Instant>,
+    counters: CounterSnapshot,
+    produced_fps: f32,
+}
+
+#[derive(Default)]
+pub struct InspectView {
+    expanded: Option<usize>,
+    /// 1 = the whole frame fits the view.
+    zoom: f32,
+    /// Centre of the view in frame UV (0..1).
+    centre_uv: Vec2,
+    rates: Vec<RateSample>,
+}
+
+impl InspectView {
+    pub fn expanded(&self) -> Option<usize> {
+        self.expanded
+    }
+
+    fn expand(&mut self, index: usize) {
+        self.expanded = Some(index);
+        self.fit();
+    }
+
+    fn fit(&mut self) {
+        self.zoom = 1.0;
+        self.centre_uv = vec2(0.5, 0.5);
+    }
+
+    fn produced_fps(&mut self, index: usize, counters: CounterSnapshot) -> f32 {
+        if self.rates.len() <= index {
+            self.rates.resize(index + 1, RateSample::default());
+        }
+        let sample = &mut self.rates[index];
+        let now = Instant::now();
+        match sample.at {
+            None => {
+                *sample = RateSample {
+                    at: Some(now),
+                    counters,
+                    produced_fps: 0.0,
+                };
+            }
+            Some(at) if now.duration_since(at) >= Duration::from_secs(1) => {
+                let frames = counters.produced.saturating_sub(sample.counters.produced);
+                sample.produced_fps = frames as f32 / now.duration_since(at).as_secs_f32();
+                sample.at = Some(now);
+                sample.counters = counters;
+            }
+            Some(_) => {}
+        }
+        sample.produced_fps
+    }
+
+    /// The part of the frame shown at the current zoom and pan, in UV.
+    fn uv_rect(&self) -> Rect {
+        let half = 0.5 / self.zoom.max(1.0);
+        let centre = vec2(
+            self.centre_uv.x.clamp(half, 1.0 - half),
+            self.centre_uv.y.clamp(half, 1.0 - half),
+        );
+        Rect::from_min_max(
+            pos2(centre.x - half, centre.y - half),
+            pos2(centre.x + half, centre.y + half),
+        )
+    }
+}
+
+/// The largest rect of `aspect` (width / height) centred in `outer`.
+fn fit_rect(outer: Rect, aspect: f32) -> Rect {
+    let size = if outer.width() / outer.height() > aspect {
+        vec2(outer.height() * aspect, outer.height())
+    } else {
+        vec2(outer.width(), outer.width() / aspect)
+    };
+    Rect::from_center_size(outer.center(), size)
+}
+
+fn caption_ui(painter: &egui::Painter, rect: Rect, lines: &[String]) {
+    let line_px = 24.0;
+    let band = Rect::from_min_max(
+        pos2(
+            rect.left(),
+            rect.bottom() - line_px * lines.len() as f32 - 8.0,
+        ),
+        rect.right_bottom(),
+    );
+    painter.rect_filled(band, 0.0, theme::OVERLAY);
+    for (index, line) in lines.iter().enumerate() {
+        painter.text(
+            pos2(band.left() + 8.0, band.top() + 4.0 + index as f32 * line_px),
+            Align2::LEFT_TOP,
+            line,
+            theme::small(),
+            theme::TEXT,
+        );
+    }
+}
+
+/// Draws one camera into `rect` (image, state, rates); returns the rect the image covers.
+fn camera_tile(
+    ui: &egui::Ui,
+    view: &mut InspectView,
+    textures: &FrameTextures,
+    camera: &CameraHandle,
+    index: usize,
+    rect: Rect,
+    uv: Rect,
+) -> Rect {
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 4.0, Color32::BLACK);
+    let counters = camera.slot.counters();
+    let produced_fps = view.produced_fps(index, counters);
+    let mut image_rect = rect;
+    let mut lines = vec![camera.name.clone()];
+    if let Some(frame_view) = textures.view(index) {
+        let shown_uv = uv.size() * frame_view.size_px;
+        image_rect = fit_rect(rect, shown_uv.x / shown_uv.y.max(1.0));
+        painter.image(frame_view.texture, image_rect, uv, Color32::WHITE);
+        let latency_ms = counters.last_latency_micros as f32 / 1000.0;
+        lines.push(format!(
+            "{:.0} fps in · {} fps shown · {:.0} ms · {} dropped",
+            produced_fps,
+            textures.shown_fps(index),
+            latency_ms,
+            counters.dropped
+        ));
+    }
+    match camera.slot.state() {
+        CameraState::Live => {}
+        CameraState::Starting => {
+            painter.text(
+                rect.center(),
+                Align2::CENTER_CENTER,
+                "Starting…",
+                theme::big(),
+                theme::TEXT,
+            );
+        }
+        CameraState::Reconnecting { error, retry_in } => {
+            painter.text(
+                rect.center() - vec2(0.0, 18.0),
+                Align2::CENTER_CENTER,
+                "NO SIGNAL",
+                theme::heading(),
+                theme::FAULT,
+            );
+            painter.text(
+                rect.center() + vec2(0.0, 18.0),
+                Align2::CENTER_CENTER,
+                format!("retrying every {:.0} s", retry_in.as_secs_f32().ceil()),
+                theme::small(),
+                theme::TEXT,
+            );
+            lines.push(error);
+        }
+        CameraState::Stopped => {
+            painter.text(
+                rect.center(),
+                Align2::CENTER_CENTER,
+                "Stopped",
+                theme::big(),
+                theme::WARN,
+            );
+        }
+    }
+    caption_ui(&painter, rect, &lines);
+    image_rect
+}
+
+/// The live grid. With `clickable`, a tap on a tile expands that camera.
+pub fn grid_ui(
+    ui: &mut egui::Ui,
+    view: &mut InspectView,
+    textures: &FrameTextures,
+    cameras: &[CameraHandle],
+    clickable: bool,
+) {
+    if cameras.is_empty() {
+        ui.label("No cameras are configured. An engineer adds them with `qcstation camera add`.");
+        return;
+    }
+    let shown = cameras.len().min(4);
+    let columns = if shown == 1 { 1 } else { 2 };
+    let rows = shown.div_ceil(columns);
+    let area = ui.available_rect_before_wrap();
+    let cell = vec2(
+        (area.width() - theme::GAP * (columns - 1) as f32) / columns as f32,
+        (area.height() - theme::GAP * (rows - 1) as f32) / rows as f32,
+    );
+    let full = Rect::from_min_max(Pos2::ZERO, pos2(1.0, 1.0));
+    for (index, camera) in cameras.iter().take(shown).enumerate() {
+        let (col, row) = (index % columns, index / columns);
+        let min = area.min
+            + vec2(
+                col as f32 * (cell.x + theme::GAP),
+                row as f32 * (cell.y + theme::GAP),
+            );
+        let rect = Rect::from_min_size(min, cell);
+        let sense = if clickable {
+            Sense::click()
+        } else {
+            Sense::hover()
+        };
+        let response = ui.interact(rect, ui.scope_id().with(("camera", index)), sense);
+        let label = format!("Camera {}", camera.name);
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
+        camera_tile(ui, view, textures, camera, index, rect, full);
+        if clickable && response.hovered() {
+            ui.painter().rect_stroke(
+                rect,
+                4.0,
+                egui::Stroke::new(3.0, theme::ACCENT),
+                egui::StrokeKind::Inside,
+            );
+        }
+        if response.clicked() {
+            view.expand(index);
+        }
+    }
+    ui.allocate_rect(area, Sense::hover());
+}
+
+pub fn inspect_ui(
+    ui: &mut egui::Ui,
+    view: &mut InspectView,
+    textures: &FrameTextures,
+    cameras: &[CameraHandle],
+) {
+    let Some(index) = view.expanded.filter(|index| *index < cameras.len()) else {
+        view.expanded = None;
+        grid_ui(ui, view, textures, cameras, true);
+        return;
+    };
+    let camera = &cameras[index];
+    ui.horizontal(|ui| {
+        let back = egui::Button::new("Back to all cameras").min_size(vec2(0.0, theme::TOUCH_PX));
+        if ui.add(back).clicked() {
+            view.expanded = None;
+        }
+        ui.label(RichText::new(&camera.name).font(theme::heading()));
+        ui.add_space(theme::GAP);
+        let zoom_button = |text: &str| {
+            egui::Button::new(RichText::new(text).font(theme::heading()))
+                .min_size(vec2(theme::TOUCH_PX, theme::TOUCH_PX))
+        };
+        if ui.add(zoom_button("-")).clicked() {
+            view.zoom = (view.zoom / 1.5).max(1.0);
+        }
+        if ui.add(zoom_button("+")).clicked() {
+            view.zoom = (view.zoom * 1.5).min(MAX_ZOOM);
+        }
+        if ui
+            .add(egui::Button::new("Fit").min_size(vec2(theme::TOUCH_PX, theme::TOUCH_PX)))
+            .clicked()
+        {
+            view.fit();
+        }
+        ui.label(format!("{:.0} %", view.zoom * 100.0));
+    });
+    if view.expanded.is_none() {
+        return;
+    }
+    let stats_height = 40.0;
+    let mut area = ui.available_rect_before_wrap();
+    area.max.y -= stats_height;
+    let response = ui.interact(
+        area,
+        ui.scope_id().with("expanded"),
+        Sense::click_and_drag(),
+    );
+    response.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::Image,
+            true,
+            format!("Camera {} expanded", camera.name),
+        )
+    });
+    let uv = view.uv_rect();
+    let image_rect = camera_tile(ui, view, textures, camera, index, area, uv);
+    // Drag pans; the wheel or a pinch zooms about the pointer.
+    if response.dragged() && image_rect.width() > 0.0 {
+        let delta = response.drag_delta() / image_rect.size() * view.uv_rect().size();
+        view.centre_uv -= delta;
+    }
+    if response.double_clicked() {
+        view.fit();
+    }
+    if response.hovered() {
+        let (zoom_delta, scroll) =
+            ui.input(|input| (input.zoom_delta(), input.smooth_scroll_delta.y));
+        let factor = zoom_delta * (scroll / 400.0).exp();
+        if (factor - 1.0).abs() > 1e-4 {
+            if let Some(pointer) = response.hover_pos() {
+                let before = view.uv_rect();
+                let at = (pointer - image_rect.min) / image_rect.size();
+                let uv_at = before.min.to_vec2() + at * before.size();
+                view.zoom = (view.zoom * factor).clamp(1.0, MAX_ZOOM);
+                let after = 0.5 / view.zoom;
+                view.centre_uv = uv_at + (vec2(0.5, 0.5) - at) * (2.0 * after);
+            }
+        }
+    }
+    let half = 0.5 / view.zoom;
+    view.centre_uv = vec2(
+        view.centre_uv.x.clamp(half, 1.0 - half),
+        view.centre_uv.y.clamp(half, 1.0 - half),
+    );
+    ui.allocate_rect(area, Sense::hover());
+    if let Some(frame_view) = textures.view(index) {
+        let frame = frame_view.frame;
+        let counters = camera.slot.counters();
+        ui.label(
+            RichText::new(format!(
+                "{} · {} · frame {} at {} UTC · {} produced · {} shown · {} dropped",
+                camera.spec,
+                frame.size(),
+                frame.seq,
+                frame.captured_utc.format("%H:%M:%S%.3f"),
+                counters.produced,
+                counters.shown,
+                counters.dropped
+            ))
+            .font(theme::small())
+            .color(theme::TEXT_DIM),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zoomed_view_stays_inside_the_frame() {
+        let mut view = InspectView::default();
+        view.fit();
+        assert_eq!(
+            view.uv_rect(),
+            Rect::from_min_max(Pos2::ZERO, pos2(1.0, 1.0))
+        );
+        view.zoom = 4.0;
+        view.centre_uv = vec2(0.0, 1.0);
+        let uv = view.uv_rect();
+        assert!((uv.width() - 0.25).abs() < 1e-6);
+        assert!(uv.min.x >= 0.0 && uv.max.y <= 1.0, "{uv:?}");
+    }
+
+    #[test]
+    fn fit_keeps_aspect() {
+        let outer = Rect::from_min_size(Pos2::ZERO, vec2(1000.0, 400.0));
+        let fitted = fit_rect(outer, 16.0 / 9.0);
+        assert!((fitted.width() / fitted.height() - 16.0 / 9.0).abs() < 1e-3);
+        assert_eq!(fitted.height(), 400.0);
+    }
+}

@@ -1,0 +1,140 @@
+//! What the UI knows, built only from runtime events: the session, users, audit rows, health
+//! and messages for the operator. Drawing code reads it; only `apply` changes it.
+
+use std::time::{Duration, Instant};
+
+use crate::domain::{Actor, Permission};
+use crate::runtime::{Event, HealthReport, SignInEntry, SignOutReason};
+use crate::store::{AuditFilter, AuditRow, ChainReport, UserRecord};
+
+/// How long a notice stays on screen.
+const NOTICE_SECS: u64 = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Info,
+    Refused,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub text: String,
+    pub at: Instant,
+}
+
+#[derive(Default)]
+pub struct AppState {
+    pub station_name: String,
+    pub actor: Option<Actor>,
+    pub sign_in_list: Vec<SignInEntry>,
+    pub needs_first_admin: bool,
+    /// The last sign-in refusal, shown under the keypad.
+    pub sign_in_error: Option<String>,
+    /// Why the last session ended, when the runtime ended it.
+    pub signed_out_idle: Option<String>,
+    pub users: Vec<UserRecord>,
+    pub audit_rows: Vec<AuditRow>,
+    pub audit_filter: AuditFilter,
+    pub audit_report: Option<ChainReport>,
+    pub health: Option<HealthReport>,
+    pub notices: Vec<Notice>,
+    /// Set when a change was committed, so open lists are refreshed.
+    pub stale: bool,
+}
+
+impl AppState {
+    pub fn new(station_name: &str) -> Self {
+        Self {
+            station_name: station_name.to_owned(),
+            audit_filter: AuditFilter {
+                limit: 200,
+                ..AuditFilter::default()
+            },
+            ..Self::default()
+        }
+    }
+
+    pub fn may(&self, permission: Permission) -> bool {
+        self.actor
+            .as_ref()
+            .is_some_and(|actor| actor.may(permission))
+    }
+
+    fn notice(&mut self, kind: NoticeKind, text: String) {
+        if !text.is_empty() {
+            self.notices.push(Notice {
+                kind,
+                text,
+                at: Instant::now(),
+            });
+        }
+    }
+
+    /// Drops notices older than their display time.
+    pub fn expire_notices(&mut self) {
+        self.notices
+            .retain(|notice| notice.at.elapsed() < Duration::from_secs(NOTICE_SECS));
+    }
+
+    pub fn apply(&mut self, event: Event) {
+        match event {
+            Event::SignedIn(actor) => {
+                self.sign_in_error = None;
+                self.signed_out_idle = None;
+                self.actor = Some(actor);
+                self.stale = true;
+            }
+            Event::SignInRefused(reason) => {
+                self.sign_in_error = Some(reason);
+                // The account may be locked now: the tiles say so.
+                self.stale = true;
+            }
+            Event::SignedOut { name, reason } => {
+                self.actor = None;
+                self.users.clear();
+                self.audit_rows.clear();
+                self.audit_report = None;
+                self.stale = true;
+                if reason == SignOutReason::Idle {
+                    self.signed_out_idle =
+                        Some(format!("{name} was signed out after a time without input."));
+                }
+            }
+            Event::NeedsFirstAdmin => {
+                self.needs_first_admin = true;
+                self.sign_in_list.clear();
+            }
+            Event::SignInList(list) => {
+                self.needs_first_admin = false;
+                self.sign_in_list = list;
+            }
+            Event::Users(users) => self.users = users,
+            Event::Audit { filter, rows } => {
+                // A page of older rows (before_id set) extends the list shown for that filter.
+                let base = AuditFilter {
+                    before_id: None,
+                    ..filter.clone()
+                };
+                if filter.before_id.is_some() && base == self.audit_filter {
+                    self.audit_rows.extend(rows);
+                } else {
+                    self.audit_rows = rows;
+                }
+                self.audit_filter = base;
+            }
+            Event::AuditVerified(report) => self.audit_report = Some(report),
+            Event::Settings(settings) => self.station_name = settings.station_name,
+            Event::Done(text) => {
+                self.stale = true;
+                self.notice(NoticeKind::Info, text);
+            }
+            Event::Refused(text) => self.notice(NoticeKind::Refused, text),
+            Event::Failed { what, error } => {
+                self.notice(NoticeKind::Error, format!("Could not {what}: {error}"));
+            }
+            Event::Health(report) => self.health = Some(report),
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The one place for colours and sizes. Kiosk first: big touch targets for gloved hands, a dark
+//! high-contrast theme, and status always spelled out in words as well as colour — under orange
+//! or green laser-safety glasses colours alone are not reliable.
+
+use egui::{Color32, FontFamily, FontId, Stroke, TextStyle, Vec2};
+
+pub const BACKGROUND: Color32 = Color32::from_rgb(0x10, 0x12, 0x14);
+pub const PANEL: Color32 = Color32::from_rgb(0x1b, 0x1f, 0x24);
+pub const PANEL_RAISED: Color32 = Color32::from_rgb(0x26, 0x2b, 0x32);
+pub const TEXT: Color32 = Color32::from_rgb(0xf4, 0xf6, 0xf8);
+pub const TEXT_DIM: Color32 = Color32::from_rgb(0xb8, 0xc0, 0xc8);
+pub const ACCENT: Color32 = Color32::from_rgb(0xff, 0xc2, 0x1a);
+pub const ACCENT_TEXT: Color32 = Color32::from_rgb(0x10, 0x10, 0x10);
+pub const OK: Color32 = Color32::from_rgb(0x3d, 0xdc, 0x84);
+pub const WARN: Color32 = Color32::from_rgb(0xff, 0x9f, 0x1c);
+pub const FAULT: Color32 = Color32::from_rgb(0xff, 0x4d, 0x4d);
+pub const OVERLAY: Color32 = Color32::from_rgba_premultiplied(0, 0, 0, 190);
+
+/// Smallest side of anything a finger must hit (about 12 mm on a 15" 1080p screen).
+pub const TOUCH_PX: f32 = 56.0;
+pub const KEYPAD_KEY: Vec2 = Vec2::new(96.0, 72.0);
+pub const TOP_BAR_HEIGHT: f32 = 64.0;
+pub const NAV_WIDTH: f32 = 168.0;
+pub const GAP: f32 = 12.0;
+
+pub fn heading() -> FontId {
+    FontId::new(28.0, FontFamily::Proportional)
+}
+
+pub fn big() -> FontId {
+    FontId::new(22.0, FontFamily::Proportional)
+}
+
+pub fn small() -> FontId {
+    FontId::new(16.0, FontFamily::Proportional)
+}
+
+pub fn mono() -> FontId {
+    FontId::new(17.0, FontFamily::Monospace)
+}
+
+/// Status levels shown across the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Ok,
+    Warn,
+    Fault,
+}
+
+impl Level {
+    pub fn colour(self) -> Color32 {
+        match self {
+            Self::Ok => OK,
+            Self::Warn => WARN,
+            Self::Fault => FAULT,
+        }
+    }
+
+    /// The word shown beside the colour.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Ok => "OK",
+            Self::Warn => "WARN",
+            Self::Fault => "FAULT",
+        }
+    }
+}
+
+/// Applies the station's look to every theme of the context.
+pub fn apply(ctx: &egui::Context, ui_scale: f32) {
+    ctx.set_theme(egui::Theme::Dark);
+    ctx.set_zoom_factor(ui_scale);
+    ctx.all_styles_mut(|style| {
+        style.text_styles = [
+            (TextStyle::Heading, heading()),
+            (TextStyle::Body, FontId::new(20.0, FontFamily::Proportional)),
+            (
+                TextStyle::Button,
+                FontId::new(20.0, FontFamily::Proportional),
+            ),
+            (TextStyle::Small, small()),
+            (TextStyle::Monospace, mono()),
+        ]
+        .into();
+        style.spacing.item_spacing = Vec2::new(GAP, GAP * 0.75);
+        style.spacing.button_padding = Vec2::new(18.0, 12.0);
+        style.spacing.interact_size = Vec2::new(TOUCH_PX, TOUCH_PX * 0.75);
+        style.spacing.text_edit_width = 320.0;
+        style.spacing.scroll.bar_width = 16.0;
+        let visuals = &mut style.visuals;
+        visuals.dark_mode = true;
+        visuals.override_text_color = Some(TEXT);
+        visuals.panel_fill = PANEL;
+        visuals.window_fill = PANEL;
+        visuals.extreme_bg_color = BACKGROUND;
+        visuals.faint_bg_color = PANEL_RAISED;
+        visuals.selection.bg_fill = ACCENT;
+        visuals.selection.stroke = Stroke::new(2.0, ACCENT_TEXT);
+        visuals.widgets.inactive.weak_bg_fill = PANEL_RAISED;
+        visuals.widgets.inactive.bg_fill = PANEL_RAISED;
+        visuals.widgets.inactive.bg_stroke = Stroke::new(1.5, TEXT_DIM);
+        visuals.widgets.hovered.bg_stroke = Stroke::new(2.0, ACCENT);
+        visuals.widgets.active.bg_stroke = Stroke::new(3.0, ACCENT);
+        visuals.widgets.noninteractive.bg_stroke = Stroke::new(1.0, PANEL_RAISED);
+    });
+}
+
+/// A framed, touch-sized button that shows whether it is the current choice (user tiles, the
+/// navigation, tabs). Framed even when inactive, so it reads as a button without hovering.
+pub fn choice_button<'a>(
+    selected: bool,
+    text: impl Into<egui::WidgetText>,
+    min_size: Vec2,
+) -> egui::Button<'a> {
+    egui::Button::new(text.into())
+        .selected(selected)
+        .frame(true)
+        .frame_when_inactive(true)
+        .min_size(min_size)
+}

@@ -1,0 +1,210 @@
+//! The top bar (station, user, health of every subsystem, alarms) and the notice strip. Health
+//! is spelled out: a word and a number beside every colour.
+
+use egui::{Align, Layout, RichText};
+
+use super::state::{AppState, NoticeKind};
+use super::theme::{self, Level};
+use crate::camera::CameraState;
+use crate::runtime::{CameraHandle, Command};
+
+/// One subsystem's health as shown in the top bar.
+pub struct HealthItem {
+    pub name: &'static str,
+    pub level: Level,
+    pub summary: String,
+}
+
+pub fn health_items(state: &AppState, cameras: &[CameraHandle]) -> Vec<HealthItem> {
+    let live = cameras
+        .iter()
+        .filter(|camera| camera.slot.state() == CameraState::Live)
+        .count();
+    let camera_level = if cameras.is_empty() || live == cameras.len() {
+        Level::Ok
+    } else if live == 0 {
+        Level::Fault
+    } else {
+        Level::Warn
+    };
+    let mut items = vec![HealthItem {
+        name: "Cameras",
+        level: camera_level,
+        summary: format!("{live}/{} live", cameras.len()),
+    }];
+    match &state.health {
+        None => items.push(HealthItem {
+            name: "Database",
+            level: Level::Warn,
+            summary: "checking".to_owned(),
+        }),
+        Some(health) => {
+            items.push(match &health.database {
+                Ok(bytes) => HealthItem {
+                    name: "Database",
+                    level: Level::Ok,
+                    summary: format!("{:.1} MB", *bytes as f64 / 1e6),
+                },
+                Err(_) => HealthItem {
+                    name: "Database",
+                    level: Level::Fault,
+                    summary: "unreadable".to_owned(),
+                },
+            });
+            items.push(HealthItem {
+                name: "Disk",
+                level: if health.disk_low {
+                    Level::Warn
+                } else {
+                    Level::Ok
+                },
+                summary: format!("{:.1} GB free", health.disk_free_bytes as f64 / 1e9),
+            });
+        }
+    }
+    items
+}
+
+/// Everything that needs someone's attention, worst first.
+pub fn alarms(state: &AppState, cameras: &[CameraHandle]) -> Vec<(Level, String)> {
+    let mut alarms = Vec::new();
+    for camera in cameras {
+        match camera.slot.state() {
+            CameraState::Reconnecting { error, retry_in } => alarms.push((
+                Level::Fault,
+                format!(
+                    "Camera {}: no signal ({error}). Retrying in {:.0} s; check its cable.",
+                    camera.name,
+                    retry_in.as_secs_f32().ceil()
+                ),
+            )),
+            CameraState::Stopped => {
+                alarms.push((Level::Warn, format!("Camera {} is stopped.", camera.name)))
+            }
+            CameraState::Starting | CameraState::Live => {}
+        }
+    }
+    if let Some(health) = &state.health {
+        if let Err(reason) = &health.database {
+            alarms.push((
+                Level::Fault,
+                format!("Database unreadable: {reason}. Records cannot be saved."),
+            ));
+        }
+        if health.disk_low {
+            alarms.push((
+                Level::Warn,
+                format!(
+                    "Disk almost full: {:.1} GB free. Free space or images will stop being saved.",
+                    health.disk_free_bytes as f64 / 1e9
+                ),
+            ));
+        }
+    }
+    if let Some(broken) = state
+        .audit_report
+        .as_ref()
+        .and_then(|report| report.first_break.as_ref())
+    {
+        alarms.push((
+            Level::Fault,
+            format!(
+                "Audit trail broken at row {}: {}. Tell quality management.",
+                broken.row_id, broken.reason
+            ),
+        ));
+    }
+    alarms.sort_by(|a, b| b.0.cmp(&a.0));
+    alarms
+}
+
+fn chip_ui(ui: &mut egui::Ui, label: &str, level: Level, summary: &str) {
+    egui::Frame::new()
+        .fill(theme::PANEL_RAISED)
+        .corner_radius(6.0)
+        .inner_margin(egui::Margin::symmetric(10, 6))
+        .show(ui, |ui| {
+            ui.label(RichText::new(format!("{label} ")).color(theme::TEXT_DIM));
+            ui.label(RichText::new(level.word()).color(level.colour()).strong());
+            ui.label(RichText::new(summary).color(theme::TEXT));
+        });
+}
+
+pub fn top_bar_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    cameras: &[CameraHandle],
+    alarms: &[(Level, String)],
+    show_alarms: &mut bool,
+    outbox: &mut Vec<Command>,
+) {
+    ui.horizontal_centered(|ui| {
+        ui.label(
+            RichText::new(&state.station_name)
+                .font(theme::heading())
+                .color(theme::ACCENT),
+        );
+        ui.add_space(theme::GAP);
+        for item in health_items(state, cameras) {
+            ui.horizontal(|ui| chip_ui(ui, item.name, item.level, &item.summary));
+        }
+        if !alarms.is_empty() {
+            let worst = alarms[0].0;
+            let text = RichText::new(format!(
+                "{} ALARM{}",
+                alarms.len(),
+                if alarms.len() == 1 { "" } else { "S" }
+            ))
+            .color(theme::ACCENT_TEXT)
+            .strong();
+            let button = egui::Button::new(text)
+                .fill(worst.colour())
+                .min_size(egui::vec2(0.0, theme::TOUCH_PX * 0.8));
+            if ui.add(button).clicked() {
+                *show_alarms = !*show_alarms;
+            }
+        }
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            match &state.actor {
+                Some(actor) => {
+                    let button = egui::Button::new("Sign out")
+                        .min_size(egui::vec2(0.0, theme::TOUCH_PX * 0.8));
+                    if ui.add(button).clicked() {
+                        outbox.push(Command::SignOut);
+                    }
+                    ui.label(
+                        RichText::new(format!("{} · {}", actor.name, actor.role))
+                            .font(theme::big())
+                            .strong(),
+                    );
+                }
+                None => {
+                    ui.label(RichText::new("Not signed in").color(theme::TEXT_DIM));
+                }
+            }
+        });
+    });
+}
+
+pub fn alarm_list_ui(ui: &mut egui::Ui, alarms: &[(Level, String)]) {
+    for (level, text) in alarms {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(level.word()).color(level.colour()).strong());
+            ui.label(text);
+        });
+    }
+}
+
+pub fn notices_ui(ui: &mut egui::Ui, state: &AppState) {
+    for notice in state.notices.iter().rev().take(3) {
+        let (word, colour) = match notice.kind {
+            NoticeKind::Info => ("Done", theme::OK),
+            NoticeKind::Refused => ("Not allowed", theme::WARN),
+            NoticeKind::Error => ("Error", theme::FAULT),
+        };
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(word).color(colour).strong());
+            ui.label(&notice.text);
+        });
+    }
+}

@@ -1,0 +1,272 @@
+//! Admin › Users: the user table, and forms to add a user, change a role, disable or enable,
+//! and reset a PIN or password. Every change asks for a reason, which goes to the audit trail.
+
+use egui::{RichText, vec2};
+use egui_extras::{Column, TableBuilder};
+
+use super::signin::validate_new_user;
+use super::state::AppState;
+use super::theme;
+use crate::domain::{Role, check_secret};
+use crate::runtime::Command;
+use crate::store::{UserRecord, now_utc};
+
+#[derive(Default)]
+pub struct UsersForm {
+    selected: Option<i64>,
+    new_name: String,
+    new_role: Option<Role>,
+    new_secret: String,
+    new_confirm: String,
+    role: Option<Role>,
+    reason: String,
+    reset_secret: String,
+    reset_confirm: String,
+    error: Option<String>,
+}
+
+fn role_picker_ui(ui: &mut egui::Ui, id: &str, role: &mut Role) {
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(role.as_str())
+        .width(180.0)
+        .show_ui(ui, |ui| {
+            for option in Role::ALL {
+                ui.selectable_value(role, option, option.as_str());
+            }
+        });
+}
+
+fn state_text(user: &UserRecord) -> (&'static str, egui::Color32) {
+    if user.disabled {
+        ("disabled", theme::TEXT_DIM)
+    } else if user.is_locked_at(now_utc()) {
+        ("locked", theme::WARN)
+    } else {
+        ("active", theme::OK)
+    }
+}
+
+pub fn users_ui(
+    ui: &mut egui::Ui,
+    form: &mut UsersForm,
+    state: &AppState,
+    outbox: &mut Vec<Command>,
+) {
+    ui.columns(2, |columns| {
+        user_table_ui(&mut columns[0], form, state);
+        let selected = form
+            .selected
+            .and_then(|id| state.users.iter().find(|user| user.id == id));
+        match selected {
+            Some(user) => edit_user_ui(&mut columns[1], form, user, outbox),
+            None => add_user_ui(&mut columns[1], form, outbox),
+        }
+        if let Some(error) = &form.error {
+            columns[1].label(RichText::new(error).color(theme::FAULT));
+        }
+    });
+}
+
+fn user_table_ui(ui: &mut egui::Ui, form: &mut UsersForm, state: &AppState) {
+    ui.label(RichText::new(format!("{} users", state.users.len())).font(theme::big()));
+    TableBuilder::new(ui)
+        .id_salt("users")
+        .striped(true)
+        .sense(egui::Sense::click())
+        .column(Column::auto().at_least(120.0))
+        .column(Column::auto().at_least(100.0))
+        .column(Column::auto().at_least(90.0))
+        .column(Column::remainder())
+        .header(32.0, |mut header| {
+            for title in ["Name", "Role", "Sign-in", "State"] {
+                header.col(|ui| {
+                    ui.label(RichText::new(title).strong());
+                });
+            }
+        })
+        .body(|mut body| {
+            for user in &state.users {
+                body.row(theme::TOUCH_PX * 0.8, |mut row| {
+                    row.set_selected(form.selected == Some(user.id));
+                    row.col(|ui| {
+                        ui.label(&user.name);
+                    });
+                    row.col(|ui| {
+                        ui.label(user.role.as_str());
+                    });
+                    row.col(|ui| {
+                        ui.label(user.secret_kind.as_str());
+                    });
+                    row.col(|ui| {
+                        let (text, colour) = state_text(user);
+                        ui.label(RichText::new(text).color(colour));
+                    });
+                    if row.response().clicked() {
+                        form.selected = if form.selected == Some(user.id) {
+                            None
+                        } else {
+                            Some(user.id)
+                        };
+                        form.role = Some(user.role);
+                        form.error = None;
+                    }
+                });
+            }
+        });
+}
+
+fn add_user_ui(ui: &mut egui::Ui, form: &mut UsersForm, outbox: &mut Vec<Command>) {
+    ui.label(RichText::new("Add a user").font(theme::big()));
+    let mut role = form.new_role.unwrap_or(Role::Operator);
+    egui::Grid::new("add_user")
+        .num_columns(2)
+        .spacing(vec2(theme::GAP, theme::GAP))
+        .show(ui, |ui| {
+            ui.label("Name");
+            ui.add(egui::TextEdit::singleline(&mut form.new_name).hint_text("e.g. j.smith"));
+            ui.end_row();
+            ui.label("Role");
+            role_picker_ui(ui, "new_role", &mut role);
+            ui.end_row();
+            ui.label(if role.requires_password() {
+                "Password"
+            } else {
+                "PIN or password"
+            });
+            ui.add(egui::TextEdit::singleline(&mut form.new_secret).password(true));
+            ui.end_row();
+            ui.label("Repeat");
+            ui.add(egui::TextEdit::singleline(&mut form.new_confirm).password(true));
+            ui.end_row();
+        });
+    form.new_role = Some(role);
+    ui.label(
+        RichText::new(if role.requires_password() {
+            "Engineers and admins use a password: 10+ characters, three of lower, upper, digits, symbols."
+        } else {
+            "Operators and viewers may use a 4–8 digit PIN."
+        })
+        .color(theme::TEXT_DIM),
+    );
+    let button = egui::Button::new("Add user").min_size(vec2(0.0, theme::TOUCH_PX));
+    if ui.add(button).clicked() {
+        match validate_new_user(&form.new_name, role, &form.new_secret, &form.new_confirm) {
+            Ok(()) => {
+                outbox.push(Command::AddUser {
+                    name: form.new_name.trim().to_owned(),
+                    role,
+                    secret: std::mem::take(&mut form.new_secret),
+                });
+                form.new_name.clear();
+                form.new_confirm.clear();
+                form.error = None;
+            }
+            Err(error) => form.error = Some(error),
+        }
+    }
+}
+
+fn edit_user_ui(
+    ui: &mut egui::Ui,
+    form: &mut UsersForm,
+    user: &UserRecord,
+    outbox: &mut Vec<Command>,
+) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(format!("Edit {}", user.name)).font(theme::big()));
+        if ui.button("Add a user instead").clicked() {
+            form.selected = None;
+        }
+    });
+    ui.label(
+        RichText::new(format!(
+            "created {} · last sign-in {}",
+            user.created_at_utc
+                .get(..16)
+                .unwrap_or(&user.created_at_utc),
+            user.last_sign_in_utc
+                .as_deref()
+                .and_then(|t| t.get(..16))
+                .unwrap_or("never")
+        ))
+        .color(theme::TEXT_DIM),
+    );
+    ui.horizontal(|ui| {
+        ui.label("Reason");
+        ui.add(egui::TextEdit::singleline(&mut form.reason).hint_text("why (for the audit trail)"));
+    });
+    let has_reason = !form.reason.trim().is_empty();
+    let mut role = form.role.unwrap_or(user.role);
+    ui.horizontal(|ui| {
+        ui.label("Role");
+        role_picker_ui(ui, "edit_role", &mut role);
+        let button = egui::Button::new("Change role").min_size(vec2(0.0, theme::TOUCH_PX));
+        if ui
+            .add_enabled(has_reason && role != user.role, button)
+            .clicked()
+        {
+            outbox.push(Command::SetRole {
+                user_id: user.id,
+                role,
+                reason: form.reason.trim().to_owned(),
+            });
+        }
+    });
+    form.role = Some(role);
+    let (toggle, disabled) = if user.disabled {
+        ("Enable account", false)
+    } else {
+        ("Disable account", true)
+    };
+    let button = egui::Button::new(toggle).min_size(vec2(0.0, theme::TOUCH_PX));
+    if ui.add_enabled(has_reason, button).clicked() {
+        outbox.push(Command::SetDisabled {
+            user_id: user.id,
+            disabled,
+            reason: form.reason.trim().to_owned(),
+        });
+    }
+    ui.separator();
+    ui.label(if user.role.requires_password() {
+        "New password (also clears a lockout)"
+    } else {
+        "New PIN or password (also clears a lockout)"
+    });
+    ui.add(
+        egui::TextEdit::singleline(&mut form.reset_secret)
+            .password(true)
+            .hint_text("new"),
+    );
+    ui.add(
+        egui::TextEdit::singleline(&mut form.reset_confirm)
+            .password(true)
+            .hint_text("repeat"),
+    );
+    let button = egui::Button::new("Set new PIN or password").min_size(vec2(0.0, theme::TOUCH_PX));
+    if ui.add_enabled(has_reason, button).clicked() {
+        let checked = check_secret(user.role, &form.reset_secret)
+            .map_err(|err| err.to_string())
+            .and_then(|_| {
+                if form.reset_secret == form.reset_confirm {
+                    Ok(())
+                } else {
+                    Err("The two entries differ.".to_owned())
+                }
+            });
+        match checked {
+            Ok(()) => {
+                outbox.push(Command::ResetSecret {
+                    user_id: user.id,
+                    secret: std::mem::take(&mut form.reset_secret),
+                    reason: form.reason.trim().to_owned(),
+                });
+                form.reset_confirm.clear();
+                form.error = None;
+            }
+            Err(error) => form.error = Some(error),
+        }
+    }
+    if !has_reason {
+        ui.label(RichText::new("Changes need a reason.").color(theme::TEXT_DIM));
+    }
+}

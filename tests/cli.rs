@@ -1,0 +1,313 @@
+//! The CLI through the built binary: users, audit verify (including on a tampered file),
+//! cameras, and config checks.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn qcstation(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qcstation"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A production station (a config file exists), so nothing is seeded.
+fn production_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("qcstation.toml"),
+        "[security]\nlockout_secs = 60\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn users_add_reads_the_secret_from_stdin_and_lists() {
+    let dir = production_dir();
+    let out = qcstation(dir.path(), &["users", "list"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        1,
+        "only the header"
+    );
+
+    let out = qcstation(
+        dir.path(),
+        &["users", "add", "ada", "--role", "admin", "--secret-stdin"],
+        Some("Strong-pass-2026\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("added ada (admin, signs in with a password)"));
+    let out = qcstation(
+        dir.path(),
+        &[
+            "users",
+            "add",
+            "olga",
+            "--role",
+            "operator",
+            "--secret-stdin",
+        ],
+        Some("2468\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+
+    let list = text(&qcstation(dir.path(), &["users", "list"], None));
+    assert!(list.contains("ada") && list.contains("admin"), "{list}");
+    assert!(list.contains("olga") && list.contains("pin"), "{list}");
+}
+
+#[test]
+fn bad_user_input_is_refused_with_the_reason() {
+    let dir = production_dir();
+    let out = qcstation(
+        dir.path(),
+        &[
+            "users",
+            "add",
+            "olga",
+            "--role",
+            "operator",
+            "--secret-stdin",
+        ],
+        Some("2468\n"),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("first user of a station must be an admin"),
+        "{}",
+        text(&out)
+    );
+    let out = qcstation(
+        dir.path(),
+        &["users", "add", "ada", "--role", "admin", "--secret-stdin"],
+        Some("123456\n"),
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("must use a password"), "{}", text(&out));
+    let out = qcstation(
+        dir.path(),
+        &["users", "add", "ada", "--role", "boss", "--secret-stdin"],
+        Some("x\n"),
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("unknown role"), "{}", text(&out));
+    let out = qcstation(
+        dir.path(),
+        &["users", "add", "ada", "--role", "admin"],
+        None,
+    );
+    assert!(!out.status.success(), "the secret must come from stdin");
+}
+
+#[test]
+fn audit_verify_passes_then_names_the_tampered_row() {
+    let dir = tempfile::tempdir().unwrap(); // demo mode: seeded users and rows
+    let out = qcstation(dir.path(), &["audit", "verify"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("audit trail intact"), "{}", text(&out));
+
+    // Alter row 3 as someone with a SQLite shell would.
+    let conn = rusqlite::Connection::open(dir.path().join("demo.sqlite")).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_is_append_only_update;
+         UPDATE audit SET new_value = 'role=admin, secret=pin' WHERE id = 3;",
+    )
+    .unwrap();
+    drop(conn);
+    let out = qcstation(dir.path(), &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("BROKEN at row 3"), "{}", text(&out));
+
+    // A removed row is found as well.
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        qcstation(dir.path(), &["audit", "verify"], None)
+            .status
+            .success()
+    );
+    let conn = rusqlite::Connection::open(dir.path().join("demo.sqlite")).unwrap();
+    conn.execute_batch("DROP TRIGGER audit_is_append_only_delete; DELETE FROM audit WHERE id = 2;")
+        .unwrap();
+    drop(conn);
+    let out = qcstation(dir.path(), &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("row 3"), "{}", text(&out));
+    assert!(text(&out).contains("missing"), "{}", text(&out));
+}
+
+#[test]
+fn audit_list_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = qcstation(dir.path(), &["audit", "list", "--action", "camera"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let listing = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(listing.lines().count(), 4, "{listing}");
+    assert!(listing.lines().all(|line| line.contains("camera.add")));
+}
+
+#[test]
+fn camera_commands_list_grab_add_and_remove() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = qcstation(dir.path(), &["camera", "list"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let listing = text(&out);
+    assert!(
+        listing.contains("Porosity A") && listing.contains("demo:label"),
+        "{listing}"
+    );
+
+    for scene in ["porosity", "label", "qr"] {
+        let png = dir.path().join(format!("{scene}.png"));
+        let source = format!("demo:{scene}?size=320x240&fps=60");
+        let out = qcstation(
+            dir.path(),
+            &[
+                "camera",
+                "grab",
+                "--source",
+                &source,
+                "--out",
+                png.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        let image = image::open(&png).unwrap();
+        assert_eq!((image.width(), image.height()), (320, 240));
+    }
+    // Replay the grabbed stills as a folder source.
+    let folder = format!("folder:{}", dir.path().display());
+    let out_png = dir.path().join("replayed.out");
+    let out = qcstation(
+        dir.path(),
+        &[
+            "camera",
+            "grab",
+            "--source",
+            &folder,
+            "--out",
+            &format!("{}.png", out_png.display()),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+
+    let out = qcstation(
+        dir.path(),
+        &["camera", "grab", "--source", "demo:weld", "--out", "x.png"],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("unknown demo scene \"weld\""),
+        "{}",
+        text(&out)
+    );
+
+    let out = qcstation(
+        dir.path(),
+        &["camera", "add", "Bay 5", "--source", "demo:qr?fps=5"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&qcstation(dir.path(), &["camera", "list"], None)).contains("Bay 5"));
+    let out = qcstation(dir.path(), &["camera", "remove", "Bay 5"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&qcstation(dir.path(), &["camera", "list"], None)).contains("Bay 5"));
+}
+
+#[test]
+fn config_check_names_key_line_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    let out = qcstation(
+        dir.path(),
+        &["config", "init", good.to_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = qcstation(
+        dir.path(),
+        &["config", "check", good.to_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = qcstation(
+        dir.path(),
+        &["config", "init", good.to_str().unwrap()],
+        None,
+    );
+    assert!(!out.status.success(), "init never overwrites");
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[security]\nmax_failed_attempts = 0\nidle_signout_secs = 5\n",
+    )
+    .unwrap();
+    let out = qcstation(
+        dir.path(),
+        &["config", "check", bad.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out);
+    assert!(report.contains("2 problem(s)"), "{report}");
+    assert!(
+        report.contains("line 2, security.max_failed_attempts: must be 1 to 20"),
+        "{report}"
+    );
+    assert!(
+        report.contains("line 3, security.idle_signout_secs"),
+        "{report}"
+    );
+
+    std::fs::write(&bad, "[station]\nfulscreen = true\n").unwrap();
+    let report = text(&qcstation(
+        dir.path(),
+        &["config", "check", bad.to_str().unwrap()],
+        None,
+    ));
+    assert!(
+        report.contains("line 2") && report.contains("fulscreen"),
+        "{report}"
+    );
+
+    // A broken config stops the station with the same report instead of being ignored.
+    std::fs::write(
+        dir.path().join("qcstation.toml"),
+        "[security]\nlockout_secs = -1\n",
+    )
+    .unwrap();
+    let out = qcstation(dir.path(), &["users", "list"], None);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("qcstation.toml"), "{}", text(&out));
+}

@@ -1,0 +1,265 @@
+//! The runtime end to end on a real SQLite file: sign-in, role refusals recorded in the audit
+//! trail, idle sign-out, camera frame drop counting, and an orderly shutdown that joins every
+//! thread and keeps every acknowledged record.
+
+use std::time::{Duration, Instant};
+
+use qcstation::camera::{DemoScene, FrameSize, SourceSpec};
+use qcstation::domain::Role;
+use qcstation::runtime::{Command, Event, Runtime, RuntimeOptions, SessionPolicy, SignOutReason};
+use qcstation::store::{AuditFilter, LockoutPolicy, StoreReader};
+
+fn options(dir: &std::path::Path, cameras: Vec<(String, SourceSpec)>) -> RuntimeOptions {
+    RuntimeOptions {
+        database: dir.join("station.sqlite"),
+        data_dir: dir.to_owned(),
+        demo: true,
+        session: SessionPolicy {
+            lockout: LockoutPolicy {
+                max_failed_attempts: 3,
+                lockout_secs: 60,
+            },
+            idle_signout: None,
+        },
+        cameras: Some(cameras),
+    }
+}
+
+/// Waits for the first event `pick` accepts, skipping others (health, lists).
+fn wait_for<T>(runtime: &Runtime, mut pick: impl FnMut(Event) -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Some(event) = runtime.next_event(Duration::from_millis(100)) {
+            if let Some(found) = pick(event) {
+                return found;
+            }
+        }
+    }
+    panic!("the expected event did not arrive");
+}
+
+fn sign_in(runtime: &Runtime, name: &str, secret: &str) {
+    runtime
+        .send(Command::SignIn {
+            name: name.into(),
+            secret: secret.into(),
+        })
+        .unwrap();
+    let actor = wait_for(runtime, |event| match event {
+        Event::SignedIn(actor) => Some(actor),
+        Event::SignInRefused(reason) => panic!("refused: {reason}"),
+        _ => None,
+    });
+    assert_eq!(actor.name, name);
+}
+
+#[test]
+fn operator_is_refused_admin_actions_and_the_refusal_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = Runtime::start(options(dir.path(), vec![])).unwrap();
+    sign_in(&runtime, "olga", "1234");
+    runtime
+        .send(Command::AddUser {
+            name: "mallory".into(),
+            role: Role::Admin,
+            secret: "Mallory-pass-1".into(),
+        })
+        .unwrap();
+    let refusal = wait_for(&runtime, |event| match event {
+        Event::Refused(text) => Some(text),
+        Event::Done(text) => panic!("an operator added a user: {text}"),
+        _ => None,
+    });
+    assert!(
+        refusal.contains("olga (operator) may not add a user"),
+        "{refusal}"
+    );
+    // A query needing a higher role is refused too, and recorded through the writer.
+    runtime
+        .send(Command::QueryAudit(AuditFilter::default()))
+        .unwrap();
+    wait_for(&runtime, |event| match event {
+        Event::Refused(text) => Some(text),
+        Event::Audit { .. } => panic!("an operator read the audit trail"),
+        _ => None,
+    });
+    let report = runtime.shutdown();
+    assert!(report.panicked.is_empty());
+
+    let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
+    assert!(
+        reader
+            .users()
+            .unwrap()
+            .iter()
+            .all(|user| user.name != "mallory")
+    );
+    let denied = reader
+        .audit(&AuditFilter {
+            action_prefix: "denied".into(),
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    assert_eq!(denied.len(), 2, "{denied:?}");
+    assert!(denied.iter().all(|row| row.entry.user_name == "olga"));
+    assert!(reader.verify_audit().unwrap().is_intact());
+}
+
+#[test]
+fn admin_changes_are_committed_before_they_are_reported_and_survive_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = Runtime::start(options(dir.path(), vec![])).unwrap();
+    sign_in(&runtime, "ada", "Demo-admin-2026");
+    for index in 0..20 {
+        runtime
+            .send(Command::AddUser {
+                name: format!("op{index}"),
+                role: Role::Operator,
+                secret: "4321".into(),
+            })
+            .unwrap();
+    }
+    let mut done = 0;
+    while done < 20 {
+        wait_for(&runtime, |event| match event {
+            Event::Done(text) if text.starts_with("Added op") => Some(()),
+            Event::Failed { error, .. } => panic!("{error}"),
+            _ => None,
+        });
+        done += 1;
+    }
+    // Acknowledged means committed: another connection sees the users now, before shutdown.
+    let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
+    assert_eq!(reader.users().unwrap().len(), 4 + 20);
+    let report = runtime.shutdown();
+    let mut joined = report.joined.clone();
+    joined.sort();
+    assert_eq!(joined, vec!["health", "store-reader", "store-writer"]);
+    let sign_outs = reader
+        .audit(&AuditFilter {
+            action_prefix: "sign_out".into(),
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    assert_eq!(
+        sign_outs[0].entry.reason.as_deref(),
+        Some("station shut down")
+    );
+}
+
+#[test]
+fn wrong_pins_lock_the_account_through_the_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = Runtime::start(options(dir.path(), vec![])).unwrap();
+    let mut refusals = Vec::new();
+    for _ in 0..4 {
+        runtime
+            .send(Command::SignIn {
+                name: "olga".into(),
+                secret: "9999".into(),
+            })
+            .unwrap();
+        refusals.push(wait_for(&runtime, |event| match event {
+            Event::SignInRefused(text) => Some(text),
+            Event::SignedIn(_) => panic!("signed in with a wrong PIN"),
+            _ => None,
+        }));
+    }
+    assert!(refusals[0].contains("2 attempts left"), "{refusals:?}");
+    assert!(refusals[2].contains("locked"), "{refusals:?}");
+    assert!(refusals[3].contains("locked"), "{refusals:?}");
+}
+
+#[test]
+fn idle_user_is_signed_out_and_it_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options(dir.path(), vec![]);
+    opts.session.idle_signout = Some(Duration::from_millis(800));
+    let runtime = Runtime::start(opts).unwrap();
+    sign_in(&runtime, "vic", "0000");
+    let reason = wait_for(&runtime, |event| match event {
+        Event::SignedOut { reason, .. } => Some(reason),
+        _ => None,
+    });
+    assert_eq!(reason, SignOutReason::Idle);
+    assert!(runtime.session().actor().is_none());
+    // Actions now need a user again.
+    runtime.send(Command::ListUsers).unwrap();
+    let text = wait_for(&runtime, |event| match event {
+        Event::Refused(text) => Some(text),
+        _ => None,
+    });
+    assert!(text.contains("Sign in first"), "{text}");
+    drop(runtime);
+    let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
+    let rows = reader
+        .audit(&AuditFilter {
+            action_prefix: "sign_out".into(),
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    assert!(rows[0].entry.reason.as_deref().unwrap().starts_with("idle"));
+}
+
+#[test]
+fn unviewed_camera_frames_are_counted_as_dropped_and_capture_threads_join() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SourceSpec::demo(DemoScene::Qr)
+        .with_size(FrameSize::new(160, 120))
+        .with_fps(100.0);
+    let runtime = Runtime::start(options(
+        dir.path(),
+        vec![("fast".into(), spec.clone()), ("also".into(), spec)],
+    ))
+    .unwrap();
+    let camera = runtime.cameras()[0].clone();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while camera.slot.counters().produced < 20 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let frame = camera.slot.take_newer(0).expect("a frame");
+    let counters = camera.slot.counters();
+    assert!(counters.produced >= 20, "{counters:?}");
+    assert_eq!(counters.shown, 1);
+    // Every frame but the one taken (and possibly one published since) was dropped.
+    assert!(
+        counters.dropped + 2 >= counters.produced && counters.dropped < counters.produced,
+        "{counters:?}"
+    );
+    assert!(frame.seq >= 20);
+    let report = runtime.shutdown();
+    assert!(report.joined.contains(&"camera-0".to_owned()));
+    assert!(report.joined.contains(&"camera-1".to_owned()));
+    assert_eq!(report.joined.len(), 5);
+}
+
+#[test]
+fn a_camera_that_cannot_open_reports_and_keeps_retrying() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder");
+    let spec: SourceSpec = format!("folder:{}", missing.display()).parse().unwrap();
+    let runtime = Runtime::start(options(dir.path(), vec![("bay".into(), spec)])).unwrap();
+    let slot = runtime.cameras()[0].slot.clone();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while slot.counters().errors < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(slot.counters().errors >= 2, "it retried");
+    match slot.state() {
+        qcstation::camera::CameraState::Reconnecting { error, .. } => {
+            assert!(error.contains("no-such-folder"), "{error}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Frames appear once the folder does (a camera plugged back in).
+    std::fs::create_dir(&missing).unwrap();
+    image::RgbaImage::from_pixel(32, 24, image::Rgba([9, 9, 9, 255]))
+        .save(missing.join("0001.png"))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while slot.counters().produced == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(slot.counters().produced > 0, "the camera came back");
+    assert_eq!(slot.state(), qcstation::camera::CameraState::Live);
+}

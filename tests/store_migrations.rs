@@ -1,0 +1,139 @@
+//! Databases left by every earlier schema version upgrade in place, keeping their records: users
+//! can still sign in and the audit chain still verifies (now anchored).
+
+use qcstation::auth::hash_secret;
+use qcstation::domain::{Actor, Role};
+use qcstation::store::{
+    AuditEntry, GENESIS_HASH, LATEST_VERSION, LockoutPolicy, SignInOutcome, Store, audit_row_hash,
+    migrate_to_version, now_utc,
+};
+use rusqlite::{Connection, params};
+
+/// Writes what a station at `version` would have: a user (v1+), audit rows (v1+), a camera (v2+).
+fn fill_as_version(conn: &Connection, version: i64) {
+    if version >= 1 {
+        conn.execute(
+            "INSERT INTO users (name, role, secret_kind, secret_hash, created_at_utc)
+             VALUES ('ada', 'admin', 'password', ?1, '2026-01-01T00:00:00.000Z')",
+            [hash_secret("Old-admin-pass-1").unwrap()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO station_settings (key, value, updated_at_utc)
+             VALUES ('station_name', 'Line 7', '2026-01-01T00:00:00.000Z')",
+            [],
+        )
+        .unwrap();
+        let mut prev = GENESIS_HASH.to_owned();
+        for id in 1..=3_i64 {
+            let entry = AuditEntry::new("console:root", "user.add", "user", "ada")
+                .change(None, Some(format!("step {id}")));
+            let at = format!("2026-01-01T00:00:0{id}.000Z");
+            let hash = audit_row_hash(&prev, id, &at, &entry);
+            conn.execute(
+                "INSERT INTO audit (id, at_utc, user_name, action, entity, entity_id, old_value,
+                                    new_value, reason, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, NULL, ?8, ?9)",
+                params![
+                    id,
+                    at,
+                    entry.user_name,
+                    entry.action,
+                    entry.entity,
+                    entry.entity_id,
+                    entry.new_value,
+                    prev,
+                    hash
+                ],
+            )
+            .unwrap();
+            prev = hash;
+        }
+    }
+    if version >= 2 {
+        conn.execute(
+            "INSERT INTO cameras (name, source_spec, position, created_at_utc)
+             VALUES ('Bay 1', 'demo:porosity', 0, '2026-01-01T00:00:00.000Z')",
+            [],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn every_earlier_version_upgrades_in_place() {
+    for version in 0..LATEST_VERSION {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrate_to_version(&mut conn, version).unwrap();
+            fill_as_version(&conn, version);
+        }
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap(),
+            LATEST_VERSION,
+            "from v{version}"
+        );
+        let reader = store.reader().unwrap();
+        let report = reader.verify_audit().unwrap();
+        assert!(report.is_intact(), "from v{version}: {report:?}");
+        if version >= 1 {
+            assert_eq!(report.rows_checked, 3, "from v{version}");
+            assert_eq!(store.settings().unwrap().station_name, "Line 7");
+            let outcome = store
+                .sign_in(
+                    "ada",
+                    "Old-admin-pass-1",
+                    LockoutPolicy::default(),
+                    now_utc(),
+                )
+                .unwrap();
+            assert!(
+                matches!(outcome, SignInOutcome::SignedIn(ref actor) if actor.role == Role::Admin),
+                "from v{version}: {outcome:?}"
+            );
+            // The upgraded chain keeps growing and stays intact.
+            assert!(reader.verify_audit().unwrap().is_intact());
+        } else {
+            assert!(store.users().unwrap().is_empty());
+            store
+                .add_user(&Actor::console(), "ada", Role::Admin, "New-admin-pass-1")
+                .unwrap();
+        }
+        if version >= 2 {
+            assert_eq!(store.cameras().unwrap()[0].name, "Bay 1");
+        }
+    }
+}
+
+#[test]
+fn a_newer_database_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.sqlite");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&format!("PRAGMA user_version = {}", LATEST_VERSION + 1))
+            .unwrap();
+    }
+    let err = Store::open(&path).err().unwrap().to_string();
+    assert!(err.contains("newer qcstation"), "{err}");
+    let conn = Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, LATEST_VERSION + 1);
+}
+
+#[test]
+fn store_runs_in_wal_mode_with_foreign_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("station.sqlite");
+    drop(Store::open(&path).unwrap());
+    let conn = Connection::open(&path).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}

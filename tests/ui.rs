@@ -1,0 +1,231 @@
+//! The GUI driven through egui_kittest on the real runtime and a real database: sign-in with the
+//! keypad, lockout, navigation by role, user administration and the audit trail.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use qcstation::app::{Panel, StationApp, UiOptions};
+use qcstation::domain::Role;
+use qcstation::runtime::{Runtime, RuntimeOptions, SessionPolicy};
+use qcstation::store::LockoutPolicy;
+
+fn start(dir: &std::path::Path) -> Harness<'static, StationApp> {
+    let runtime = Runtime::start(RuntimeOptions {
+        database: dir.join("demo.sqlite"),
+        data_dir: dir.to_owned(),
+        demo: true,
+        session: SessionPolicy {
+            lockout: LockoutPolicy {
+                max_failed_attempts: 3,
+                lockout_secs: 120,
+            },
+            idle_signout: None,
+        },
+        cameras: Some(Vec::new()),
+    })
+    .unwrap();
+    let options = UiOptions {
+        ui_scale: 1.0,
+        fullscreen: false,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1366.0, 820.0))
+        .build_eframe(move |cc| StationApp::new(cc, runtime, options));
+    settle(&mut harness, |app| !app.state().sign_in_list.is_empty());
+    harness
+}
+
+/// Steps the UI until `done` holds: the runtime answers on its own threads.
+#[track_caller]
+fn settle(harness: &mut Harness<'static, StationApp>, done: impl Fn(&StationApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    harness.run_steps(2);
+    while !done(harness.state()) {
+        assert!(
+            Instant::now() < deadline,
+            "the UI did not reach the expected state"
+        );
+        std::thread::sleep(Duration::from_millis(15));
+        harness.run_steps(1);
+    }
+    harness.run_steps(2);
+}
+
+fn enter_pin(harness: &mut Harness<'static, StationApp>, user: &str, pin: &str) {
+    harness.get_by_label_contains(&format!("{user}\n")).click();
+    harness.run_steps(2);
+    for digit in pin.chars() {
+        harness.get_by_label(&digit.to_string()).click();
+        harness.run_steps(1);
+    }
+    harness.get_by_label("Sign in").click();
+    harness.run_steps(1);
+}
+
+fn sign_in_with_password(harness: &mut Harness<'static, StationApp>, user: &str, password: &str) {
+    harness.get_by_label_contains(&format!("{user}\n")).click();
+    harness.run_steps(2);
+    harness
+        .get_by_role(egui::accesskit::Role::PasswordInput)
+        .type_text(password);
+    harness.run_steps(1);
+    harness.get_by_label("Sign in").click();
+    let user = user.to_owned();
+    settle(harness, move |app| {
+        app.state()
+            .actor
+            .as_ref()
+            .is_some_and(|actor| actor.name == user)
+    });
+}
+
+/// Taps the `index`th field with `role` and types into it, a frame for each, as a person would.
+fn type_into(
+    harness: &mut Harness<'static, StationApp>,
+    role: egui::accesskit::Role,
+    index: usize,
+    text: &str,
+) {
+    harness.get_all_by_role(role).nth(index).unwrap().click();
+    harness.run_steps(1);
+    harness
+        .get_all_by_role(role)
+        .nth(index)
+        .unwrap()
+        .type_text(text);
+    harness.run_steps(1);
+}
+
+#[test]
+fn operator_signs_in_with_the_keypad_and_sees_only_inspect() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = start(dir.path());
+    enter_pin(&mut harness, "olga", "1234");
+    settle(&mut harness, |app| app.state().actor.is_some());
+    let actor = harness.state().state().actor.clone().unwrap();
+    assert_eq!((actor.name.as_str(), actor.role), ("olga", Role::Operator));
+    assert!(harness.query_by_label("Inspect").is_some());
+    assert!(
+        harness.query_by_label("Admin").is_none(),
+        "operators have no Admin panel"
+    );
+    assert!(harness.query_by_label_contains("olga · operator").is_some());
+
+    harness.get_by_label("Sign out").click();
+    settle(&mut harness, |app| app.state().actor.is_none());
+    assert!(harness.query_by_label("Sign in to Demo station").is_some());
+}
+
+#[test]
+fn wrong_pins_show_attempts_left_then_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = start(dir.path());
+    enter_pin(&mut harness, "olga", "1111");
+    settle(&mut harness, |app| app.state().sign_in_error.is_some());
+    assert!(harness.query_by_label_contains("2 attempts left").is_some());
+    for _ in 0..2 {
+        harness.get_by_label("Clear").click();
+        for digit in "1111".chars() {
+            harness.get_by_label(&digit.to_string()).click();
+        }
+        harness.get_by_label("Sign in").click();
+        harness.run_steps(1);
+        std::thread::sleep(Duration::from_millis(300));
+        settle(&mut harness, |_| true);
+    }
+    settle(&mut harness, |app| {
+        app.state()
+            .sign_in_error
+            .as_deref()
+            .is_some_and(|text| text.contains("locked"))
+    });
+    // The lock holds against the right PIN too.
+    for digit in "1234".chars() {
+        harness.get_by_label(&digit.to_string()).click();
+    }
+    harness.get_by_label("Sign in").click();
+    std::thread::sleep(Duration::from_millis(300));
+    settle(&mut harness, |_| true);
+    assert!(harness.state().state().actor.is_none());
+    // The tile now says the account is locked.
+    settle(&mut harness, |app| {
+        app.state()
+            .sign_in_list
+            .iter()
+            .any(|e| e.name == "olga" && e.locked)
+    });
+    assert!(
+        harness
+            .query_by_label_contains("olga\noperator · locked")
+            .is_some()
+    );
+}
+
+#[test]
+fn admin_adds_a_user_who_can_then_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = start(dir.path());
+    sign_in_with_password(&mut harness, "ada", "Demo-admin-2026");
+    harness.get_by_label("Admin").click();
+    settle(&mut harness, |app| {
+        app.panel() == Panel::Admin && app.state().users.len() == 4
+    });
+    assert!(
+        harness.query_by_label("olga").is_some(),
+        "the user table lists olga"
+    );
+
+    type_into(&mut harness, egui::accesskit::Role::TextInput, 0, "pete");
+    type_into(
+        &mut harness,
+        egui::accesskit::Role::PasswordInput,
+        0,
+        "5678",
+    );
+    type_into(
+        &mut harness,
+        egui::accesskit::Role::PasswordInput,
+        1,
+        "5678",
+    );
+    harness.get_by_label("Add user").click();
+    settle(&mut harness, |app| {
+        app.state().users.iter().any(|u| u.name == "pete")
+    });
+    assert!(
+        harness
+            .query_by_label_contains("Added pete as operator")
+            .is_some()
+    );
+
+    harness.get_by_label("Sign out").click();
+    settle(&mut harness, |app| {
+        app.state().actor.is_none() && app.state().sign_in_list.iter().any(|e| e.name == "pete")
+    });
+    enter_pin(&mut harness, "pete", "5678");
+    settle(&mut harness, |app| app.state().actor.is_some());
+    assert_eq!(harness.state().state().actor.as_ref().unwrap().name, "pete");
+}
+
+#[test]
+fn engineer_browses_and_verifies_the_audit_trail_but_not_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = start(dir.path());
+    sign_in_with_password(&mut harness, "erik", "Demo-engineer-2026");
+    harness.get_by_label("Admin").click();
+    settle(&mut harness, |app| !app.state().audit_rows.is_empty());
+    assert!(
+        harness.query_by_label("Users").is_none(),
+        "engineers do not manage users"
+    );
+    assert!(harness.query_by_label("Audit trail").is_some());
+    assert!(
+        harness.query_by_label("sign_in").is_some(),
+        "erik's own sign-in is listed"
+    );
+
+    harness.get_by_label("Verify chain").click();
+    settle(&mut harness, |app| app.state().audit_report.is_some());
+    assert!(harness.query_by_label_contains("Chain intact").is_some());
+}
