@@ -1,6 +1,8 @@
 //! The CLI through the built binary: users, audit verify (including on a tampered file),
 //! cameras, and config checks.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -2,6 +2,8 @@
 //! trail, idle sign-out, camera frame drop counting, and an orderly shutdown that joins every
 //! thread and keeps every acknowledged record.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use std::time::{Duration, Instant};
 
 use qcstation::camera::{DemoScene, FrameSize, SourceSpec};
@@ -29,10 +31,11 @@ fn options(dir: &std::path::Path, cameras: Vec<(String, SourceSpec)>) -> Runtime
 fn wait_for<T>(runtime: &Runtime, mut pick: impl FnMut(Event) -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
-        if let Some(event) = runtime.next_event(Duration::from_millis(100)) {
-            if let Some(found) = pick(event) {
-                return found;
-            }
+        if let Some(found) = runtime
+            .next_event(Duration::from_millis(100))
+            .and_then(&mut pick)
+        {
+            return found;
         }
     }
     panic!("the expected event did not arrive");

@@ -2,6 +2,8 @@
 //! commits; every record it had acknowledged (printed after its commit) is in the database, and
 //! the audit chain verifies.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 

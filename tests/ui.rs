@@ -1,6 +1,8 @@
 //! The GUI driven through egui_kittest on the real runtime and a real database: sign-in with the
 //! keypad, lockout, navigation by role, user administration and the audit trail.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;

@@ -43,8 +43,10 @@ pub fn audit_ui(
             ("User", &mut form.user, 120.0),
             ("Action", &mut form.action, 140.0),
         ] {
-            ui.label(label);
-            let edit = ui.add(egui::TextEdit::singleline(value).desired_width(width));
+            let label = ui.label(label).id;
+            let edit = ui
+                .add(egui::TextEdit::singleline(value).desired_width(width))
+                .labelled_by(label);
             search |= edit.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
         }
         let button = egui::Button::new("Search").min_size(vec2(0.0, theme::TOUCH_PX));
@@ -76,7 +78,7 @@ pub fn audit_ui(
         );
     }
     let rows = &state.audit_rows;
-    let more = rows.len() >= PAGE && rows.len() % PAGE == 0;
+    let more = rows.len() >= PAGE && rows.len().is_multiple_of(PAGE);
     let table_height = ui.available_height()
         - if more {
             theme::TOUCH_PX + theme::GAP

@@ -83,7 +83,8 @@ impl fmt::Display for CameraBenchResult {
     }
 }
 
-fn headless_render_state() -> anyhow::Result<RenderState> {
+/// A wgpu device with no window (a real GPU if there is one, else Mesa's lavapipe).
+pub fn headless_render_state() -> anyhow::Result<RenderState> {
     let setup = WgpuSetup::without_display_handle();
     let instance = pollster::block_on(setup.new_instance());
     pollster::block_on(RenderState::create(

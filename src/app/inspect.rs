@@ -70,6 +70,24 @@ impl InspectView {
         sample.produced_fps
     }
 
+    /// Zooms by `factor` keeping the point at `at` (0..1 across the shown image) in place.
+    fn zoom_about(&mut self, at: Vec2, factor: f32) {
+        let before = self.uv_rect();
+        let uv_at = before.min.to_vec2() + at * before.size();
+        self.zoom = (self.zoom * factor).clamp(1.0, MAX_ZOOM);
+        let half = 0.5 / self.zoom;
+        self.centre_uv = uv_at + (vec2(0.5, 0.5) - at) * (2.0 * half);
+        self.clamp_centre();
+    }
+
+    fn clamp_centre(&mut self) {
+        let half = 0.5 / self.zoom.max(1.0);
+        self.centre_uv = vec2(
+            self.centre_uv.x.clamp(half, 1.0 - half),
+            self.centre_uv.y.clamp(half, 1.0 - half),
+        );
+    }
+
     /// The part of the frame shown at the current zoom and pan, in UV.
     fn uv_rect(&self) -> Rect {
         let half = 0.5 / self.zoom.max(1.0);
@@ -82,6 +100,23 @@ impl InspectView {
             pos2(centre.x + half, centre.y + half),
         )
     }
+}
+
+/// How many columns show `count` tiles of `aspect` largest in `area`.
+fn best_columns(count: usize, area: Vec2, aspect: f32) -> usize {
+    (1..=count.max(1))
+        .max_by(|a, b| {
+            let tile_width = |columns: usize| {
+                let rows = count.div_ceil(columns) as f32;
+                let cell = vec2(
+                    (area.x - theme::GAP * (columns - 1) as f32) / columns as f32,
+                    (area.y - theme::GAP * (rows - 1.0)) / rows,
+                );
+                cell.x.min(cell.y * aspect)
+            };
+            tile_width(*a).total_cmp(&tile_width(*b))
+        })
+        .unwrap_or(1)
 }
 
 /// The largest rect of `aspect` (width / height) centred in `outer`.
@@ -199,9 +234,9 @@ pub fn grid_ui(
         return;
     }
     let shown = cameras.len().min(4);
-    let columns = if shown == 1 { 1 } else { 2 };
-    let rows = shown.div_ceil(columns);
     let area = ui.available_rect_before_wrap();
+    let columns = best_columns(shown, area.size(), 16.0 / 9.0);
+    let rows = shown.div_ceil(columns);
     let cell = vec2(
         (area.width() - theme::GAP * (columns - 1) as f32) / columns as f32,
         (area.height() - theme::GAP * (rows - 1) as f32) / rows as f32,
@@ -308,22 +343,11 @@ pub fn inspect_ui(
         let (zoom_delta, scroll) =
             ui.input(|input| (input.zoom_delta(), input.smooth_scroll_delta.y));
         let factor = zoom_delta * (scroll / 400.0).exp();
-        if (factor - 1.0).abs() > 1e-4 {
-            if let Some(pointer) = response.hover_pos() {
-                let before = view.uv_rect();
-                let at = (pointer - image_rect.min) / image_rect.size();
-                let uv_at = before.min.to_vec2() + at * before.size();
-                view.zoom = (view.zoom * factor).clamp(1.0, MAX_ZOOM);
-                let after = 0.5 / view.zoom;
-                view.centre_uv = uv_at + (vec2(0.5, 0.5) - at) * (2.0 * after);
-            }
+        if let Some(pointer) = response.hover_pos().filter(|_| (factor - 1.0).abs() > 1e-4) {
+            view.zoom_about((pointer - image_rect.min) / image_rect.size(), factor);
         }
     }
-    let half = 0.5 / view.zoom;
-    view.centre_uv = vec2(
-        view.centre_uv.x.clamp(half, 1.0 - half),
-        view.centre_uv.y.clamp(half, 1.0 - half),
-    );
+    view.clamp_centre();
     ui.allocate_rect(area, Sense::hover());
     if let Some(frame_view) = textures.view(index) {
         let frame = frame_view.frame;
@@ -362,6 +386,36 @@ mod tests {
         let uv = view.uv_rect();
         assert!((uv.width() - 0.25).abs() < 1e-6);
         assert!(uv.min.x >= 0.0 && uv.max.y <= 1.0, "{uv:?}");
+    }
+
+    #[test]
+    fn zoom_keeps_the_point_under_the_finger() {
+        let mut view = InspectView::default();
+        view.fit();
+        let at = vec2(0.25, 0.5);
+        view.zoom_about(at, 2.0);
+        let uv = view.uv_rect();
+        let under = uv.min.to_vec2() + at * uv.size();
+        assert!((under - vec2(0.25, 0.5)).length() < 1e-5, "{under:?}");
+        assert!((uv.width() - 0.5).abs() < 1e-6);
+        view.zoom_about(at, 0.1);
+        assert_eq!(view.zoom, 1.0, "never below fit");
+    }
+
+    #[test]
+    fn grid_shape_follows_the_area() {
+        assert_eq!(best_columns(4, vec2(1600.0, 900.0), 16.0 / 9.0), 2);
+        assert_eq!(
+            best_columns(2, vec2(430.0, 700.0), 16.0 / 9.0),
+            1,
+            "a tall strip stacks"
+        );
+        assert_eq!(
+            best_columns(3, vec2(2400.0, 500.0), 16.0 / 9.0),
+            3,
+            "a wide strip lines up"
+        );
+        assert_eq!(best_columns(1, vec2(100.0, 100.0), 1.0), 1);
     }
 
     #[test]

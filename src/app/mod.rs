@@ -8,6 +8,8 @@ mod frame_textures;
 mod headless;
 mod inspect;
 mod signin;
+#[cfg(test)]
+mod snapshots;
 mod state;
 pub mod theme;
 mod top_bar;
@@ -25,7 +27,7 @@ use crate::paths::{Mode, StationPaths};
 use crate::runtime::{Command, Runtime, RuntimeOptions, SessionPolicy};
 
 pub use frame_textures::{FrameTextures, UploadPath, UploadStats};
-pub use headless::{CameraBenchResult, bench_cameras};
+pub use headless::{CameraBenchResult, bench_cameras, headless_render_state};
 pub use state::{AppState, NoticeKind};
 
 /// Longest time `logic` spends applying events before it lets the frame be drawn.

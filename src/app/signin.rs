@@ -98,12 +98,14 @@ fn choose_user_ui(ui: &mut egui::Ui, form: &mut SignInForm, state: &AppState) {
             }
         }
     });
-    ui.label("or type it:");
-    let edit = ui.add(
-        egui::TextEdit::singleline(&mut form.typed_name)
-            .hint_text("user name")
-            .desired_width(300.0),
-    );
+    let label = ui.label("or type it:").id;
+    let edit = ui
+        .add(
+            egui::TextEdit::singleline(&mut form.typed_name)
+                .hint_text("user name")
+                .desired_width(300.0),
+        )
+        .labelled_by(label);
     if edit.changed() {
         let typed = form.typed_name.trim().to_lowercase();
         match state.sign_in_list.iter().find(|entry| entry.name == typed) {
@@ -136,13 +138,17 @@ fn secret_ui(
         ui.label(RichText::new(format!("PIN for {name}")).font(theme::big()));
         pin_entry_ui(ui, form, outbox);
     } else {
-        ui.label(RichText::new(format!("Password for {name}")).font(theme::big()));
-        let edit = ui.add(
-            egui::TextEdit::singleline(&mut form.secret)
-                .password(true)
-                .hint_text("password")
-                .desired_width(320.0),
-        );
+        let label = ui
+            .label(RichText::new(format!("Password for {name}")).font(theme::big()))
+            .id;
+        let edit = ui
+            .add(
+                egui::TextEdit::singleline(&mut form.secret)
+                    .password(true)
+                    .hint_text("password")
+                    .desired_width(320.0),
+            )
+            .labelled_by(label);
         if !edit.has_focus() && form.secret.is_empty() {
             edit.request_focus();
         }
@@ -235,14 +241,17 @@ fn first_admin_ui(ui: &mut egui::Ui, form: &mut SignInForm, outbox: &mut Vec<Com
         .num_columns(2)
         .spacing(vec2(theme::GAP, theme::GAP))
         .show(ui, |ui| {
-            ui.label("Name");
-            ui.add(egui::TextEdit::singleline(&mut form.first_name).hint_text("e.g. ada"));
+            let label = ui.label("Name").id;
+            ui.add(egui::TextEdit::singleline(&mut form.first_name).hint_text("e.g. ada"))
+                .labelled_by(label);
             ui.end_row();
-            ui.label("Password");
-            ui.add(egui::TextEdit::singleline(&mut form.first_secret).password(true));
+            let label = ui.label("Password").id;
+            ui.add(egui::TextEdit::singleline(&mut form.first_secret).password(true))
+                .labelled_by(label);
             ui.end_row();
-            ui.label("Repeat password");
-            ui.add(egui::TextEdit::singleline(&mut form.first_confirm).password(true));
+            let label = ui.label("Repeat password").id;
+            ui.add(egui::TextEdit::singleline(&mut form.first_confirm).password(true))
+                .labelled_by(label);
             ui.end_row();
         });
     ui.label(

@@ -89,7 +89,12 @@ pub fn apply(ctx: &egui::Context, ui_scale: f32) {
         style.spacing.scroll.bar_width = 16.0;
         let visuals = &mut style.visuals;
         visuals.dark_mode = true;
-        visuals.override_text_color = Some(TEXT);
+        // Text colours per widget state (not an override), so that selected widgets get dark
+        // text on the accent fill.
+        visuals.widgets.noninteractive.fg_stroke = Stroke::new(1.0, TEXT);
+        visuals.widgets.inactive.fg_stroke = Stroke::new(1.5, TEXT);
+        visuals.widgets.hovered.fg_stroke = Stroke::new(1.5, TEXT);
+        visuals.widgets.active.fg_stroke = Stroke::new(2.0, TEXT);
         visuals.panel_fill = PANEL;
         visuals.window_fill = PANEL;
         visuals.extreme_bg_color = BACKGROUND;

@@ -58,7 +58,7 @@ pub fn health_items(state: &AppState, cameras: &[CameraHandle]) -> Vec<HealthIte
                 } else {
                     Level::Ok
                 },
-                summary: format!("{:.1} GB free", health.disk_free_bytes as f64 / 1e9),
+                summary: format!("{:.0} GB free", health.disk_free_bytes as f64 / 1e9),
             });
         }
     }
@@ -114,7 +114,7 @@ pub fn alarms(state: &AppState, cameras: &[CameraHandle]) -> Vec<(Level, String)
             ),
         ));
     }
-    alarms.sort_by(|a, b| b.0.cmp(&a.0));
+    alarms.sort_by_key(|alarm| std::cmp::Reverse(alarm.0));
     alarms
 }
 
@@ -122,11 +122,25 @@ fn chip_ui(ui: &mut egui::Ui, label: &str, level: Level, summary: &str) {
     egui::Frame::new()
         .fill(theme::PANEL_RAISED)
         .corner_radius(6.0)
-        .inner_margin(egui::Margin::symmetric(10, 6))
+        .inner_margin(egui::Margin::symmetric(8, 6))
         .show(ui, |ui| {
-            ui.label(RichText::new(format!("{label} ")).color(theme::TEXT_DIM));
-            ui.label(RichText::new(level.word()).color(level.colour()).strong());
-            ui.label(RichText::new(summary).color(theme::TEXT));
+            ui.spacing_mut().item_spacing.x = 6.0;
+            ui.label(
+                RichText::new(label)
+                    .font(theme::small())
+                    .color(theme::TEXT_DIM),
+            );
+            ui.label(
+                RichText::new(level.word())
+                    .font(theme::small())
+                    .color(level.colour())
+                    .strong(),
+            );
+            ui.label(
+                RichText::new(summary)
+                    .font(theme::small())
+                    .color(theme::TEXT),
+            );
         });
 }
 
@@ -141,10 +155,10 @@ pub fn top_bar_ui(
     ui.horizontal_centered(|ui| {
         ui.label(
             RichText::new(&state.station_name)
-                .font(theme::heading())
-                .color(theme::ACCENT),
+                .font(theme::big())
+                .color(theme::ACCENT)
+                .strong(),
         );
-        ui.add_space(theme::GAP);
         for item in health_items(state, cameras) {
             ui.horizontal(|ui| chip_ui(ui, item.name, item.level, &item.summary));
         }
@@ -172,11 +186,7 @@ pub fn top_bar_ui(
                     if ui.add(button).clicked() {
                         outbox.push(Command::SignOut);
                     }
-                    ui.label(
-                        RichText::new(format!("{} · {}", actor.name, actor.role))
-                            .font(theme::big())
-                            .strong(),
-                    );
+                    ui.label(RichText::new(format!("{} · {}", actor.name, actor.role)).strong());
                 }
                 None => {
                     ui.label(RichText::new("Not signed in").color(theme::TEXT_DIM));

@@ -25,7 +25,7 @@ pub struct UsersForm {
     error: Option<String>,
 }
 
-fn role_picker_ui(ui: &mut egui::Ui, id: &str, role: &mut Role) {
+fn role_picker_ui(ui: &mut egui::Ui, id: &str, label: egui::Id, role: &mut Role) {
     egui::ComboBox::from_id_salt(id)
         .selected_text(role.as_str())
         .width(180.0)
@@ -33,7 +33,9 @@ fn role_picker_ui(ui: &mut egui::Ui, id: &str, role: &mut Role) {
             for option in Role::ALL {
                 ui.selectable_value(role, option, option.as_str());
             }
-        });
+        })
+        .response
+        .labelled_by(label);
 }
 
 fn state_text(user: &UserRecord) -> (&'static str, egui::Color32) {
@@ -122,21 +124,25 @@ fn add_user_ui(ui: &mut egui::Ui, form: &mut UsersForm, outbox: &mut Vec<Command
         .num_columns(2)
         .spacing(vec2(theme::GAP, theme::GAP))
         .show(ui, |ui| {
-            ui.label("Name");
-            ui.add(egui::TextEdit::singleline(&mut form.new_name).hint_text("e.g. j.smith"));
+            let label = ui.label("Name").id;
+            ui.add(egui::TextEdit::singleline(&mut form.new_name).hint_text("e.g. j.smith"))
+                .labelled_by(label);
             ui.end_row();
-            ui.label("Role");
-            role_picker_ui(ui, "new_role", &mut role);
+            let label = ui.label("Role").id;
+            role_picker_ui(ui, "new_role", label, &mut role);
             ui.end_row();
-            ui.label(if role.requires_password() {
+            let secret_label = if role.requires_password() {
                 "Password"
             } else {
                 "PIN or password"
-            });
-            ui.add(egui::TextEdit::singleline(&mut form.new_secret).password(true));
+            };
+            let label = ui.label(secret_label).id;
+            ui.add(egui::TextEdit::singleline(&mut form.new_secret).password(true))
+                .labelled_by(label);
             ui.end_row();
-            ui.label("Repeat");
-            ui.add(egui::TextEdit::singleline(&mut form.new_confirm).password(true));
+            let label = ui.label("Repeat").id;
+            ui.add(egui::TextEdit::singleline(&mut form.new_confirm).password(true))
+                .labelled_by(label);
             ui.end_row();
         });
     form.new_role = Some(role);
@@ -192,14 +198,15 @@ fn edit_user_ui(
         .color(theme::TEXT_DIM),
     );
     ui.horizontal(|ui| {
-        ui.label("Reason");
-        ui.add(egui::TextEdit::singleline(&mut form.reason).hint_text("why (for the audit trail)"));
+        let label = ui.label("Reason").id;
+        ui.add(egui::TextEdit::singleline(&mut form.reason).hint_text("why (for the audit trail)"))
+            .labelled_by(label);
     });
     let has_reason = !form.reason.trim().is_empty();
     let mut role = form.role.unwrap_or(user.role);
     ui.horizontal(|ui| {
-        ui.label("Role");
-        role_picker_ui(ui, "edit_role", &mut role);
+        let label = ui.label("Role").id;
+        role_picker_ui(ui, "edit_role", label, &mut role);
         let button = egui::Button::new("Change role").min_size(vec2(0.0, theme::TOUCH_PX));
         if ui
             .add_enabled(has_reason && role != user.role, button)

@@ -18,3 +18,4 @@ pub use frame::{Frame, FrameSize};
 pub use slot::{CameraState, CounterSnapshot, FrameCounters, LatestFrame};
 pub use source::{CameraError, DeviceInfo, FrameSource, list_devices, open_source};
 pub use spec::{DemoScene, SourceKind, SourceSpec, SpecError};
+pub use synthetic::SyntheticScene;

@@ -39,7 +39,7 @@ filter = "info"
 keep_files = 14
 "#;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub station: StationSection,
@@ -63,7 +63,7 @@ pub struct SecuritySection {
     pub idle_signout_secs: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageSection {
     pub data_dir: String,
@@ -95,30 +95,11 @@ impl Default for SecuritySection {
     }
 }
 
-impl Default for StorageSection {
-    fn default() -> Self {
-        Self {
-            data_dir: String::new(),
-        }
-    }
-}
-
 impl Default for LoggingSection {
     fn default() -> Self {
         Self {
             filter: "info".to_owned(),
             keep_files: 14,
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            station: StationSection::default(),
-            security: SecuritySection::default(),
-            storage: StorageSection::default(),
-            logging: LoggingSection::default(),
         }
     }
 }

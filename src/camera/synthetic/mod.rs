@@ -83,17 +83,54 @@ fn view_offset(scene: DemoScene, t_secs: f64, world: FrameSize, view: FrameSize)
     (x.round() as i64, y.round() as i64)
 }
 
-pub(super) struct SyntheticSource {
+/// A synthetic scene rendered at any time `t_secs`, without pacing: the source below paces it
+/// like a camera; benchmarks and generators call it directly.
+pub struct SyntheticScene {
     scene: DemoScene,
     size: FrameSize,
-    fps: f32,
     seed: u64,
-    pacer: Pacer,
-    seq: u64,
-    started: Option<Instant>,
     part: u64,
     world: RgbaImage,
     sensor: Sensor,
+}
+
+impl SyntheticScene {
+    pub fn new(scene: DemoScene, size: FrameSize, seed: u64) -> Result<Self, CameraError> {
+        Ok(Self {
+            scene,
+            size,
+            seed,
+            part: 0,
+            world: render_world(scene, size, seed, 0)?,
+            sensor: Sensor::new(seed),
+        })
+    }
+
+    /// The frame seen `t_secs` after the scene started (a new part is rendered when one is due).
+    pub fn render(&mut self, t_secs: f64) -> Result<RgbaImage, CameraError> {
+        let motion = motion(self.scene);
+        let part = (t_secs.max(0.0) / motion.part_period_secs) as u64;
+        if part != self.part {
+            self.part = part;
+            self.world = render_world(self.scene, self.size, self.seed, part)?;
+        }
+        let t_in_part = t_secs - part as f64 * motion.part_period_secs;
+        let world_size = FrameSize::new(self.world.width(), self.world.height());
+        let (x, y) = view_offset(self.scene, t_in_part, world_size, self.size);
+        // Mains-frequency flicker beating against the frame rate, as under real LED lights.
+        let gain = 1.0 + 0.025 * (t_secs * 2.0 * std::f64::consts::PI * 0.7).sin() as f32;
+        Ok(self
+            .sensor
+            .expose(&self.world, x, y, motion.wraps_x, gain, self.size))
+    }
+}
+
+pub(super) struct SyntheticSource {
+    scene: SyntheticScene,
+    fps: f32,
+    pacer: Pacer,
+    seq: u64,
+    started: Option<Instant>,
 }
 
 impl SyntheticSource {
@@ -104,23 +141,18 @@ impl SyntheticSource {
         seed: u64,
     ) -> Result<Self, CameraError> {
         Ok(Self {
-            scene,
-            size,
+            scene: SyntheticScene::new(scene, size, seed)?,
             fps,
-            seed,
             pacer: Pacer::new(fps),
             seq: 0,
             started: None,
-            part: 0,
-            world: render_world(scene, size, seed, 0)?,
-            sensor: Sensor::new(seed),
         })
     }
 }
 
 impl FrameSource for SyntheticSource {
     fn size(&self) -> FrameSize {
-        self.size
+        self.scene.size
     }
 
     fn nominal_fps(&self) -> f32 {
@@ -130,21 +162,9 @@ impl FrameSource for SyntheticSource {
     fn next_frame(&mut self) -> Result<Frame, CameraError> {
         let captured_at = self.pacer.wait();
         let started = *self.started.get_or_insert(captured_at);
-        let t_secs = captured_at.duration_since(started).as_secs_f64();
-        let motion = motion(self.scene);
-        let part = (t_secs / motion.part_period_secs) as u64;
-        if part != self.part {
-            self.part = part;
-            self.world = render_world(self.scene, self.size, self.seed, part)?;
-        }
-        let t_in_part = t_secs - part as f64 * motion.part_period_secs;
-        let world_size = FrameSize::new(self.world.width(), self.world.height());
-        let (x, y) = view_offset(self.scene, t_in_part, world_size, self.size);
-        // Mains-frequency flicker beating against the frame rate, as under real LED lights.
-        let gain = 1.0 + 0.025 * (t_secs * 2.0 * std::f64::consts::PI * 0.7).sin() as f32;
         let image = self
-            .sensor
-            .expose(&self.world, x, y, motion.wraps_x, gain, self.size);
+            .scene
+            .render(captured_at.duration_since(started).as_secs_f64())?;
         self.seq += 1;
         Ok(Frame {
             seq: self.seq,
