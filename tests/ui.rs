@@ -8,15 +8,26 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use qcstation::app::{Panel, StationApp, UiOptions};
+use qcstation::camera::SourceSpec;
 use qcstation::domain::Role;
 use qcstation::runtime::{Runtime, RuntimeOptions, SessionPolicy};
 use qcstation::store::LockoutPolicy;
 
 fn start(dir: &std::path::Path) -> Harness<'static, StationApp> {
+    let mut harness = start_with(dir, true, Vec::new());
+    settle(&mut harness, |app| !app.state().sign_in_list.is_empty());
+    harness
+}
+
+fn start_with(
+    dir: &std::path::Path,
+    demo: bool,
+    cameras: Vec<(String, SourceSpec)>,
+) -> Harness<'static, StationApp> {
     let runtime = Runtime::start(RuntimeOptions {
-        database: dir.join("demo.sqlite"),
+        database: dir.join("station.sqlite"),
         data_dir: dir.to_owned(),
-        demo: true,
+        demo,
         session: SessionPolicy {
             lockout: LockoutPolicy {
                 max_failed_attempts: 3,
@@ -24,18 +35,16 @@ fn start(dir: &std::path::Path) -> Harness<'static, StationApp> {
             },
             idle_signout: None,
         },
-        cameras: Some(Vec::new()),
+        cameras: Some(cameras),
     })
     .unwrap();
     let options = UiOptions {
         ui_scale: 1.0,
         fullscreen: false,
     };
-    let mut harness = Harness::builder()
+    Harness::builder()
         .with_size(egui::vec2(1366.0, 820.0))
-        .build_eframe(move |cc| StationApp::new(cc, runtime, options));
-    settle(&mut harness, |app| !app.state().sign_in_list.is_empty());
-    harness
+        .build_eframe(move |cc| StationApp::new(cc, runtime, options))
 }
 
 /// Steps the UI until `done` holds: the runtime answers on its own threads.
@@ -230,4 +239,93 @@ fn engineer_browses_and_verifies_the_audit_trail_but_not_users() {
     harness.get_by_label("Verify chain").click();
     settle(&mut harness, |app| app.state().audit_report.is_some());
     assert!(harness.query_by_label_contains("Chain intact").is_some());
+}
+
+#[test]
+fn a_new_production_station_asks_for_its_first_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = start_with(dir.path(), false, Vec::new());
+    settle(&mut harness, |app| app.state().needs_first_admin);
+    assert!(
+        harness
+            .query_by_label("Welcome: create the first administrator")
+            .is_some()
+    );
+    type_into(&mut harness, egui::accesskit::Role::TextInput, 0, "Quinn");
+    type_into(
+        &mut harness,
+        egui::accesskit::Role::PasswordInput,
+        0,
+        "weak",
+    );
+    type_into(
+        &mut harness,
+        egui::accesskit::Role::PasswordInput,
+        1,
+        "weak",
+    );
+    harness.get_by_label("Create admin and sign in").click();
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("password is too weak")
+            .is_some()
+    );
+    assert!(harness.state().state().actor.is_none());
+
+    for index in 0..2 {
+        harness
+            .get_all_by_role(egui::accesskit::Role::PasswordInput)
+            .nth(index)
+            .unwrap()
+            .click();
+        harness.run_steps(1);
+        harness.key_press(egui::Key::Backspace);
+        harness.key_press(egui::Key::Backspace);
+        harness.key_press(egui::Key::Backspace);
+        harness.key_press(egui::Key::Backspace);
+        harness.run_steps(1);
+        harness
+            .get_all_by_role(egui::accesskit::Role::PasswordInput)
+            .nth(index)
+            .unwrap()
+            .type_text("Quality-first-7");
+        harness.run_steps(1);
+    }
+    harness.get_by_label("Create admin and sign in").click();
+    settle(&mut harness, |app| app.state().actor.is_some());
+    let actor = harness.state().state().actor.clone().unwrap();
+    assert_eq!((actor.name.as_str(), actor.role), ("quinn", Role::Admin));
+    assert!(harness.query_by_label("Admin").is_some());
+}
+
+#[test]
+fn viewer_opens_a_camera_zooms_and_returns_to_the_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec: SourceSpec = "demo:qr?size=320x180&fps=30".parse().unwrap();
+    let mut harness = start_with(dir.path(), true, vec![("Bay 1".into(), spec)]);
+    settle(&mut harness, |app| !app.state().sign_in_list.is_empty());
+    enter_pin(&mut harness, "vic", "0000");
+    settle(&mut harness, |app| {
+        app.state().actor.is_some() && app.runtime().cameras()[0].slot.counters().shown > 2
+    });
+    harness.get_by_label("Camera Bay 1").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Camera Bay 1 expanded").is_some());
+    assert!(harness.query_by_label("100 %").is_some());
+    harness.get_by_label("+").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("150 %").is_some());
+    harness.get_by_label("Fit").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("100 %").is_some());
+    harness.get_by_label("Back to all cameras").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Camera Bay 1 expanded").is_none());
+    assert!(harness.query_by_label("Camera Bay 1").is_some());
+    // Frames keep arriving and being shown while the grid is up.
+    let shown = harness.state().runtime().cameras()[0].slot.counters().shown;
+    settle(&mut harness, move |app| {
+        app.runtime().cameras()[0].slot.counters().shown > shown + 2
+    });
 }
