@@ -6,10 +6,17 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// Installs the global subscriber. A log directory that cannot be created leaves stderr only,
-/// and says so there.
+/// Installs the global subscriber. `RUST_LOG`, when set, overrides the config's filter. A log
+/// directory that cannot be created leaves stderr only, and says so there.
 pub fn init(log_dir: &Path, filter: &str, keep_files: u32) {
-    let filter = || EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = || {
+        EnvFilter::try_from_default_env()
+            .or_else(|_| EnvFilter::try_new(filter))
+            .unwrap_or_else(|_| EnvFilter::new("info"))
+    };
+    if let Err(err) = std::fs::create_dir_all(log_dir) {
+        eprintln!("cannot create the log directory {}: {err}", log_dir.display());
+    }
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)

@@ -266,3 +266,22 @@ fn a_camera_that_cannot_open_reports_and_keeps_retrying() {
     assert!(slot.counters().produced > 0, "the camera came back");
     assert_eq!(slot.state(), qcstation::camera::CameraState::Live);
 }
+
+#[test]
+fn admin_renames_the_station_and_the_new_name_is_reported_after_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = Runtime::start(options(dir.path(), vec![])).unwrap();
+    sign_in(&runtime, "ada", "Demo-admin-2026");
+    runtime
+        .send(Command::RenameStation {
+            name: "Line 4 porosity".into(),
+        })
+        .unwrap();
+    let settings = wait_for(&runtime, |event| match event {
+        Event::Settings(settings) => Some(settings),
+        _ => None,
+    });
+    assert_eq!(settings.station_name, "Line 4 porosity");
+    let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
+    assert_eq!(reader.settings().unwrap().station_name, "Line 4 porosity");
+}

@@ -217,6 +217,10 @@ fn camera_tile(
             );
         }
     }
+    if rect.height() < 260.0 {
+        // Small tiles get one caption line, so the band covers little of the picture.
+        lines = vec![lines.join(" · ")];
+    }
     caption_ui(&painter, rect, &lines);
     image_rect
 }

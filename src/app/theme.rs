@@ -87,6 +87,8 @@ pub fn apply(ctx: &egui::Context, ui_scale: f32) {
         style.spacing.interact_size = Vec2::new(TOUCH_PX, TOUCH_PX * 0.75);
         style.spacing.text_edit_width = 320.0;
         style.spacing.scroll.bar_width = 16.0;
+        // No text selection on a touch kiosk: a tap on a label belongs to its row or tile.
+        style.interaction.selectable_labels = false;
         let visuals = &mut style.visuals;
         visuals.dark_mode = true;
         // Text colours per widget state (not an override), so that selected widgets get dark

@@ -53,7 +53,12 @@ fn check_database(
         *reader = None;
     }
     answer?;
-    std::fs::metadata(database)
+    let main_bytes = std::fs::metadata(database)
         .map(|meta| meta.len())
-        .map_err(|err| format!("{}: {err}", database.display()))
+        .map_err(|err| format!("{}: {err}", database.display()))?;
+    // Recent commits live in the write-ahead log until a checkpoint moves them.
+    let mut wal = database.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal_bytes = std::fs::metadata(&wal).map_or(0, |meta| meta.len());
+    Ok(main_bytes + wal_bytes)
 }

@@ -37,6 +37,8 @@ const IDLE_CHECK: Duration = Duration::from_millis(500);
 /// What executing a job leads to, applied once the batch has committed.
 enum Outcome {
     Event(Event),
+    /// Several events, in order (a change and the state it produced).
+    Events(Vec<Event>),
     SignedIn(Actor),
     SignedOut(Actor),
     Nothing,
@@ -93,6 +95,7 @@ fn run_batch(
             for outcome in outcomes {
                 match outcome {
                     Outcome::Event(event) => context.emit(event),
+                    Outcome::Events(events) => events.into_iter().for_each(|e| context.emit(e)),
                     Outcome::SignedIn(actor) => {
                         context.session.set(Some(actor.clone()));
                         context.emit(Event::SignedIn(actor));
@@ -204,13 +207,18 @@ fn execute(
         } => store
             .reset_secret(&actor, user_id, &secret, &reason)
             .map(|kind| format!("New {} set; any lockout is cleared.", kind.as_str())),
-        Command::RenameStation { name } => store
-            .set_station_name(&actor, &name)
-            .and_then(|()| store.settings())
-            .map(|settings| {
-                context.emit(Event::Settings(settings));
-                format!("Station renamed to {name}.")
-            }),
+        Command::RenameStation { name } => {
+            return match store
+                .set_station_name(&actor, &name)
+                .and_then(|()| store.settings())
+            {
+                Ok(settings) => Outcome::Events(vec![
+                    Event::Settings(settings),
+                    Event::Done(format!("Station renamed to {name}.")),
+                ]),
+                Err(err) => failed(what, &err),
+            };
+        }
         Command::SignIn { .. }
         | Command::CreateFirstAdmin { .. }
         | Command::ListSignIn
