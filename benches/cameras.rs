@@ -97,21 +97,7 @@ fn upload(c: &mut Criterion) {
     group.sample_size(30);
     group.bench_function("wgpu_write_texture", |b| {
         b.iter(|| {
-            queue.write_texture(
-                wgpu::TexelCopyTextureInfo {
-                    texture: &texture,
-                    mip_level: 0,
-                    origin: wgpu::Origin3d::ZERO,
-                    aspect: wgpu::TextureAspect::All,
-                },
-                frame.as_raw(),
-                wgpu::TexelCopyBufferLayout {
-                    offset: 0,
-                    bytes_per_row: Some(4 * FULL_HD.width_px),
-                    rows_per_image: Some(FULL_HD.height_px),
-                },
-                extent,
-            );
+            qcstation::app::write_frame(queue, &texture, &frame);
             wait();
         });
     });

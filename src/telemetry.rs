@@ -15,7 +15,10 @@ pub fn init(log_dir: &Path, filter: &str, keep_files: u32) {
             .unwrap_or_else(|_| EnvFilter::new("info"))
     };
     if let Err(err) = std::fs::create_dir_all(log_dir) {
-        eprintln!("cannot create the log directory {}: {err}", log_dir.display());
+        eprintln!(
+            "cannot create the log directory {}: {err}",
+            log_dir.display()
+        );
     }
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)

@@ -339,8 +339,16 @@ fn admin_changes_a_role_and_disables_a_user_with_a_reason() {
     settle(&mut harness, |app| app.state().users.len() == 4);
     harness.get_by_label("vic").click();
     harness.run_steps(2);
-    assert!(harness.query_by_label("Edit vic").is_some(), "tapping a row opens it");
-    type_into(&mut harness, egui::accesskit::Role::TextInput, 0, "moved to line 2");
+    assert!(
+        harness.query_by_label("Edit vic").is_some(),
+        "tapping a row opens it"
+    );
+    type_into(
+        &mut harness,
+        egui::accesskit::Role::TextInput,
+        0,
+        "moved to line 2",
+    );
     harness.get_by_role(egui::accesskit::Role::ComboBox).click();
     harness.run_steps(2);
     harness
@@ -349,19 +357,40 @@ fn admin_changes_a_role_and_disables_a_user_with_a_reason() {
     harness.run_steps(1);
     harness.get_by_label("Change role").click();
     settle(&mut harness, |app| {
-        app.state().users.iter().any(|u| u.name == "vic" && u.role == Role::Operator)
+        app.state()
+            .users
+            .iter()
+            .any(|u| u.name == "vic" && u.role == Role::Operator)
     });
     harness.get_by_label("Disable account").click();
-    settle(&mut harness, |app| app.state().users.iter().any(|u| u.name == "vic" && u.disabled));
+    settle(&mut harness, |app| {
+        app.state()
+            .users
+            .iter()
+            .any(|u| u.name == "vic" && u.disabled)
+    });
     assert!(harness.query_by_label("Enable account").is_some());
     // The reason is on record, and disabled users leave the sign-in screen.
     harness.get_by_label("Audit trail").click();
     settle(&mut harness, |app| {
-        app.state().audit_rows.iter().any(|row| row.entry.action == "user.disable")
+        app.state()
+            .audit_rows
+            .iter()
+            .any(|row| row.entry.action == "user.disable")
     });
     let rows = &harness.state().state().audit_rows;
-    let role_change = rows.iter().find(|row| row.entry.action == "user.role").unwrap();
+    let role_change = rows
+        .iter()
+        .find(|row| row.entry.action == "user.role")
+        .unwrap();
     assert_eq!(role_change.entry.reason.as_deref(), Some("moved to line 2"));
     assert_eq!(role_change.entry.new_value.as_deref(), Some("operator"));
-    assert!(!harness.state().state().sign_in_list.iter().any(|e| e.name == "vic"));
+    assert!(
+        !harness
+            .state()
+            .state()
+            .sign_in_list
+            .iter()
+            .any(|e| e.name == "vic")
+    );
 }

@@ -175,26 +175,32 @@ fn upload_wgpu(render_state: &RenderState, slot: &mut CameraTexture, frame: &Fra
         slot.gpu = Some(GpuTexture { texture, id, size });
     }
     if let Some(gpu) = &slot.gpu {
-        render_state.queue.write_texture(
-            wgpu::TexelCopyTextureInfo {
-                texture: &gpu.texture,
-                mip_level: 0,
-                origin: wgpu::Origin3d::ZERO,
-                aspect: wgpu::TextureAspect::All,
-            },
-            frame.image.as_raw(),
-            wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(4 * size.width_px),
-                rows_per_image: Some(size.height_px),
-            },
-            wgpu::Extent3d {
-                width: size.width_px,
-                height: size.height_px,
-                depth_or_array_layers: 1,
-            },
-        );
+        write_frame(&render_state.queue, &gpu.texture, &frame.image);
     }
+}
+
+/// Writes an RGBA frame into a texture of its size: the one copy of the wgpu path.
+pub fn write_frame(queue: &wgpu::Queue, texture: &wgpu::Texture, image: &image::RgbaImage) {
+    let (width, height) = image.dimensions();
+    queue.write_texture(
+        wgpu::TexelCopyTextureInfo {
+            texture,
+            mip_level: 0,
+            origin: wgpu::Origin3d::ZERO,
+            aspect: wgpu::TextureAspect::All,
+        },
+        image.as_raw(),
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(4 * width),
+            rows_per_image: Some(height),
+        },
+        wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        },
+    );
 }
 
 fn upload_managed(ctx: &egui::Context, slot: &mut CameraTexture, frame: &Frame, name: &str) {

@@ -73,6 +73,24 @@ impl Frame {
     }
 }
 
+/// Numbers a source's frames from 1, stamping each with the wall-clock time as it is made.
+#[derive(Debug, Default)]
+pub(super) struct FrameNumbering {
+    last_seq: u64,
+}
+
+impl FrameNumbering {
+    pub fn next(&mut self, captured_at: Instant, image: RgbaImage) -> Frame {
+        self.last_seq += 1;
+        Frame {
+            seq: self.last_seq,
+            captured_at,
+            captured_utc: Utc::now(),
+            image,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
 use image::RgbaImage;
 
+use super::frame::FrameNumbering;
 use super::source::Pacer;
 use super::{CameraError, Frame, FrameSize, FrameSource};
 
@@ -16,7 +16,7 @@ pub(super) struct FolderSource {
     size: FrameSize,
     fps: f32,
     pacer: Pacer,
-    seq: u64,
+    numbering: FrameNumbering,
 }
 
 fn is_image(path: &Path) -> bool {
@@ -61,7 +61,7 @@ impl FolderSource {
             size: first_size,
             fps,
             pacer: Pacer::new(fps),
-            seq: 0,
+            numbering: FrameNumbering::default(),
         })
     }
 
@@ -99,14 +99,7 @@ impl FrameSource for FolderSource {
         let path = self.files[self.next_index % self.files.len()].clone();
         self.next_index = (self.next_index + 1) % self.files.len();
         let image = self.load(&path)?;
-        let captured_at = self.pacer.wait();
-        self.seq += 1;
-        Ok(Frame {
-            seq: self.seq,
-            captured_at,
-            captured_utc: Utc::now(),
-            image,
-        })
+        Ok(self.numbering.next(self.pacer.wait(), image))
     }
 }
 

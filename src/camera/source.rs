@@ -23,7 +23,10 @@ pub enum CameraError {
 }
 
 /// Something that delivers frames at its own pace.
-pub trait FrameSource: Send {
+///
+/// Not `Send`: some drivers (V4L2 through nokhwa) tie a device to the thread that opened it, so a
+/// source is opened on the thread that reads it — the runtime's capture thread does exactly that.
+pub trait FrameSource {
     /// Frame size and nominal rate, as negotiated.
     fn size(&self) -> FrameSize;
     fn nominal_fps(&self) -> f32;

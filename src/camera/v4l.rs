@@ -5,7 +5,6 @@
 use std::path::Path;
 use std::time::Instant;
 
-use chrono::Utc;
 use image::RgbaImage;
 use nokhwa::Camera;
 use nokhwa::pixel_format::RgbAFormat;
@@ -14,6 +13,7 @@ use nokhwa::utils::{
     Resolution,
 };
 
+use super::frame::FrameNumbering;
 use super::{CameraError, DeviceInfo, Frame, FrameSize, FrameSource};
 
 pub(super) struct V4lSource {
@@ -21,7 +21,7 @@ pub(super) struct V4lSource {
     camera: Camera,
     size: FrameSize,
     fps: f32,
-    seq: u64,
+    numbering: FrameNumbering,
     buffer: Vec<u8>,
 }
 
@@ -59,7 +59,7 @@ impl V4lSource {
             camera,
             size,
             fps: format.frame_rate() as f32,
-            seq: 0,
+            numbering: FrameNumbering::default(),
             buffer: vec![0; size.pixel_count() * 4],
         })
     }
@@ -88,13 +88,7 @@ impl FrameSource for V4lSource {
                     device: self.device.clone(),
                     reason: "the driver delivered a frame of the wrong size".to_owned(),
                 })?;
-        self.seq += 1;
-        Ok(Frame {
-            seq: self.seq,
-            captured_at,
-            captured_utc: Utc::now(),
-            image,
-        })
+        Ok(self.numbering.next(captured_at, image))
     }
 }
 

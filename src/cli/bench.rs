@@ -60,7 +60,10 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
                 println!(
                     "egui texture path / wgpu path: upload {:.2}x, UI-thread CPU per shown frame {:.2}x, process CPU per shown frame {:.2}x, UI frame p50 {:.2}x",
                     ratio(egui.upload_ms_per_frame, wgpu.upload_ms_per_frame),
-                    ratio(egui.ui_cpu_ms_per_shown_frame, wgpu.ui_cpu_ms_per_shown_frame),
+                    ratio(
+                        egui.ui_cpu_ms_per_shown_frame,
+                        wgpu.ui_cpu_ms_per_shown_frame
+                    ),
                     ratio(egui.cpu_ms_per_shown_frame, wgpu.cpu_ms_per_shown_frame),
                     ratio(egui.frame_ms_p50, wgpu.frame_ms_p50),
                 );

@@ -12,9 +12,9 @@ mod texture;
 
 use std::time::Instant;
 
-use chrono::Utc;
 use image::RgbaImage;
 
+use super::frame::FrameNumbering;
 use super::source::Pacer;
 use super::{CameraError, DemoScene, Frame, FrameSize, FrameSource};
 use sensor::Sensor;
@@ -129,7 +129,7 @@ pub(super) struct SyntheticSource {
     scene: SyntheticScene,
     fps: f32,
     pacer: Pacer,
-    seq: u64,
+    numbering: FrameNumbering,
     started: Option<Instant>,
 }
 
@@ -144,7 +144,7 @@ impl SyntheticSource {
             scene: SyntheticScene::new(scene, size, seed)?,
             fps,
             pacer: Pacer::new(fps),
-            seq: 0,
+            numbering: FrameNumbering::default(),
             started: None,
         })
     }
@@ -165,13 +165,7 @@ impl FrameSource for SyntheticSource {
         let image = self
             .scene
             .render(captured_at.duration_since(started).as_secs_f64())?;
-        self.seq += 1;
-        Ok(Frame {
-            seq: self.seq,
-            captured_at,
-            captured_utc: Utc::now(),
-            image,
-        })
+        Ok(self.numbering.next(captured_at, image))
     }
 }
 
