@@ -201,9 +201,9 @@ impl Store {
             &AuditEntry::new(&actor.name, "user.add", "user", name.as_str())
                 .change(None, Some(format!("role={role}, secret={}", kind.as_str())))
                 .reason(if bootstrap {
-                    "first admin of a new station"
+                    "first admin of a new station".to_owned()
                 } else {
-                    "added by an administrator"
+                    format!("added by {}", actor.name)
                 }),
         )?;
         let record = by_id(&savepoint, user_id)?;

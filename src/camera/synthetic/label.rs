@@ -213,23 +213,29 @@ fn draw_board(
             }
         }
     }
-    let text_x = (qx + modules.len() as f32 * module_px + 0.08 * lh) as i32;
+    let text_x = qx + modules.len() as f32 * module_px + 0.08 * lh;
     let ink = Rgba([18, 18, 20, 255]);
-    let line_px = lh / 4.2;
-    for (index, text) in [
+    let lines = [
         format!("SN {serial_text}"),
         "PN 7741-220 REV C".to_owned(),
         "MADE IN EU 2026-11".to_owned(),
-    ]
-    .iter()
-    .enumerate()
-    {
+    ];
+    let line_px = lh / 4.2;
+    // Hack is monospaced, about 0.6 em per character: size the text so the longest line fits.
+    let longest = lines
+        .iter()
+        .map(|line| line.chars().count())
+        .max()
+        .unwrap_or(1) as f32;
+    let room_px = (lx + lw - 0.05 * lh - text_x).max(1.0);
+    let text_px = (line_px * 0.8).min(room_px / (0.61 * longest));
+    for (index, text) in lines.iter().enumerate() {
         imageproc::drawing::draw_text_mut(
             image,
             ink,
-            text_x,
+            text_x as i32,
             (ly + 0.12 * lh + index as f32 * line_px) as i32,
-            PxScale::from(line_px * 0.8),
+            PxScale::from(text_px),
             font,
             text,
         );
