@@ -31,7 +31,21 @@ fn synthetic(c: &mut Criterion) {
         });
     }
     group.finish();
+    // A new part arriving: every call jumps 20 s ahead, past a part boundary of every scene.
     let mut group = c.benchmark_group("synthetic_part_change_1080p");
+    group.sample_size(20);
+    for scene in DemoScene::ALL {
+        let mut renderer = SyntheticScene::new(scene, FULL_HD, 7).unwrap();
+        let mut t = 0.0;
+        group.bench_function(scene.as_str(), |b| {
+            b.iter(|| {
+                t += 20.0;
+                black_box(renderer.render(t).unwrap())
+            });
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("synthetic_source_start_1080p");
     group.sample_size(10);
     for scene in DemoScene::ALL {
         group.bench_function(scene.as_str(), |b| {

@@ -24,16 +24,24 @@ fn font() -> Result<FontRef<'static>, CameraError> {
     })
 }
 
-pub(super) fn render(view: FrameSize, seed: u64, pass: u64) -> Result<RgbaImage, CameraError> {
+/// What every pass shares: the rubber belt and a bare board's solder mask, rendered once.
+pub(super) struct Backdrop {
+    belt: RgbaImage,
+    board: RgbaImage,
+}
+
+fn board_origin(view: FrameSize, index: u32) -> (f32, f32) {
     let (vw, vh) = (view.width_px as f32, view.height_px as f32);
-    let width = view.width_px * 2;
-    let height = (vh * 1.04) as u32;
+    (index as f32 * vw + 0.14 * vw, 0.15 * vh)
+}
+
+pub(super) fn backdrop(view: FrameSize, seed: u64) -> Backdrop {
+    let (vw, vh) = (view.width_px as f32, view.height_px as f32);
     let scale = vh / 720.0;
-    let mut rng = SmallRng::seed_from_u64(seed.wrapping_mul(7919).wrapping_add(pass));
-    let noise_seed = rng.r#gen::<u32>();
-    let mut image = RgbaImage::new(width, height);
+    let noise_seed = SmallRng::seed_from_u64(seed ^ 0x1abe1).r#gen::<u32>();
+    let mut belt = RgbaImage::new(view.width_px * 2, (vh * 1.04) as u32);
     // Rubber belt with cross seams.
-    paint(&mut image, |x, y| {
+    paint(&mut belt, |x, y| {
         let seam = if (x as u32 % (180.0 * scale) as u32) < (3.0 * scale) as u32 {
             -10.0
         } else {
@@ -45,17 +53,39 @@ pub(super) fn render(view: FrameSize, seed: u64, pass: u64) -> Result<RgbaImage,
             + seam;
         [v, v * 1.02, v * 1.05]
     });
+    // Solder mask, a little uneven.
+    let mask_seed = noise_seed ^ 0x5011;
+    let mut board = RgbaImage::new((0.72 * vw) as u32, (0.72 * vh) as u32);
+    paint(&mut board, |x, y| {
+        let v = fbm(x / 50.0, y / 50.0, 3, mask_seed);
+        let g = grain(x as i32, y as i32, mask_seed);
+        [16.0 + 4.0 * v, 88.0 + 10.0 * v + 3.0 * g, 46.0 + 6.0 * v]
+    });
+    Backdrop { belt, board }
+}
+
+pub(super) fn render(
+    backdrop: &Backdrop,
+    view: FrameSize,
+    seed: u64,
+    pass: u64,
+) -> Result<RgbaImage, CameraError> {
+    let scale = view.height_px as f32 / 720.0;
+    let mut rng = SmallRng::seed_from_u64(seed.wrapping_mul(7919).wrapping_add(pass));
+    let mut image = backdrop.belt.clone();
     let font = font()?;
     for board in 0..2_u32 {
+        let (x0, y0) = board_origin(view, board);
+        image::imageops::replace(&mut image, &backdrop.board, x0 as i64, y0 as i64);
         let serial = 4_000 + (seed % 100) * 10_000 + pass * 2 + u64::from(board);
         draw_board(
             &mut image,
             &font,
             &mut rng,
-            board as f32 * vw + 0.14 * vw,
-            0.15 * vh,
-            0.72 * vw,
-            0.72 * vh,
+            x0,
+            y0,
+            backdrop.board.width() as f32,
+            backdrop.board.height() as f32,
             scale,
             serial,
         )?;
@@ -75,24 +105,6 @@ fn draw_board(
     scale: f32,
     serial: u64,
 ) -> Result<(), CameraError> {
-    let mask_seed = rng.r#gen::<u32>();
-    // Solder mask, a little uneven.
-    for y in y0 as u32..(y0 + h) as u32 {
-        for x in x0 as u32..(x0 + w) as u32 {
-            let v = fbm(x as f32 / 50.0, y as f32 / 50.0, 3, mask_seed);
-            let g = grain(x as i32, y as i32, mask_seed);
-            image.put_pixel(
-                x,
-                y,
-                Rgba([
-                    (16.0 + 4.0 * v) as u8,
-                    (88.0 + 10.0 * v + 3.0 * g) as u8,
-                    (46.0 + 6.0 * v) as u8,
-                    255,
-                ]),
-            );
-        }
-    }
     // Copper traces under the mask: orthogonal runs.
     let trace = [44.0, 128.0, 70.0];
     for _ in 0..40 {

@@ -44,16 +44,29 @@ fn motion(scene: DemoScene) -> Motion {
     }
 }
 
-fn render_world(
-    scene: DemoScene,
-    size: FrameSize,
-    seed: u64,
-    part: u64,
-) -> Result<RgbaImage, CameraError> {
-    match scene {
-        DemoScene::Porosity => Ok(porosity::render(size, seed, part)),
-        DemoScene::Label => label::render(size, seed, part),
-        DemoScene::Qr => qr_mark::render(size, seed, part),
+/// The part of a scene every part shares (the expensive per-pixel texture), rendered once per
+/// source so that a new part costs a copy and its own features, not a camera stall.
+enum Backdrop {
+    Porosity(RgbaImage),
+    Label(label::Backdrop),
+    Qr(RgbaImage),
+}
+
+impl Backdrop {
+    fn new(scene: DemoScene, size: FrameSize, seed: u64) -> Self {
+        match scene {
+            DemoScene::Porosity => Self::Porosity(porosity::backdrop(size, seed)),
+            DemoScene::Label => Self::Label(label::backdrop(size, seed)),
+            DemoScene::Qr => Self::Qr(qr_mark::backdrop(size, seed)),
+        }
+    }
+
+    fn render_part(&self, size: FrameSize, seed: u64, part: u64) -> Result<RgbaImage, CameraError> {
+        match self {
+            Self::Porosity(face) => Ok(porosity::render(face, size, seed, part)),
+            Self::Label(backdrop) => label::render(backdrop, size, seed, part),
+            Self::Qr(steel) => qr_mark::render(steel, size, seed, part),
+        }
     }
 }
 
@@ -90,18 +103,21 @@ pub struct SyntheticScene {
     size: FrameSize,
     seed: u64,
     part: u64,
+    backdrop: Backdrop,
     world: RgbaImage,
     sensor: Sensor,
 }
 
 impl SyntheticScene {
     pub fn new(scene: DemoScene, size: FrameSize, seed: u64) -> Result<Self, CameraError> {
+        let backdrop = Backdrop::new(scene, size, seed);
         Ok(Self {
             scene,
             size,
             seed,
             part: 0,
-            world: render_world(scene, size, seed, 0)?,
+            world: backdrop.render_part(size, seed, 0)?,
+            backdrop,
             sensor: Sensor::new(seed),
         })
     }
@@ -112,7 +128,7 @@ impl SyntheticScene {
         let part = (t_secs.max(0.0) / motion.part_period_secs) as u64;
         if part != self.part {
             self.part = part;
-            self.world = render_world(self.scene, self.size, self.seed, part)?;
+            self.world = self.backdrop.render_part(self.size, self.seed, part)?;
         }
         let t_in_part = t_secs - part as f64 * motion.part_period_secs;
         let world_size = FrameSize::new(self.world.width(), self.world.height());

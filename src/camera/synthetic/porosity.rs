@@ -12,15 +12,15 @@ use crate::camera::FrameSize;
 /// World is this much larger than the view on each axis, so the part can move.
 const MARGIN_FRACTION: f32 = 0.06;
 
-pub(super) fn render(view: FrameSize, seed: u64, part: u64) -> RgbaImage {
+/// The machined face under the ring light, the same for every part of a source: rendered once,
+/// since it is the expensive per-pixel part.
+pub(super) fn backdrop(view: FrameSize, seed: u64) -> RgbaImage {
     let width = (view.width_px as f32 * (1.0 + 2.0 * MARGIN_FRACTION)) as u32;
     let height = (view.height_px as f32 * (1.0 + 2.0 * MARGIN_FRACTION)) as u32;
     let scale = view.height_px as f32 / 720.0;
-    let part_seed = seed.wrapping_mul(1_000_003).wrapping_add(part);
-    let mut rng = SmallRng::seed_from_u64(part_seed);
+    let mut rng = SmallRng::seed_from_u64(seed);
     let noise_seed = rng.r#gen::<u32>();
     let mut image = RgbaImage::new(width, height);
-
     // Turning marks: rings around a centre off to the left, with a slight wander.
     let (turn_x, turn_y) = (-0.9 * width as f32, rng.gen_range(0.2..0.8) * height as f32);
     let ring_period_px = 3.4 * scale;
@@ -43,6 +43,16 @@ pub(super) fn render(view: FrameSize, seed: u64, part: u64) -> RgbaImage {
         let v = (168.0 + 7.0 * rings + 10.0 * cloud + 3.5 * fine) * light;
         [v * 0.97, v * 0.99, v * 1.03]
     });
+    image
+}
+
+/// One part: the face with this part's bolt hole position and pores.
+pub(super) fn render(backdrop: &RgbaImage, view: FrameSize, seed: u64, part: u64) -> RgbaImage {
+    let scale = view.height_px as f32 / 720.0;
+    let part_seed = seed.wrapping_mul(1_000_003).wrapping_add(part);
+    let mut rng = SmallRng::seed_from_u64(part_seed);
+    let mut image = backdrop.clone();
+    let (w, h) = (image.width() as f32, image.height() as f32);
 
     // A bolt hole with a chamfer that catches the ring light.
     let hole_r = 0.085 * h;

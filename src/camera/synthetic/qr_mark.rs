@@ -10,15 +10,15 @@ use crate::camera::{CameraError, FrameSize};
 
 const MARGIN_FRACTION: f32 = 0.1;
 
-pub(super) fn render(view: FrameSize, seed: u64, part: u64) -> Result<RgbaImage, CameraError> {
+/// Brushed steel with a soft light gradient, the same for every part of a source.
+pub(super) fn backdrop(view: FrameSize, seed: u64) -> RgbaImage {
     let width = (view.width_px as f32 * (1.0 + 2.0 * MARGIN_FRACTION)) as u32;
     let height = (view.height_px as f32 * (1.0 + 2.0 * MARGIN_FRACTION)) as u32;
     let (w, h) = (width as f32, height as f32);
     let scale = view.height_px as f32 / 720.0;
-    let mut rng = SmallRng::seed_from_u64(seed.wrapping_mul(104_729).wrapping_add(part));
-    let noise_seed = rng.r#gen::<u32>();
+    let noise_seed = SmallRng::seed_from_u64(seed ^ 0x9e37).r#gen::<u32>();
     let mut image = RgbaImage::new(width, height);
-    // Brushed steel: noise stretched along the brushing direction, with a soft light gradient.
+    // Noise stretched along the brushing direction.
     paint(&mut image, |x, y| {
         let brushed = value_noise(x / (240.0 * scale), y / (1.6 * scale), noise_seed);
         let cloud = fbm(
@@ -33,6 +33,20 @@ pub(super) fn render(view: FrameSize, seed: u64, part: u64) -> Result<RgbaImage,
                 * light;
         [v, v * 1.01, v * 1.04]
     });
+    image
+}
+
+/// One part: the steel with this part's unit id etched as a QR code.
+pub(super) fn render(
+    backdrop: &RgbaImage,
+    view: FrameSize,
+    seed: u64,
+    part: u64,
+) -> Result<RgbaImage, CameraError> {
+    let mut image = backdrop.clone();
+    let (w, h) = (image.width() as f32, image.height() as f32);
+    let mut rng = SmallRng::seed_from_u64(seed.wrapping_mul(104_729).wrapping_add(part));
+    let noise_seed = rng.r#gen::<u32>();
     let uid = format!("QC-UID-{:08}", (seed % 1000) * 100_000 + 184 + part);
     let modules = qr_modules(&uid).map_err(|reason| CameraError::Synthetic {
         scene: "qr",
