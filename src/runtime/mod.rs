@@ -8,7 +8,6 @@ mod command;
 mod context;
 mod event;
 mod health;
-mod lossy;
 mod reader;
 mod session;
 mod writer;
@@ -28,7 +27,6 @@ pub use command::Command;
 pub use context::Waker;
 pub use event::{Event, HealthReport, SignInEntry, SignOutReason};
 pub use health::DISK_LOW_BYTES;
-pub use lossy::{LossySender, lossy_queue};
 pub use session::Session;
 pub use writer::SessionPolicy;
 
