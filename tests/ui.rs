@@ -239,6 +239,21 @@ fn engineer_browses_and_verifies_the_audit_trail_but_not_users() {
     harness.get_by_label("Verify chain").click();
     settle(&mut harness, |app| app.state().audit_report.is_some());
     assert!(harness.query_by_label_contains("Chain intact").is_some());
+
+    // Tapping a row shows the whole entry, long values unclipped.
+    // Newest first: the last user.add row is ada's, the first admin.
+    harness.get_all_by_label("user.add").last().unwrap().click();
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("Reason: first admin of a new station")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label_contains("New value: role=admin, secret=password")
+            .is_some()
+    );
 }
 
 #[test]

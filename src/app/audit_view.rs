@@ -16,6 +16,8 @@ pub struct AuditForm {
     text: String,
     user: String,
     action: String,
+    /// The row whose full entry is shown (long values are clipped in the table).
+    selected: Option<i64>,
 }
 
 impl AuditForm {
@@ -78,6 +80,12 @@ pub fn audit_ui(
         );
     }
     let rows = &state.audit_rows;
+    if let Some(row) = form
+        .selected
+        .and_then(|id| rows.iter().find(|row| row.id == id))
+    {
+        entry_detail_ui(ui, row);
+    }
     let more = rows.len() >= PAGE && rows.len().is_multiple_of(PAGE);
     let table_height = ui.available_height()
         - if more {
@@ -88,6 +96,7 @@ pub fn audit_ui(
     TableBuilder::new(ui)
         .id_salt("audit")
         .striped(true)
+        .sense(egui::Sense::click())
         .max_scroll_height(table_height.max(100.0))
         .column(Column::auto().at_least(56.0))
         .column(Column::auto().at_least(190.0))
@@ -133,10 +142,14 @@ pub fn audit_ui(
                     },
                     entry.reason.clone().unwrap_or_default(),
                 ];
+                row.set_selected(form.selected == Some(audit.id));
                 for cell in cells {
                     row.col(|ui| {
                         ui.label(RichText::new(cell).font(theme::small()));
                     });
+                }
+                if row.response().clicked() {
+                    form.selected = (form.selected != Some(audit.id)).then_some(audit.id);
                 }
             });
         });
@@ -149,4 +162,44 @@ pub fn audit_ui(
             outbox.push(Command::QueryAudit(filter));
         }
     }
+}
+
+/// `2026-11-22T08:09:00.000Z` as `2026-11-22 08:09:00.000` (the column says UTC).
+fn display_time(at_utc: &str) -> String {
+    at_utc.replace('T', " ").trim_end_matches('Z').to_owned()
+}
+
+/// Every field of one entry, unclipped, with its place in the chain.
+fn entry_detail_ui(ui: &mut egui::Ui, row: &crate::store::AuditRow) {
+    let entry = &row.entry;
+    egui::Frame::new()
+        .fill(theme::PANEL_RAISED)
+        .corner_radius(6.0)
+        .inner_margin(10.0)
+        .show(ui, |ui| {
+            ui.label(
+                RichText::new(format!(
+                    "#{} at {} UTC by {}: {} {} {}",
+                    row.id,
+                    display_time(&row.at_utc),
+                    entry.user_name,
+                    entry.action,
+                    entry.entity,
+                    entry.entity_id
+                ))
+                .strong(),
+            );
+            for (name, value) in [
+                ("Old value", entry.old_value.as_deref()),
+                ("New value", entry.new_value.as_deref()),
+                ("Reason", entry.reason.as_deref()),
+            ] {
+                ui.label(format!("{name}: {}", value.unwrap_or("(none)")));
+            }
+            ui.label(
+                RichText::new(format!("hash {} · previous {}", row.hash, row.prev_hash))
+                    .font(theme::mono())
+                    .color(theme::TEXT_DIM),
+            );
+        });
 }

@@ -234,5 +234,11 @@ fn audit_trail_with_a_broken_chain() {
             admin_ui(ui, &mut view, &state, &mut Vec::new());
         });
     });
+    harness.run_steps(2);
+    harness
+        .get_all_by_label("user.role")
+        .next()
+        .unwrap()
+        .click();
     snapshot(&mut harness, "audit_trail");
 }
