@@ -87,21 +87,7 @@ fn upload(c: &mut Criterion) {
             .unwrap(),
     );
     let (device, queue) = (&render_state.device, &render_state.queue);
-    let extent = wgpu::Extent3d {
-        width: FULL_HD.width_px,
-        height: FULL_HD.height_px,
-        depth_or_array_layers: 1,
-    };
-    let texture = device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("bench frame"),
-        size: extent,
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::Rgba8UnormSrgb,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
+    let texture = qcstation::app::frame_texture(device, FULL_HD, "bench frame");
     let wait = || {
         queue.submit([]);
         device.poll(wgpu::PollType::wait_indefinitely()).unwrap();

@@ -149,22 +149,7 @@ impl FrameTextures {
 fn upload_wgpu(render_state: &RenderState, slot: &mut CameraTexture, frame: &Frame, name: &str) {
     let size = frame.size();
     if slot.gpu.as_ref().is_none_or(|gpu| gpu.size != size) {
-        let texture = render_state
-            .device
-            .create_texture(&wgpu::TextureDescriptor {
-                label: Some(name),
-                size: wgpu::Extent3d {
-                    width: size.width_px,
-                    height: size.height_px,
-                    depth_or_array_layers: 1,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: wgpu::TextureFormat::Rgba8UnormSrgb,
-                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-                view_formats: &[],
-            });
+        let texture = frame_texture(&render_state.device, size, name);
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
         let mut renderer = render_state.renderer.write();
         if let Some(old) = slot.gpu.take() {
@@ -177,6 +162,24 @@ fn upload_wgpu(render_state: &RenderState, slot: &mut CameraTexture, frame: &Fra
     if let Some(gpu) = &slot.gpu {
         write_frame(&render_state.queue, &gpu.texture, &frame.image);
     }
+}
+
+/// A texture a camera's frames are written into and egui samples from.
+pub fn frame_texture(device: &wgpu::Device, size: FrameSize, label: &str) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size: wgpu::Extent3d {
+            width: size.width_px,
+            height: size.height_px,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8UnormSrgb,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    })
 }
 
 /// Writes an RGBA frame into a texture of its size: the one copy of the wgpu path.

@@ -26,7 +26,7 @@ use crate::domain::Permission;
 use crate::paths::{Mode, StationPaths};
 use crate::runtime::{Command, Runtime, RuntimeOptions, SessionPolicy};
 
-pub use frame_textures::{FrameTextures, UploadPath, UploadStats, write_frame};
+pub use frame_textures::{FrameTextures, UploadPath, UploadStats, frame_texture, write_frame};
 pub use headless::{CameraBenchResult, bench_cameras, headless_render_state};
 pub use state::{AppState, NoticeKind};
 
