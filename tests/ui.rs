@@ -41,6 +41,7 @@ fn start_with(
     let options = UiOptions {
         ui_scale: 1.0,
         fullscreen: false,
+        close_on_signals: false,
     };
     Harness::builder()
         .with_size(egui::vec2(1366.0, 820.0))

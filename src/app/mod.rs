@@ -64,6 +64,8 @@ impl Panel {
 pub struct UiOptions {
     pub ui_scale: f32,
     pub fullscreen: bool,
+    /// Close the window on SIGTERM/SIGINT (the real station; not tests).
+    pub close_on_signals: bool,
 }
 
 pub struct StationApp {
@@ -80,10 +82,21 @@ pub struct StationApp {
 }
 
 impl StationApp {
-    pub fn new(cc: &eframe::CreationContext<'_>, runtime: Runtime, options: UiOptions) -> Self {
+    pub fn new(cc: &eframe::CreationContext<'_>, mut runtime: Runtime, options: UiOptions) -> Self {
         theme::apply(&cc.egui_ctx, options.ui_scale);
         let ctx = cc.egui_ctx.clone();
         runtime.set_waker(move || ctx.request_repaint());
+        #[cfg(unix)]
+        if options.close_on_signals {
+            let ctx = cc.egui_ctx.clone();
+            let installed = runtime.close_on_termination(move || {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                ctx.request_repaint();
+            });
+            if let Err(err) = installed {
+                tracing::warn!("SIGTERM will not close the station cleanly: {err:#}");
+            }
+        }
         let textures = FrameTextures::new(cc.wgpu_render_state.clone(), runtime.cameras().len());
         tracing::info!("camera frames take the {:?} path", textures.path());
         let state = AppState::new(&runtime.initial_settings().station_name);
@@ -334,6 +347,7 @@ pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> anyhow::R
     let ui_options = UiOptions {
         ui_scale: config.station.ui_scale,
         fullscreen,
+        close_on_signals: true,
     };
     eframe::run_native(
         "qcstation",

@@ -10,6 +10,8 @@ mod event;
 mod health;
 mod reader;
 mod session;
+#[cfg(unix)]
+mod signals;
 mod writer;
 
 use std::path::PathBuf;
@@ -97,6 +99,8 @@ pub struct Runtime {
     stop: Option<Sender<()>>,
     threads: Vec<JoinHandle<()>>,
     settings: StationSettings,
+    #[cfg(unix)]
+    signals: Option<signal_hook::iterator::Handle>,
 }
 
 fn spawn(
@@ -199,6 +203,8 @@ impl Runtime {
             stop: Some(stop_tx),
             threads,
             settings,
+            #[cfg(unix)]
+            signals: None,
         };
         runtime.send(Command::ListSignIn)?;
         Ok(runtime)
@@ -277,6 +283,10 @@ impl Runtime {
         self.writer = None;
         self.reader = None;
         self.stop = None;
+        #[cfg(unix)]
+        if let Some(signals) = self.signals.take() {
+            signals.close();
+        }
         let mut report = ShutdownReport::default();
         for handle in self.threads.drain(..) {
             let name = handle.thread().name().unwrap_or("unnamed").to_owned();

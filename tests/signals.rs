@@ -1,0 +1,78 @@
+//! SIGTERM closes the station in order: the close callback runs, and shutdown still joins every
+//! thread and records the sign-out. (Its own test binary: it raises signals at itself.)
+
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use std::time::Duration;
+
+use qcstation::runtime::{Command, Event, Runtime, RuntimeOptions, SessionPolicy};
+use qcstation::store::{AuditFilter, LockoutPolicy, StoreReader};
+
+#[test]
+fn sigterm_asks_the_face_to_close_and_shutdown_stays_orderly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut runtime = Runtime::start(RuntimeOptions {
+        database: dir.path().join("station.sqlite"),
+        data_dir: dir.path().to_owned(),
+        demo: true,
+        session: SessionPolicy {
+            lockout: LockoutPolicy::default(),
+            idle_signout: None,
+        },
+        cameras: Some(Vec::new()),
+    })
+    .unwrap();
+    let (closed_tx, closed_rx) = crossbeam_channel::bounded(1);
+    runtime
+        .close_on_termination(move || {
+            closed_tx.try_send(()).ok();
+        })
+        .unwrap();
+    runtime
+        .send(Command::SignIn {
+            name: "olga".into(),
+            secret: "1234".into(),
+        })
+        .unwrap();
+    while !matches!(
+        runtime.next_event(Duration::from_secs(10)),
+        Some(Event::SignedIn(_))
+    ) {}
+
+    signal_hook::low_level::raise(signal_hook::consts::SIGTERM).unwrap();
+    closed_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the close callback ran");
+
+    let report = runtime.shutdown();
+    assert!(report.joined.contains(&"signals".to_owned()), "{report:?}");
+    assert!(report.panicked.is_empty());
+    let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
+    let rows = reader
+        .audit(&AuditFilter {
+            action_prefix: "sign_out".into(),
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    assert_eq!(rows[0].entry.reason.as_deref(), Some("station shut down"));
+}
+
+#[test]
+fn shutdown_without_a_signal_ends_the_signals_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut runtime = Runtime::start(RuntimeOptions {
+        database: dir.path().join("station.sqlite"),
+        data_dir: dir.path().to_owned(),
+        demo: false,
+        session: SessionPolicy {
+            lockout: LockoutPolicy::default(),
+            idle_signout: None,
+        },
+        cameras: Some(Vec::new()),
+    })
+    .unwrap();
+    runtime.close_on_termination(|| {}).unwrap();
+    let report = runtime.shutdown();
+    assert!(report.joined.contains(&"signals".to_owned()), "{report:?}");
+}
