@@ -9,20 +9,24 @@ use std::time::Duration;
 use qcstation::runtime::{Command, Event, Runtime, RuntimeOptions, SessionPolicy};
 use qcstation::store::{AuditFilter, LockoutPolicy, StoreReader};
 
-#[test]
-fn sigterm_asks_the_face_to_close_and_shutdown_stays_orderly() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut runtime = Runtime::start(RuntimeOptions {
-        database: dir.path().join("station.sqlite"),
-        data_dir: dir.path().to_owned(),
-        demo: true,
+fn start(dir: &std::path::Path, demo: bool) -> Runtime {
+    Runtime::start(RuntimeOptions {
+        database: dir.join("station.sqlite"),
+        data_dir: dir.to_owned(),
+        demo,
         session: SessionPolicy {
             lockout: LockoutPolicy::default(),
             idle_signout: None,
         },
         cameras: Some(Vec::new()),
     })
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn sigterm_asks_the_face_to_close_and_shutdown_stays_orderly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut runtime = start(dir.path(), true);
     let (closed_tx, closed_rx) = crossbeam_channel::bounded(1);
     runtime
         .close_on_termination(move || {
@@ -61,17 +65,7 @@ fn sigterm_asks_the_face_to_close_and_shutdown_stays_orderly() {
 #[test]
 fn shutdown_without_a_signal_ends_the_signals_thread() {
     let dir = tempfile::tempdir().unwrap();
-    let mut runtime = Runtime::start(RuntimeOptions {
-        database: dir.path().join("station.sqlite"),
-        data_dir: dir.path().to_owned(),
-        demo: false,
-        session: SessionPolicy {
-            lockout: LockoutPolicy::default(),
-            idle_signout: None,
-        },
-        cameras: Some(Vec::new()),
-    })
-    .unwrap();
+    let mut runtime = start(dir.path(), false);
     runtime.close_on_termination(|| {}).unwrap();
     let report = runtime.shutdown();
     assert!(report.joined.contains(&"signals".to_owned()), "{report:?}");
