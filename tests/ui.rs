@@ -410,3 +410,47 @@ fn admin_changes_a_role_and_disables_a_user_with_a_reason() {
             .any(|e| e.name == "vic")
     );
 }
+
+#[test]
+fn signing_out_from_an_expanded_camera_leaves_every_camera_live_on_the_sign_in_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec: SourceSpec = "demo:qr?size=160x90&fps=30".parse().unwrap();
+    let mut harness = start_with(
+        dir.path(),
+        true,
+        vec![("Bay 1".into(), spec.clone()), ("Bay 2".into(), spec)],
+    );
+    settle(&mut harness, |app| !app.state().sign_in_list.is_empty());
+    enter_pin(&mut harness, "vic", "0000");
+    settle(&mut harness, |app| app.state().actor.is_some());
+    harness.get_by_label("Camera Bay 1").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Camera Bay 1 expanded").is_some());
+    harness.get_by_label("Sign out").click();
+    settle(&mut harness, |app| app.state().actor.is_none());
+    // Both cameras keep being shown, not only the one that was expanded.
+    let shown =
+        |app: &StationApp, index: usize| app.runtime().cameras()[index].slot.counters().shown;
+    let before = [shown(harness.state(), 0), shown(harness.state(), 1)];
+    settle(&mut harness, move |app| {
+        shown(app, 0) > before[0] + 3 && shown(app, 1) > before[1] + 3
+    });
+}
+
+#[test]
+fn a_refusal_is_shown_only_under_the_user_it_was_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = start(dir.path());
+    enter_pin(&mut harness, "olga", "9999");
+    settle(&mut harness, |app| app.state().sign_in_error.is_some());
+    assert!(harness.query_by_label_contains("attempts left").is_some());
+    harness.get_by_label_contains("vic\n").click();
+    harness.run_steps(2);
+    assert!(
+        harness.query_by_label_contains("attempts left").is_none(),
+        "olga's refusal is not shown under vic"
+    );
+    harness.get_by_label_contains("olga\n").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("attempts left").is_some());
+}

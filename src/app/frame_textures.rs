@@ -14,6 +14,9 @@ use egui::{ColorImage, TextureHandle, TextureId, TextureOptions, Vec2};
 use crate::camera::{Frame, FrameSize};
 use crate::runtime::CameraHandle;
 
+/// The window over which the shown rate is counted.
+const SHOWN_WINDOW: Duration = Duration::from_secs(1);
+
 /// Which way frames reach the GPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UploadPath {
@@ -115,7 +118,7 @@ impl FrameTextures {
             while slot
                 .shown_at
                 .front()
-                .is_some_and(|at| now.duration_since(*at) > Duration::from_secs(1))
+                .is_some_and(|at| now.duration_since(*at) > SHOWN_WINDOW)
             {
                 slot.shown_at.pop_front();
             }
@@ -138,11 +141,14 @@ impl FrameTextures {
         })
     }
 
-    /// Frames shown in the last second.
+    /// Frames shown in the last second (counted now, so a camera that stops drops to 0).
     pub fn shown_fps(&self, index: usize) -> usize {
-        self.cameras
-            .get(index)
-            .map_or(0, |slot| slot.shown_at.len())
+        self.cameras.get(index).map_or(0, |slot| {
+            slot.shown_at
+                .iter()
+                .filter(|at| at.elapsed() <= SHOWN_WINDOW)
+                .count()
+        })
     }
 }
 
@@ -226,5 +232,41 @@ impl Drop for FrameTextures {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::camera::{LatestFrame, SourceSpec};
+
+    #[test]
+    fn shown_rate_falls_to_zero_when_a_camera_stops() {
+        let slot = Arc::new(LatestFrame::new("bay"));
+        let cameras = [CameraHandle {
+            name: "bay".into(),
+            spec: "demo:qr".parse::<SourceSpec>().unwrap(),
+            slot: Arc::clone(&slot),
+        }];
+        let ctx = egui::Context::default();
+        let mut textures = FrameTextures::new(None, 1);
+        for seq in 1..=3 {
+            slot.publish(Frame {
+                seq,
+                captured_at: Instant::now(),
+                captured_utc: chrono::Utc::now(),
+                image: image::RgbaImage::new(4, 4),
+            });
+            textures.refresh(&ctx, &cameras, |_| true);
+        }
+        assert_eq!(textures.shown_fps(0), 3);
+        std::thread::sleep(SHOWN_WINDOW + Duration::from_millis(50));
+        assert_eq!(
+            textures.shown_fps(0),
+            0,
+            "no frame for a second: nothing is shown"
+        );
     }
 }

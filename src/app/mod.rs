@@ -142,13 +142,25 @@ impl StationApp {
         }
     }
 
+    /// A new user (or none) starts from a clean screen. The sign-in list is refreshed through
+    /// `stale`, which the session events set.
     fn on_session_change(&mut self) {
         self.signin = signin::SignInForm::default();
         self.admin = admin::AdminView::default();
+        self.inspect = inspect::InspectView::default();
         if !self.state.may(self.panel.permission()) {
             self.panel = Panel::Inspect;
         }
-        self.outbox.push(Command::ListSignIn);
+    }
+
+    /// Which cameras are on screen: all of them on the sign-in screen and the Inspect grid, one
+    /// in the expanded view, none on Admin.
+    fn camera_visible(&self, index: usize) -> bool {
+        match (&self.state.actor, self.panel) {
+            (None, _) => true,
+            (Some(_), Panel::Inspect) => self.inspect.expanded().is_none_or(|shown| shown == index),
+            (Some(_), Panel::Admin) => false,
+        }
     }
 
     /// Re-asks the queries behind what is on screen after a change was committed.
@@ -217,16 +229,14 @@ impl eframe::App for StationApp {
         self.note_input(ctx);
         self.toggle_fullscreen(ctx);
         self.refresh_stale();
-        // Cameras are live on the sign-in screen (the views keep running without a user) and on
-        // Inspect; Admin shows none, so no frame is uploaded or wakes the UI there.
-        let live = self.state.actor.is_none() || self.panel == Panel::Inspect;
-        self.runtime.set_live_view(live);
-        if live {
-            let expanded = self.inspect.expanded();
-            self.textures.refresh(ctx, self.runtime.cameras(), |index| {
-                expanded.is_none_or(|shown| shown == index)
-            });
-        }
+        // The live views keep running without a user; where no camera is shown, no frame is
+        // uploaded and none wakes the UI.
+        let visible: Vec<bool> = (0..self.runtime.cameras().len())
+            .map(|index| self.camera_visible(index))
+            .collect();
+        self.runtime.set_live_view(visible.contains(&true));
+        self.textures
+            .refresh(ctx, self.runtime.cameras(), |index| visible[index]);
         self.state.expire_notices();
         if !self.state.notices.is_empty() || self.state.health.is_none() {
             ctx.request_repaint_after(Duration::from_millis(500));
@@ -273,9 +283,16 @@ impl eframe::App for StationApp {
                     },
                 );
             });
-            self.send_outbox();
-            return;
+        } else {
+            self.signed_in_ui(ui);
         }
+        self.send_outbox();
+    }
+}
+
+impl StationApp {
+    /// Navigation and the open panel.
+    fn signed_in_ui(&mut self, ui: &mut egui::Ui) {
         let mut chosen = None;
         SidePanel::left("nav")
             .exact_size(theme::NAV_WIDTH)
@@ -308,7 +325,6 @@ impl eframe::App for StationApp {
             ),
             Panel::Admin => admin::admin_ui(ui, &mut self.admin, &self.state, &mut self.outbox),
         });
-        self.send_outbox();
     }
 }
 

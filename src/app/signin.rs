@@ -13,6 +13,8 @@ use crate::runtime::Command;
 #[derive(Default)]
 pub struct SignInForm {
     selected: Option<String>,
+    /// Who the last attempt was for: the runtime's refusal is shown only under that user.
+    attempted: Option<String>,
     uses_pin: bool,
     secret: String,
     typed_name: String,
@@ -40,6 +42,7 @@ impl SignInForm {
                 name: name.clone(),
                 secret: std::mem::take(&mut self.secret),
             });
+            self.attempted = Some(name.clone());
             self.local_error = None;
         }
     }
@@ -160,10 +163,11 @@ fn secret_ui(
             form.submit(outbox);
         }
     }
-    for error in [form.local_error.as_ref(), state.sign_in_error.as_ref()]
-        .into_iter()
-        .flatten()
-    {
+    let refusal = state
+        .sign_in_error
+        .as_ref()
+        .filter(|_| form.attempted == form.selected);
+    for error in [form.local_error.as_ref(), refusal].into_iter().flatten() {
         ui.label(RichText::new(error).color(theme::FAULT).font(theme::big()));
     }
 }

@@ -73,7 +73,8 @@ impl Frame {
     }
 }
 
-/// Numbers a source's frames from 1, stamping each with the wall-clock time as it is made.
+/// Numbers a source's frames from 1 and gives each the wall-clock time of its capture instant
+/// (not of when rendering or decoding finished).
 #[derive(Debug, Default)]
 pub(super) struct FrameNumbering {
     last_seq: u64,
@@ -82,10 +83,11 @@ pub(super) struct FrameNumbering {
 impl FrameNumbering {
     pub fn next(&mut self, captured_at: Instant, image: RgbaImage) -> Frame {
         self.last_seq += 1;
+        let since_capture = chrono::Duration::from_std(captured_at.elapsed()).unwrap_or_default();
         Frame {
             seq: self.last_seq,
             captured_at,
-            captured_utc: Utc::now(),
+            captured_utc: Utc::now() - since_capture,
             image,
         }
     }
@@ -94,6 +96,16 @@ impl FrameNumbering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wall_clock_stamp_is_the_capture_instant_not_the_numbering_time() {
+        let captured_at = Instant::now();
+        std::thread::sleep(std::time::Duration::from_millis(40));
+        let frame = FrameNumbering::default().next(captured_at, RgbaImage::new(1, 1));
+        let age_ms = (Utc::now() - frame.captured_utc).num_milliseconds();
+        assert!(age_ms >= 40, "stamped {age_ms} ms ago");
+        assert_eq!(frame.seq, 1);
+    }
 
     #[test]
     fn sizes_parse_and_reject() {
