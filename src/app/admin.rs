@@ -4,6 +4,7 @@
 
 use egui::RichText;
 
+use super::fields::labelled_edit_ui;
 use super::state::AppState;
 use super::{audit_view, theme, users_admin};
 use crate::domain::Permission;
@@ -102,16 +103,16 @@ pub fn admin_ui(
 }
 
 fn station_ui(ui: &mut egui::Ui, name: &mut String, state: &AppState, outbox: &mut Vec<Command>) {
-    let label = ui
-        .label(RichText::new("Station name").font(theme::big()))
-        .id;
     ui.label(
         RichText::new("Shown in the top bar and recorded with every inspection.")
             .color(theme::TEXT_DIM),
     );
     ui.horizontal(|ui| {
-        ui.add(egui::TextEdit::singleline(name).hint_text(state.station_name.as_str()))
-            .labelled_by(label);
+        labelled_edit_ui(
+            ui,
+            RichText::new("Station name").font(theme::big()),
+            egui::TextEdit::singleline(name).hint_text(state.station_name.as_str()),
+        );
         let button = egui::Button::new("Rename").min_size(egui::vec2(0.0, theme::TOUCH_PX));
         if ui.add_enabled(!name.trim().is_empty(), button).clicked() {
             outbox.push(Command::RenameStation {

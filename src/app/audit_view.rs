@@ -4,6 +4,7 @@
 use egui::{RichText, vec2};
 use egui_extras::{Column, TableBuilder};
 
+use super::fields::labelled_edit_ui;
 use super::state::AppState;
 use super::theme;
 use crate::runtime::Command;
@@ -45,10 +46,11 @@ pub fn audit_ui(
             ("User", &mut form.user, 120.0),
             ("Action", &mut form.action, 140.0),
         ] {
-            let label = ui.label(label).id;
-            let edit = ui
-                .add(egui::TextEdit::singleline(value).desired_width(width))
-                .labelled_by(label);
+            let edit = labelled_edit_ui(
+                ui,
+                label,
+                egui::TextEdit::singleline(value).desired_width(width),
+            );
             search |= edit.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
         }
         let button = egui::Button::new("Search").min_size(vec2(0.0, theme::TOUCH_PX));
@@ -165,7 +167,7 @@ pub fn audit_ui(
 }
 
 /// `2026-11-22T08:09:00.000Z` as `2026-11-22 08:09:00.000` (the column says UTC).
-fn display_time(at_utc: &str) -> String {
+pub(super) fn display_time(at_utc: &str) -> String {
     at_utc.replace('T', " ").trim_end_matches('Z').to_owned()
 }
 

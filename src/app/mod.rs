@@ -4,6 +4,7 @@
 
 mod admin;
 mod audit_view;
+mod fields;
 mod frame_textures;
 mod headless;
 mod inspect;

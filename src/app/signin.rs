@@ -5,6 +5,7 @@
 use egui::{Align, Layout, RichText, vec2};
 use egui_extras::{Size, StripBuilder};
 
+use super::fields::labelled_edit_ui;
 use super::state::AppState;
 use super::theme;
 use crate::domain::{Role, UserName, check_secret};
@@ -101,14 +102,13 @@ fn choose_user_ui(ui: &mut egui::Ui, form: &mut SignInForm, state: &AppState) {
             }
         }
     });
-    let label = ui.label("or type it:").id;
-    let edit = ui
-        .add(
-            egui::TextEdit::singleline(&mut form.typed_name)
-                .hint_text("user name")
-                .desired_width(300.0),
-        )
-        .labelled_by(label);
+    let edit = labelled_edit_ui(
+        ui,
+        "or type it:",
+        egui::TextEdit::singleline(&mut form.typed_name)
+            .hint_text("user name")
+            .desired_width(300.0),
+    );
     if edit.changed() {
         let typed = form.typed_name.trim().to_lowercase();
         match state.sign_in_list.iter().find(|entry| entry.name == typed) {
@@ -141,17 +141,14 @@ fn secret_ui(
         ui.label(RichText::new(format!("PIN for {name}")).font(theme::big()));
         pin_entry_ui(ui, form, outbox);
     } else {
-        let label = ui
-            .label(RichText::new(format!("Password for {name}")).font(theme::big()))
-            .id;
-        let edit = ui
-            .add(
-                egui::TextEdit::singleline(&mut form.secret)
-                    .password(true)
-                    .hint_text("password")
-                    .desired_width(320.0),
-            )
-            .labelled_by(label);
+        let edit = labelled_edit_ui(
+            ui,
+            RichText::new(format!("Password for {name}")).font(theme::big()),
+            egui::TextEdit::singleline(&mut form.secret)
+                .password(true)
+                .hint_text("password")
+                .desired_width(320.0),
+        );
         if !edit.has_focus() && form.secret.is_empty() {
             edit.request_focus();
         }
@@ -245,17 +242,23 @@ fn first_admin_ui(ui: &mut egui::Ui, form: &mut SignInForm, outbox: &mut Vec<Com
         .num_columns(2)
         .spacing(vec2(theme::GAP, theme::GAP))
         .show(ui, |ui| {
-            let label = ui.label("Name").id;
-            ui.add(egui::TextEdit::singleline(&mut form.first_name).hint_text("e.g. ada"))
-                .labelled_by(label);
+            labelled_edit_ui(
+                ui,
+                "Name",
+                egui::TextEdit::singleline(&mut form.first_name).hint_text("e.g. ada"),
+            );
             ui.end_row();
-            let label = ui.label("Password").id;
-            ui.add(egui::TextEdit::singleline(&mut form.first_secret).password(true))
-                .labelled_by(label);
+            labelled_edit_ui(
+                ui,
+                "Password",
+                egui::TextEdit::singleline(&mut form.first_secret).password(true),
+            );
             ui.end_row();
-            let label = ui.label("Repeat password").id;
-            ui.add(egui::TextEdit::singleline(&mut form.first_confirm).password(true))
-                .labelled_by(label);
+            labelled_edit_ui(
+                ui,
+                "Repeat password",
+                egui::TextEdit::singleline(&mut form.first_confirm).password(true),
+            );
             ui.end_row();
         });
     ui.label(

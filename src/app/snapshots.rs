@@ -184,6 +184,9 @@ fn admin_user_table() {
         });
     });
     snapshot(&mut harness, "admin_users");
+    // The edit form of a selected user (every field named, or the harness fails).
+    harness.get_by_label("pete").click();
+    snapshot(&mut harness, "admin_edit_user");
 }
 
 #[test]

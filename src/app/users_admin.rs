@@ -4,6 +4,8 @@
 use egui::{RichText, vec2};
 use egui_extras::{Column, TableBuilder};
 
+use super::audit_view::display_time;
+use super::fields::labelled_edit_ui;
 use super::signin::validate_new_user;
 use super::state::AppState;
 use super::theme;
@@ -36,6 +38,13 @@ fn role_picker_ui(ui: &mut egui::Ui, id: &str, label: egui::Id, role: &mut Role)
         })
         .response
         .labelled_by(label);
+}
+
+/// A stored UTC time to the minute, as shown beside a user.
+fn minutes(at_utc: &str) -> String {
+    let mut text = display_time(at_utc);
+    text.truncate(16);
+    text
 }
 
 fn state_text(user: &UserRecord) -> (&'static str, egui::Color32) {
@@ -99,9 +108,12 @@ fn user_table_ui(ui: &mut egui::Ui, form: &mut UsersForm, state: &AppState) {
                     row.col(|ui| {
                         ui.label(user.secret_kind.as_str());
                     });
+                    let selected = form.selected == Some(user.id);
                     row.col(|ui| {
                         let (text, colour) = state_text(user);
-                        ui.label(RichText::new(text).color(colour));
+                        // On the accent fill of a selected row only dark text is legible.
+                        let colour = if selected { theme::ACCENT_TEXT } else { colour };
+                        ui.label(RichText::new(text).color(colour).strong());
                     });
                     if row.response().clicked() {
                         form.selected = if form.selected == Some(user.id) {
@@ -124,9 +136,11 @@ fn add_user_ui(ui: &mut egui::Ui, form: &mut UsersForm, outbox: &mut Vec<Command
         .num_columns(2)
         .spacing(vec2(theme::GAP, theme::GAP))
         .show(ui, |ui| {
-            let label = ui.label("Name").id;
-            ui.add(egui::TextEdit::singleline(&mut form.new_name).hint_text("e.g. j.smith"))
-                .labelled_by(label);
+            labelled_edit_ui(
+                ui,
+                "Name",
+                egui::TextEdit::singleline(&mut form.new_name).hint_text("e.g. j.smith"),
+            );
             ui.end_row();
             let label = ui.label("Role").id;
             role_picker_ui(ui, "new_role", label, &mut role);
@@ -136,13 +150,17 @@ fn add_user_ui(ui: &mut egui::Ui, form: &mut UsersForm, outbox: &mut Vec<Command
             } else {
                 "PIN or password"
             };
-            let label = ui.label(secret_label).id;
-            ui.add(egui::TextEdit::singleline(&mut form.new_secret).password(true))
-                .labelled_by(label);
+            labelled_edit_ui(
+                ui,
+                secret_label,
+                egui::TextEdit::singleline(&mut form.new_secret).password(true),
+            );
             ui.end_row();
-            let label = ui.label("Repeat").id;
-            ui.add(egui::TextEdit::singleline(&mut form.new_confirm).password(true))
-                .labelled_by(label);
+            labelled_edit_ui(
+                ui,
+                "Repeat",
+                egui::TextEdit::singleline(&mut form.new_confirm).password(true),
+            );
             ui.end_row();
         });
     form.new_role = Some(role);
@@ -186,21 +204,20 @@ fn edit_user_ui(
     });
     ui.label(
         RichText::new(format!(
-            "created {} · last sign-in {}",
-            user.created_at_utc
-                .get(..16)
-                .unwrap_or(&user.created_at_utc),
+            "created {} UTC · last sign-in {}",
+            minutes(&user.created_at_utc),
             user.last_sign_in_utc
                 .as_deref()
-                .and_then(|t| t.get(..16))
-                .unwrap_or("never")
+                .map_or_else(|| "never".to_owned(), minutes)
         ))
         .color(theme::TEXT_DIM),
     );
     ui.horizontal(|ui| {
-        let label = ui.label("Reason").id;
-        ui.add(egui::TextEdit::singleline(&mut form.reason).hint_text("why (for the audit trail)"))
-            .labelled_by(label);
+        labelled_edit_ui(
+            ui,
+            "Reason",
+            egui::TextEdit::singleline(&mut form.reason).hint_text("why (for the audit trail)"),
+        );
     });
     let has_reason = !form.reason.trim().is_empty();
     let mut role = form.role.unwrap_or(user.role);
@@ -239,16 +256,18 @@ fn edit_user_ui(
     } else {
         "New PIN or password (also clears a lockout)"
     });
-    ui.add(
-        egui::TextEdit::singleline(&mut form.reset_secret)
-            .password(true)
-            .hint_text("new"),
-    );
-    ui.add(
-        egui::TextEdit::singleline(&mut form.reset_confirm)
-            .password(true)
-            .hint_text("repeat"),
-    );
+    egui::Grid::new("reset_secret")
+        .num_columns(2)
+        .spacing(vec2(theme::GAP, theme::GAP))
+        .show(ui, |ui| {
+            for (label, secret) in [
+                ("New", &mut form.reset_secret),
+                ("Repeat", &mut form.reset_confirm),
+            ] {
+                labelled_edit_ui(ui, label, egui::TextEdit::singleline(secret).password(true));
+                ui.end_row();
+            }
+        });
     let button = egui::Button::new("Set new PIN or password").min_size(vec2(0.0, theme::TOUCH_PX));
     if ui.add_enabled(has_reason, button).clicked() {
         let checked = check_secret(user.role, &form.reset_secret)
