@@ -38,6 +38,15 @@ fn text(output: &Output) -> String {
     )
 }
 
+/// `qcstation users add NAME --role ROLE --secret-stdin`, with `secret` on stdin.
+fn add_user(data_dir: &Path, name: &str, role: &str, secret: &str) -> Output {
+    qcstation(
+        data_dir,
+        &["users", "add", name, "--role", role, "--secret-stdin"],
+        Some(&format!("{secret}\n")),
+    )
+}
+
 /// A production station (a config file exists), so nothing is seeded.
 fn production_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -60,25 +69,10 @@ fn users_add_reads_the_secret_from_stdin_and_lists() {
         "only the header"
     );
 
-    let out = qcstation(
-        dir.path(),
-        &["users", "add", "ada", "--role", "admin", "--secret-stdin"],
-        Some("Strong-pass-2026\n"),
-    );
+    let out = add_user(dir.path(), "ada", "admin", "Strong-pass-2026");
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("added ada (admin, signs in with a password)"));
-    let out = qcstation(
-        dir.path(),
-        &[
-            "users",
-            "add",
-            "olga",
-            "--role",
-            "operator",
-            "--secret-stdin",
-        ],
-        Some("2468\n"),
-    );
+    let out = add_user(dir.path(), "olga", "operator", "2468");
     assert!(out.status.success(), "{}", text(&out));
 
     let list = text(&qcstation(dir.path(), &["users", "list"], None));
@@ -89,36 +83,17 @@ fn users_add_reads_the_secret_from_stdin_and_lists() {
 #[test]
 fn bad_user_input_is_refused_with_the_reason() {
     let dir = production_dir();
-    let out = qcstation(
-        dir.path(),
-        &[
-            "users",
-            "add",
-            "olga",
-            "--role",
-            "operator",
-            "--secret-stdin",
-        ],
-        Some("2468\n"),
-    );
+    let out = add_user(dir.path(), "olga", "operator", "2468");
     assert!(!out.status.success());
     assert!(
         text(&out).contains("first user of a station must be an admin"),
         "{}",
         text(&out)
     );
-    let out = qcstation(
-        dir.path(),
-        &["users", "add", "ada", "--role", "admin", "--secret-stdin"],
-        Some("123456\n"),
-    );
+    let out = add_user(dir.path(), "ada", "admin", "123456");
     assert!(!out.status.success());
     assert!(text(&out).contains("must use a password"), "{}", text(&out));
-    let out = qcstation(
-        dir.path(),
-        &["users", "add", "ada", "--role", "boss", "--secret-stdin"],
-        Some("x\n"),
-    );
+    let out = add_user(dir.path(), "ada", "boss", "x");
     assert!(!out.status.success());
     assert!(text(&out).contains("unknown role"), "{}", text(&out));
     let out = qcstation(
