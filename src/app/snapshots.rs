@@ -28,9 +28,7 @@ fn state(actor: Option<Actor>) -> AppState {
     let mut state = AppState::new("Line 4 porosity");
     state.actor = actor;
     state.health = Some(HealthReport {
-        disk_free_bytes: 48_300_000_000,
-        disk_total_bytes: 250_000_000_000,
-        disk_low: false,
+        disk_free_bytes: Ok(48_300_000_000),
         database: Ok(1_250_000),
     });
     state.sign_in_list = [

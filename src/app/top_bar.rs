@@ -51,14 +51,21 @@ pub fn health_items(state: &AppState, cameras: &[CameraHandle]) -> Vec<HealthIte
                     summary: "unreadable".to_owned(),
                 },
             });
-            items.push(HealthItem {
-                name: "Disk",
-                level: if health.disk_low {
-                    Level::Warn
-                } else {
-                    Level::Ok
+            items.push(match &health.disk_free_bytes {
+                Ok(free) => HealthItem {
+                    name: "Disk",
+                    level: if health.disk_low() {
+                        Level::Warn
+                    } else {
+                        Level::Ok
+                    },
+                    summary: format!("{:.0} GB free", *free as f64 / 1e9),
                 },
-                summary: format!("{:.0} GB free", health.disk_free_bytes as f64 / 1e9),
+                Err(_) => HealthItem {
+                    name: "Disk",
+                    level: Level::Fault,
+                    summary: "unreadable".to_owned(),
+                },
             });
         }
     }
@@ -91,14 +98,16 @@ pub fn alarms(state: &AppState, cameras: &[CameraHandle]) -> Vec<(Level, String)
                 format!("Database unreadable: {reason}. Records cannot be saved."),
             ));
         }
-        if health.disk_low {
-            alarms.push((
+        match &health.disk_free_bytes {
+            Ok(free) if health.disk_low() => alarms.push((
                 Level::Warn,
                 format!(
                     "Disk almost full: {:.1} GB free. Free space or images will stop being saved.",
-                    health.disk_free_bytes as f64 / 1e9
+                    *free as f64 / 1e9
                 ),
-            ));
+            )),
+            Ok(_) => {}
+            Err(reason) => alarms.push((Level::Fault, format!("Disk: {reason}."))),
         }
     }
     if let Some(broken) = state
@@ -216,5 +225,55 @@ pub fn notices_ui(ui: &mut egui::Ui, state: &AppState) {
             ui.label(RichText::new(word).color(colour).strong());
             ui.label(&notice.text);
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::HealthReport;
+
+    fn state_with(disk_free_bytes: Result<u64, String>, database: Result<u64, String>) -> AppState {
+        let mut state = AppState::new("test");
+        state.health = Some(HealthReport {
+            disk_free_bytes,
+            database,
+        });
+        state
+    }
+
+    #[test]
+    fn healthy_station_has_no_alarms() {
+        let state = state_with(Ok(50_000_000_000), Ok(1_000_000));
+        assert!(alarms(&state, &[]).is_empty());
+        assert!(
+            health_items(&state, &[])
+                .iter()
+                .all(|item| item.level == Level::Ok)
+        );
+    }
+
+    #[test]
+    fn low_and_unreadable_disks_are_different_alarms() {
+        let low = alarms(&state_with(Ok(500_000_000), Ok(1)), &[]);
+        assert_eq!(low.len(), 1);
+        assert_eq!(low[0].0, Level::Warn);
+        assert!(low[0].1.contains("0.5 GB free"), "{}", low[0].1);
+
+        let unreadable = alarms(&state_with(Err("no such device".into()), Ok(1)), &[]);
+        assert_eq!(unreadable[0].0, Level::Fault);
+        assert!(
+            !unreadable[0].1.contains("almost full"),
+            "{}",
+            unreadable[0].1
+        );
+    }
+
+    #[test]
+    fn faults_come_before_warnings() {
+        let both = alarms(&state_with(Ok(1), Err("locked".into())), &[]);
+        assert_eq!(both.len(), 2);
+        assert_eq!(both[0].0, Level::Fault);
+        assert!(both[0].1.starts_with("Database unreadable"));
     }
 }

@@ -15,7 +15,7 @@ mod synthetic;
 mod v4l;
 
 pub use frame::{Frame, FrameSize};
-pub use slot::{CameraState, CounterSnapshot, FrameCounters, LatestFrame};
+pub use slot::{CameraState, CounterSnapshot, LatestFrame};
 pub use source::{CameraError, DeviceInfo, FrameSource, list_devices, open_source};
 pub use spec::{DemoScene, SourceKind, SourceSpec, SpecError};
 pub use synthetic::SyntheticScene;

@@ -103,11 +103,6 @@ impl LatestFrame {
         Some(frame)
     }
 
-    /// The newest frame without counting it as shown (for grabbing a still).
-    pub fn peek(&self) -> Option<Arc<Frame>> {
-        self.frame.load_full()
-    }
-
     pub fn counters(&self) -> CounterSnapshot {
         let c = &self.counters;
         CounterSnapshot {

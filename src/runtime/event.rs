@@ -22,12 +22,17 @@ pub enum SignOutReason {
 /// Health of the parts that are not cameras (cameras report through their slots).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthReport {
-    pub disk_free_bytes: u64,
-    pub disk_total_bytes: u64,
-    /// Below this the station stops saving images (later issues) and says so.
-    pub disk_low: bool,
+    /// Free bytes on the data directory's disk, or why they cannot be read.
+    pub disk_free_bytes: Result<u64, String>,
     /// `Ok(size in bytes)` or why the database cannot be read.
     pub database: Result<u64, String>,
+}
+
+impl HealthReport {
+    /// Below `DISK_LOW_BYTES` the station warns (and, once it saves images, stops saving them).
+    pub fn disk_low(&self) -> bool {
+        matches!(self.disk_free_bytes, Ok(free) if free < super::health::DISK_LOW_BYTES)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -15,19 +15,11 @@ pub const DISK_LOW_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 pub(super) fn run(data_dir: PathBuf, database: PathBuf, context: WorkerContext) {
     let mut reader: Option<StoreReader> = None;
     loop {
-        let (disk_free_bytes, disk_total_bytes) =
-            match (fs4::available_space(&data_dir), fs4::total_space(&data_dir)) {
-                (Ok(free), Ok(total)) => (free, total),
-                (Err(err), _) | (_, Err(err)) => {
-                    tracing::warn!("cannot read free space of {}: {err}", data_dir.display());
-                    (0, 0)
-                }
-            };
+        let disk_free_bytes = fs4::available_space(&data_dir)
+            .map_err(|err| format!("cannot read free space of {}: {err}", data_dir.display()));
         let database_state = check_database(&mut reader, &database);
         context.emit(Event::Health(HealthReport {
             disk_free_bytes,
-            disk_total_bytes,
-            disk_low: disk_free_bytes < DISK_LOW_BYTES,
             database: database_state,
         }));
         if context.stop.sleep(PERIOD) {

@@ -28,7 +28,6 @@ use crate::store::{StationSettings, Store, StoreError, StoreReader};
 pub use command::Command;
 pub use context::Waker;
 pub use event::{Event, HealthReport, SignInEntry, SignOutReason};
-pub use health::DISK_LOW_BYTES;
 pub use session::Session;
 pub use writer::SessionPolicy;
 
