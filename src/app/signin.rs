@@ -2,13 +2,13 @@
 //! sized for gloves, or a password. A station with no users asks for its first admin instead.
 //! The live camera grid keeps running beside it.
 
-use egui::{Align, Layout, RichText, vec2};
+use egui::{RichText, vec2};
 use egui_extras::{Size, StripBuilder};
 
-use super::fields::labelled_edit_ui;
+use super::fields::{NewUserFields, RoleField, labelled_edit_ui};
 use super::state::AppState;
 use super::theme;
-use crate::domain::{Role, UserName, check_secret};
+use crate::domain::Role;
 use crate::runtime::Command;
 
 #[derive(Default)]
@@ -19,9 +19,7 @@ pub struct SignInForm {
     uses_pin: bool,
     secret: String,
     typed_name: String,
-    first_name: String,
-    first_secret: String,
-    first_confirm: String,
+    first_admin: NewUserFields,
     local_error: Option<String>,
 }
 
@@ -238,76 +236,25 @@ fn first_admin_ui(ui: &mut egui::Ui, form: &mut SignInForm, outbox: &mut Vec<Com
         "This station has no users yet. The first account is an administrator, who then adds \
          operators, engineers and viewers in Admin.",
     );
-    egui::Grid::new("first_admin")
-        .num_columns(2)
-        .spacing(vec2(theme::GAP, theme::GAP))
-        .show(ui, |ui| {
-            labelled_edit_ui(
-                ui,
-                "Name",
-                egui::TextEdit::singleline(&mut form.first_name).hint_text("e.g. ada"),
-            );
-            ui.end_row();
-            labelled_edit_ui(
-                ui,
-                "Password",
-                egui::TextEdit::singleline(&mut form.first_secret).password(true),
-            );
-            ui.end_row();
-            labelled_edit_ui(
-                ui,
-                "Repeat password",
-                egui::TextEdit::singleline(&mut form.first_confirm).password(true),
-            );
-            ui.end_row();
-        });
-    ui.label(
-        RichText::new(
-            "At least 10 characters with three of: lower case, upper case, digits, symbols.",
-        )
-        .color(theme::TEXT_DIM),
-    );
-    ui.with_layout(Layout::left_to_right(Align::Center), |ui| {
-        let button = egui::Button::new(
-            RichText::new("Create admin and sign in")
-                .color(theme::ACCENT_TEXT)
-                .strong(),
-        )
-        .fill(theme::ACCENT)
-        .min_size(vec2(0.0, theme::TOUCH_PX));
-        if ui.add(button).clicked() {
-            form.local_error = validate_new_user(
-                &form.first_name,
-                Role::Admin,
-                &form.first_secret,
-                &form.first_confirm,
-            )
-            .err();
-            if form.local_error.is_none() {
-                outbox.push(Command::CreateFirstAdmin {
-                    name: form.first_name.trim().to_owned(),
-                    secret: std::mem::take(&mut form.first_secret),
-                });
-                form.first_confirm.clear();
+    form.first_admin
+        .grid_ui(ui, "first_admin", "e.g. ada", RoleField::Fixed(Role::Admin));
+    let button = egui::Button::new(
+        RichText::new("Create admin and sign in")
+            .color(theme::ACCENT_TEXT)
+            .strong(),
+    )
+    .fill(theme::ACCENT)
+    .min_size(vec2(0.0, theme::TOUCH_PX));
+    if ui.add(button).clicked() {
+        match form.first_admin.take_valid(Role::Admin) {
+            Ok((name, secret)) => {
+                outbox.push(Command::CreateFirstAdmin { name, secret });
+                form.local_error = None;
             }
+            Err(error) => form.local_error = Some(error),
         }
-    });
+    }
     if let Some(error) = &form.local_error {
         ui.label(RichText::new(error).color(theme::FAULT));
     }
-}
-
-/// Checks a new user's fields before sending, so mistakes show at once; the store checks again.
-pub fn validate_new_user(
-    name: &str,
-    role: Role,
-    secret: &str,
-    confirm: &str,
-) -> Result<(), String> {
-    UserName::parse(name).map_err(|err| format!("{err}"))?;
-    check_secret(role, secret).map_err(|err| format!("{err}"))?;
-    if secret != confirm {
-        return Err("The two entries differ: type the same PIN or password twice.".to_owned());
-    }
-    Ok(())
 }

@@ -5,8 +5,7 @@ use egui::{RichText, vec2};
 use egui_extras::{Column, TableBuilder};
 
 use super::audit_view::display_time;
-use super::fields::labelled_edit_ui;
-use super::signin::validate_new_user;
+use super::fields::{NewUserFields, RoleField, labelled_edit_ui, role_picker_ui};
 use super::state::AppState;
 use super::theme;
 use crate::domain::{Role, check_secret};
@@ -16,28 +15,13 @@ use crate::store::{UserRecord, now_utc};
 #[derive(Default)]
 pub struct UsersForm {
     selected: Option<i64>,
-    new_name: String,
+    new_user: NewUserFields,
     new_role: Option<Role>,
-    new_secret: String,
-    new_confirm: String,
     role: Option<Role>,
     reason: String,
     reset_secret: String,
     reset_confirm: String,
     error: Option<String>,
-}
-
-fn role_picker_ui(ui: &mut egui::Ui, id: &str, label: egui::Id, role: &mut Role) {
-    egui::ComboBox::from_id_salt(id)
-        .selected_text(role.as_str())
-        .width(180.0)
-        .show_ui(ui, |ui| {
-            for option in Role::ALL {
-                ui.selectable_value(role, option, option.as_str());
-            }
-        })
-        .response
-        .labelled_by(label);
 }
 
 /// A stored UTC time to the minute, as shown beside a user.
@@ -132,57 +116,15 @@ fn user_table_ui(ui: &mut egui::Ui, form: &mut UsersForm, state: &AppState) {
 fn add_user_ui(ui: &mut egui::Ui, form: &mut UsersForm, outbox: &mut Vec<Command>) {
     ui.label(RichText::new("Add a user").font(theme::big()));
     let mut role = form.new_role.unwrap_or(Role::Operator);
-    egui::Grid::new("add_user")
-        .num_columns(2)
-        .spacing(vec2(theme::GAP, theme::GAP))
-        .show(ui, |ui| {
-            labelled_edit_ui(
-                ui,
-                "Name",
-                egui::TextEdit::singleline(&mut form.new_name).hint_text("e.g. j.smith"),
-            );
-            ui.end_row();
-            let label = ui.label("Role").id;
-            role_picker_ui(ui, "new_role", label, &mut role);
-            ui.end_row();
-            let secret_label = if role.requires_password() {
-                "Password"
-            } else {
-                "PIN or password"
-            };
-            labelled_edit_ui(
-                ui,
-                secret_label,
-                egui::TextEdit::singleline(&mut form.new_secret).password(true),
-            );
-            ui.end_row();
-            labelled_edit_ui(
-                ui,
-                "Repeat",
-                egui::TextEdit::singleline(&mut form.new_confirm).password(true),
-            );
-            ui.end_row();
-        });
+    form.new_user
+        .grid_ui(ui, "add_user", "e.g. j.smith", RoleField::Choose(&mut role));
     form.new_role = Some(role);
-    ui.label(
-        RichText::new(if role.requires_password() {
-            "Engineers and admins use a password: 10+ characters, three of lower, upper, digits, symbols."
-        } else {
-            "Operators and viewers may use a 4–8 digit PIN."
-        })
-        .color(theme::TEXT_DIM),
-    );
     let button = egui::Button::new("Add user").min_size(vec2(0.0, theme::TOUCH_PX));
     if ui.add(button).clicked() {
-        match validate_new_user(&form.new_name, role, &form.new_secret, &form.new_confirm) {
-            Ok(()) => {
-                outbox.push(Command::AddUser {
-                    name: form.new_name.trim().to_owned(),
-                    role,
-                    secret: std::mem::take(&mut form.new_secret),
-                });
-                form.new_name.clear();
-                form.new_confirm.clear();
+        match form.new_user.take_valid(role) {
+            Ok((name, secret)) => {
+                outbox.push(Command::AddUser { name, role, secret });
+                form.new_user.clear_name();
                 form.error = None;
             }
             Err(error) => form.error = Some(error),
@@ -222,8 +164,7 @@ fn edit_user_ui(
     let has_reason = !form.reason.trim().is_empty();
     let mut role = form.role.unwrap_or(user.role);
     ui.horizontal(|ui| {
-        let label = ui.label("Role").id;
-        role_picker_ui(ui, "edit_role", label, &mut role);
+        role_picker_ui(ui, "edit_role", "Role", &mut role);
         let button = egui::Button::new("Change role").min_size(vec2(0.0, theme::TOUCH_PX));
         if ui
             .add_enabled(has_reason && role != user.role, button)
