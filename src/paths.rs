@@ -33,7 +33,18 @@ pub enum PathsError {
     NoHome,
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(
+        "{database} is a production database, but its config file {expected} is missing: \
+         restore that file (or pass --config FILE). The station does not fall back to demo mode \
+         on a production data directory."
+    )]
+    ProductionWithoutConfig { database: String, expected: String },
 }
+
+/// The database of a configured station, in its data directory.
+pub const PRODUCTION_DATABASE: &str = "station.sqlite";
+/// The demo's database, beside it: the two never share a file.
+pub const DEMO_DATABASE: &str = "demo.sqlite";
 
 fn project_dirs() -> Option<ProjectDirs> {
     ProjectDirs::from("", "", "qcstation")
@@ -77,9 +88,20 @@ pub fn resolve(
         Mode::Demo
     };
     let database = data_dir.join(match mode {
-        Mode::Demo => "demo.sqlite",
-        Mode::Production => "station.sqlite",
+        Mode::Demo => DEMO_DATABASE,
+        Mode::Production => PRODUCTION_DATABASE,
     });
+    let production = data_dir.join(PRODUCTION_DATABASE);
+    if mode == Mode::Demo && production.exists() {
+        let expected = default_config_file(data_dir_arg).map_or_else(
+            || "qcstation.toml".to_owned(),
+            |path| path.display().to_string(),
+        );
+        return Err(PathsError::ProductionWithoutConfig {
+            database: production.display().to_string(),
+            expected,
+        });
+    }
     Ok((
         StationPaths {
             mode,
@@ -111,6 +133,18 @@ mod tests {
         assert_eq!(paths.mode, Mode::Production);
         assert_eq!(paths.database, dir.path().join("station.sqlite"));
         assert!(config.station.fullscreen);
+    }
+
+    #[test]
+    fn a_production_data_dir_without_its_config_is_an_error_not_a_demo() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("qcstation.toml"), "").unwrap();
+        let (paths, _) = resolve(Some(dir.path()), None).unwrap();
+        crate::store::Store::open(&paths.database).unwrap();
+        std::fs::remove_file(dir.path().join("qcstation.toml")).unwrap();
+        let err = resolve(Some(dir.path()), None).unwrap_err().to_string();
+        assert!(err.contains("station.sqlite"), "{err}");
+        assert!(err.contains("qcstation.toml is missing"), "{err}");
     }
 
     #[test]

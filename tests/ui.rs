@@ -42,6 +42,7 @@ fn start_with(
         ui_scale: 1.0,
         fullscreen: false,
         close_on_signals: false,
+        demo,
     };
     Harness::builder()
         .with_size(egui::vec2(1366.0, 820.0))

@@ -67,6 +67,8 @@ pub struct UiOptions {
     pub fullscreen: bool,
     /// Close the window on SIGTERM/SIGINT (the real station; not tests).
     pub close_on_signals: bool,
+    /// Demo mode: the top bar shows a DEMO chip at all times.
+    pub demo: bool,
 }
 
 pub struct StationApp {
@@ -100,7 +102,8 @@ impl StationApp {
         }
         let textures = FrameTextures::new(cc.wgpu_render_state.clone(), runtime.cameras().len());
         tracing::info!("camera frames take the {:?} path", textures.path());
-        let state = AppState::new(&runtime.initial_settings().station_name);
+        let mut state = AppState::new(&runtime.initial_settings().station_name);
+        state.demo = options.demo;
         Self {
             runtime,
             state,
@@ -230,6 +233,8 @@ impl eframe::App for StationApp {
         self.note_input(ctx);
         self.toggle_fullscreen(ctx);
         self.refresh_stale();
+        self.state.health = self.runtime.health().map(|report| (*report).clone());
+        self.state.workers = self.runtime.workers();
         // The live views keep running without a user; where no camera is shown, no frame is
         // uploaded and none wakes the UI.
         let visible: Vec<bool> = (0..self.runtime.cameras().len())
@@ -365,6 +370,7 @@ pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> anyhow::R
         ui_scale: config.station.ui_scale,
         fullscreen,
         close_on_signals: true,
+        demo: paths.mode == Mode::Demo,
     };
     eframe::run_native(
         "qcstation",

@@ -121,7 +121,8 @@ fn snapshot(harness: &mut Harness<'_>, name: &str) {
 
 #[test]
 fn sign_in_screen_with_keypad_and_live_grid() {
-    let state = state(None);
+    let mut state = state(None);
+    state.demo = true;
     let cameras = cameras();
     let mut textures = FrameTextures::new(None, cameras.len());
     let mut form = SignInForm::default();

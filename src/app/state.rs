@@ -1,10 +1,10 @@
-//! What the UI knows, built only from runtime events: the session, users, audit rows, health
-//! and messages for the operator. Drawing code reads it; only `apply` changes it.
+//! What the UI knows, built from runtime events (the session, users, audit rows, messages for
+//! the operator) and from the runtime's health snapshots, copied in once per frame. Drawing code reads it; only `apply` changes it.
 
 use std::time::{Duration, Instant};
 
 use crate::domain::{Actor, Permission};
-use crate::runtime::{Event, HealthReport, SignInEntry, SignOutReason};
+use crate::runtime::{Event, HealthReport, SignInEntry, SignOutReason, WorkerStatus};
 use crate::store::{AuditFilter, AuditRow, ChainReport, UserRecord};
 
 /// How long a notice stays on screen.
@@ -38,7 +38,12 @@ pub struct AppState {
     pub audit_rows: Vec<AuditRow>,
     pub audit_filter: AuditFilter,
     pub audit_report: Option<ChainReport>,
+    /// Disk and database health, copied from the runtime's snapshot each frame.
     pub health: Option<HealthReport>,
+    /// Every worker's status, copied from the runtime's snapshot each frame.
+    pub workers: Vec<WorkerStatus>,
+    /// The station runs on the demo database with simulated devices.
+    pub demo: bool,
     pub notices: Vec<Notice>,
     /// Set when a change was committed, so open lists are refreshed.
     pub stale: bool,
@@ -134,7 +139,6 @@ impl AppState {
             Event::Failed { what, error } => {
                 self.notice(NoticeKind::Error, format!("Could not {what}: {error}"));
             }
-            Event::Health(report) => self.health = Some(report),
         }
     }
 }

@@ -1,12 +1,14 @@
 //! The top bar (station, user, health of every subsystem, alarms) and the notice strip. Health
 //! is spelled out: a word and a number beside every colour.
 
+use std::time::Duration;
+
 use egui::{Align, Layout, RichText};
 
 use super::state::{AppState, NoticeKind};
 use super::theme::{self, Level};
 use crate::camera::CameraState;
-use crate::runtime::{CameraHandle, Command};
+use crate::runtime::{CameraHandle, Command, WorkerState, WorkerStatus};
 
 /// One subsystem's health as shown in the top bar.
 pub struct HealthItem {
@@ -32,6 +34,24 @@ pub fn health_items(state: &AppState, cameras: &[CameraHandle]) -> Vec<HealthIte
         level: camera_level,
         summary: format!("{live}/{} live", cameras.len()),
     }];
+    if !state.workers.is_empty() {
+        let healthy = state
+            .workers
+            .iter()
+            .filter(|worker| worker_trouble(worker).is_none())
+            .count();
+        let worst = state
+            .workers
+            .iter()
+            .filter_map(|worker| worker_trouble(worker).map(|(level, _)| level))
+            .max()
+            .unwrap_or(Level::Ok);
+        items.push(HealthItem {
+            name: "Workers",
+            level: worst,
+            summary: format!("{healthy}/{} ok", state.workers.len()),
+        });
+    }
     match &state.health {
         None => items.push(HealthItem {
             name: "Database",
@@ -72,6 +92,50 @@ pub fn health_items(state: &AppState, cameras: &[CameraHandle]) -> Vec<HealthIte
     items
 }
 
+/// How long a worker's panic stays an alarm after it was restarted and runs again.
+const PANIC_ALARM: Duration = Duration::from_secs(300);
+
+/// What is wrong with a worker, if anything, in words an operator can act on.
+fn worker_trouble(worker: &WorkerStatus) -> Option<(Level, String)> {
+    let name = &worker.name;
+    match &worker.state {
+        WorkerState::Down { panic } => Some((
+            Level::Fault,
+            format!("Worker {name} failed and is stopped: {panic}. Restart the station; if it happens again, send the log to support."),
+        )),
+        WorkerState::Restarting { panic, retry_in } => Some((
+            Level::Fault,
+            format!(
+                "Worker {name} failed ({panic}); restarting in {:.0} s.",
+                retry_in.as_secs_f32().ceil()
+            ),
+        )),
+        WorkerState::Running if worker.stalled => Some((
+            Level::Fault,
+            format!(
+                "Worker {name} has not answered for {:.0} s (stalled). Restart the station if it does not recover.",
+                worker.since_heartbeat.as_secs_f32()
+            ),
+        )),
+        WorkerState::Running | WorkerState::Stopped => worker
+            .last_panic
+            .as_ref()
+            .filter(|panic| panic.at.elapsed() < PANIC_ALARM)
+            .map(|panic| {
+                (
+                    Level::Warn,
+                    format!(
+                        "Worker {name} failed {} s ago ({}) and was restarted ({} restart{} so far).",
+                        panic.at.elapsed().as_secs(),
+                        panic.message,
+                        worker.restarts,
+                        if worker.restarts == 1 { "" } else { "s" }
+                    ),
+                )
+            }),
+    }
+}
+
 /// Everything that needs someone's attention, worst first.
 pub fn alarms(state: &AppState, cameras: &[CameraHandle]) -> Vec<(Level, String)> {
     let mut alarms = Vec::new();
@@ -91,6 +155,7 @@ pub fn alarms(state: &AppState, cameras: &[CameraHandle]) -> Vec<(Level, String)
             CameraState::Starting | CameraState::Live => {}
         }
     }
+    alarms.extend(state.workers.iter().filter_map(worker_trouble));
     if let Some(health) = &state.health {
         if let Err(reason) = &health.database {
             alarms.push((
@@ -153,6 +218,23 @@ fn chip_ui(ui: &mut egui::Ui, label: &str, level: Level, summary: &str) {
         });
 }
 
+/// Always visible in demo mode, so nobody mistakes simulated results for production records.
+fn demo_chip_ui(ui: &mut egui::Ui) {
+    egui::Frame::new()
+        .fill(theme::WARN)
+        .corner_radius(6.0)
+        .inner_margin(egui::Margin::symmetric(10, 6))
+        .show(ui, |ui| {
+            ui.label(
+                RichText::new("DEMO")
+                    .font(theme::small())
+                    .color(theme::ACCENT_TEXT)
+                    .strong(),
+            )
+            .on_hover_text("Demo mode: simulated cameras and a demo database.");
+        });
+}
+
 pub fn top_bar_ui(
     ui: &mut egui::Ui,
     state: &AppState,
@@ -168,6 +250,9 @@ pub fn top_bar_ui(
                 .color(theme::ACCENT)
                 .strong(),
         );
+        if state.demo {
+            demo_chip_ui(ui);
+        }
         for item in health_items(state, cameras) {
             ui.horizontal(|ui| chip_ui(ui, item.name, item.level, &item.summary));
         }
@@ -266,6 +351,33 @@ mod tests {
             !unreadable[0].1.contains("almost full"),
             "{}",
             unreadable[0].1
+        );
+    }
+
+    #[test]
+    fn a_panicked_worker_is_an_alarm_in_words() {
+        let mut state = state_with(Ok(50_000_000_000), Ok(1));
+        state.workers = vec![WorkerStatus {
+            name: "vision-0".into(),
+            phase: crate::runtime::Phase::Processing,
+            state: WorkerState::Restarting {
+                panic: "index out of bounds".into(),
+                retry_in: Duration::from_secs(2),
+            },
+            restarts: 1,
+            since_heartbeat: Duration::ZERO,
+            stalled: false,
+            last_panic: None,
+        }];
+        let list = alarms(&state, &[]);
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].0, Level::Fault);
+        assert!(list[0].1.contains("vision-0 failed (index out of bounds)"));
+        let workers = health_items(&state, &[]);
+        assert!(
+            workers
+                .iter()
+                .any(|item| item.name == "Workers" && item.summary == "0/1 ok")
         );
     }
 

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::context::{StopSignal, Waker};
+use super::context::Waker;
+use super::worker::{WorkerCtx, WorkerExit};
 use crate::camera::{CameraState, LatestFrame, SourceSpec, open_source};
 
 const FIRST_RETRY: Duration = Duration::from_millis(500);
@@ -15,16 +16,16 @@ const LONGEST_RETRY: Duration = Duration::from_secs(10);
 pub(super) struct CaptureLoop {
     pub spec: SourceSpec,
     pub slot: Arc<LatestFrame>,
-    pub stop: StopSignal,
     pub waker: Waker,
     /// Set while the UI shows live views: only then does a new frame wake it.
     pub live_view: Arc<AtomicBool>,
 }
 
 impl CaptureLoop {
-    pub fn run(self) {
+    /// The camera worker's body: capture until its phase stops it.
+    pub fn run(&self, worker: &WorkerCtx) -> WorkerExit {
         let mut retry = FIRST_RETRY;
-        while !self.stop.is_stopped() {
+        while !worker.is_stopped() {
             let error = match open_source(&self.spec) {
                 Ok(mut source) => {
                     self.slot.set_state(CameraState::Live);
@@ -36,12 +37,13 @@ impl CaptureLoop {
                     );
                     retry = FIRST_RETRY;
                     loop {
-                        if self.stop.is_stopped() {
+                        if worker.is_stopped() {
                             self.slot.set_state(CameraState::Stopped);
-                            return;
+                            return WorkerExit::Finished;
                         }
                         match source.next_frame() {
                             Ok(frame) => {
+                                worker.beat();
                                 self.slot.publish(frame);
                                 if self.live_view.load(Ordering::Relaxed) {
                                     self.waker.wake();
@@ -63,11 +65,12 @@ impl CaptureLoop {
                 retry_in: retry,
             });
             self.waker.wake();
-            if self.stop.sleep(retry) {
+            if worker.sleep(retry) {
                 break;
             }
             retry = (retry * 2).min(LONGEST_RETRY);
         }
         self.slot.set_state(CameraState::Stopped);
+        WorkerExit::Finished
     }
 }

@@ -1,5 +1,6 @@
-//! What every worker shares: the event sender, the UI's repaint waker, the session and the stop
-//! signal. Sending an event wakes the UI so it drains promptly.
+//! What the store workers share: the event sender, the UI's repaint waker and the session; and
+//! the stop signal every worker's phase closes. Sending an event wakes the UI so it drains
+//! promptly.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,17 +53,16 @@ impl StopSignal {
 }
 
 #[derive(Clone)]
-pub struct WorkerContext {
+pub struct Shared {
     pub events: Sender<Event>,
     pub waker: Waker,
     pub session: Arc<Session>,
-    pub stop: StopSignal,
 }
 
 /// How long a worker waits for room in the event queue before logging and dropping the event.
 const EVENT_SEND_TIMEOUT: Duration = Duration::from_secs(2);
 
-impl WorkerContext {
+impl Shared {
     pub fn emit(&self, event: Event) {
         if let Err(err) = self.events.send_timeout(event, EVENT_SEND_TIMEOUT) {
             tracing::warn!(

@@ -19,22 +19,6 @@ pub enum SignOutReason {
     Idle,
 }
 
-/// Health of the parts that are not cameras (cameras report through their slots).
-#[derive(Debug, Clone, PartialEq)]
-pub struct HealthReport {
-    /// Free bytes on the data directory's disk, or why they cannot be read.
-    pub disk_free_bytes: Result<u64, String>,
-    /// `Ok(size in bytes)` or why the database cannot be read.
-    pub database: Result<u64, String>,
-}
-
-impl HealthReport {
-    /// Below `DISK_LOW_BYTES` the station warns (and, once it saves images, stops saving them).
-    pub fn disk_low(&self) -> bool {
-        matches!(self.disk_free_bytes, Ok(free) if free < super::health::DISK_LOW_BYTES)
-    }
-}
-
 #[derive(Debug, Clone)]
 pub enum Event {
     SignedIn(Actor),
@@ -62,5 +46,4 @@ pub enum Event {
         what: &'static str,
         error: String,
     },
-    Health(HealthReport),
 }

@@ -1,29 +1,75 @@
-//! The health thread: every few seconds checks the disk holding the data directory and that the
-//! database answers, and reports both. Cameras report their own state through their slots.
+//! The health worker: every few seconds checks the disk holding the data directory and that the
+//! database answers, and publishes both as a snapshot the UI reads (a pointer swap, not a queue
+//! of events). Cameras report through their slots and workers through the supervisor's board.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::context::WorkerContext;
-use super::{Event, HealthReport};
+use arc_swap::ArcSwapOption;
+
+use super::context::Waker;
+use super::worker::{WorkerCtx, WorkerExit};
 use crate::store::StoreReader;
 
 const PERIOD: Duration = Duration::from_secs(3);
 /// Below this much free space the station warns and (later) stops saving images.
 pub const DISK_LOW_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
-pub(super) fn run(data_dir: PathBuf, database: PathBuf, context: WorkerContext) {
-    let mut reader: Option<StoreReader> = None;
-    loop {
-        let disk_free_bytes = fs4::available_space(&data_dir)
-            .map_err(|err| format!("cannot read free space of {}: {err}", data_dir.display()));
-        let database_state = check_database(&mut reader, &database);
-        context.emit(Event::Health(HealthReport {
-            disk_free_bytes,
-            database: database_state,
-        }));
-        if context.stop.sleep(PERIOD) {
-            break;
+/// Health of the parts that are not cameras or workers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthReport {
+    /// Free bytes on the data directory's disk, or why they cannot be read.
+    pub disk_free_bytes: Result<u64, String>,
+    /// `Ok(size in bytes)` or why the database cannot be read.
+    pub database: Result<u64, String>,
+}
+
+impl HealthReport {
+    /// Below `DISK_LOW_BYTES` the station warns (and, once it saves images, stops saving them).
+    pub fn disk_low(&self) -> bool {
+        matches!(self.disk_free_bytes, Ok(free) if free < DISK_LOW_BYTES)
+    }
+}
+
+/// The latest health report, swapped in whole by the health worker.
+pub type HealthCell = Arc<ArcSwapOption<HealthReport>>;
+
+pub(super) struct HealthCheck {
+    pub data_dir: PathBuf,
+    pub database: PathBuf,
+    pub published: HealthCell,
+    pub waker: Waker,
+    pub reader: Option<StoreReader>,
+}
+
+impl HealthCheck {
+    /// The worker's body: check, publish, sleep, until its phase stops it.
+    pub fn run(&mut self, worker: &WorkerCtx) -> WorkerExit {
+        loop {
+            let disk_free_bytes = fs4::available_space(&self.data_dir).map_err(|err| {
+                format!(
+                    "cannot read free space of {}: {err}",
+                    self.data_dir.display()
+                )
+            });
+            let database = check_database(&mut self.reader, &self.database);
+            let report = HealthReport {
+                disk_free_bytes,
+                database,
+            };
+            let changed = self
+                .published
+                .load()
+                .as_deref()
+                .is_none_or(|old| *old != report);
+            self.published.store(Some(Arc::new(report)));
+            if changed {
+                self.waker.wake();
+            }
+            if worker.sleep(PERIOD) {
+                return WorkerExit::Finished;
+            }
         }
     }
 }

@@ -1,7 +1,9 @@
-//! The runtime: the only place that spawns threads and creates channels. It opens the store,
-//! starts the store-writer, store-reader, health and one capture thread per camera, and joins
-//! them all when it is dropped. The GUI and the CLI drive the station through `Runtime::send`
-//! and read what happened from `Runtime::events`.
+//! The runtime: the only place that spawns threads and creates channels. `Runtime::start` is
+//! a list of supervised workers — store-writer, store-reader, health, one capture worker per
+//! camera — and dropping the runtime stops them phase by phase (producers, processing, hardware
+//! to its safe state, services, the store drained and flushed), each phase time-boxed. The GUI
+//! and the CLI drive the station through `Runtime::send`, read what happened from
+//! `Runtime::events`, and read device and worker health as snapshots.
 
 mod capture;
 mod command;
@@ -12,12 +14,14 @@ mod reader;
 mod session;
 #[cfg(unix)]
 mod signals;
+mod supervisor;
+mod vision;
+mod worker;
 mod writer;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
@@ -27,11 +31,20 @@ use crate::store::{StationSettings, Store, StoreError, StoreReader};
 
 pub use command::Command;
 pub use context::Waker;
-pub use event::{Event, HealthReport, SignInEntry, SignOutReason};
+pub use event::{Event, SignInEntry, SignOutReason};
+pub use health::{DISK_LOW_BYTES, HealthReport};
 pub use session::Session;
+pub use supervisor::{PhaseReport, WorkerBoard};
+pub use vision::{FrameJob, JobKind, VisionCounts, VisionHandler, VisionLanes, VisionQueue};
+pub use worker::{
+    PanicRecord, Phase, Restart, WorkerCtx, WorkerExit, WorkerSpec, WorkerState, WorkerStatus,
+    panic_message,
+};
 pub use writer::SessionPolicy;
 
-use context::{StopSignal, WorkerContext};
+use context::Shared;
+use health::HealthCell;
+use supervisor::Supervisor;
 use writer::WriteJob;
 
 /// Commands waiting for the writer before `send` reports the station busy.
@@ -80,11 +93,30 @@ pub struct CameraHandle {
     pub slot: Arc<LatestFrame>,
 }
 
-/// Names of the threads that were joined, for the shutdown test and the log.
+/// Time boxes of the shutdown phases. The store gets the longest: it commits what is queued.
+#[derive(Debug, Clone, Copy)]
+pub struct ShutdownBudget {
+    pub per_phase: Duration,
+    pub store: Duration,
+}
+
+impl Default for ShutdownBudget {
+    fn default() -> Self {
+        Self {
+            per_phase: Duration::from_secs(3),
+            store: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What shutdown did, phase by phase, for the log and the tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ShutdownReport {
+    pub phases: Vec<PhaseReport>,
+    /// Every worker joined, in the order they stopped.
     pub joined: Vec<String>,
-    pub panicked: Vec<String>,
+    /// Workers that did not stop within their phase's time box (left behind).
+    pub timed_out: Vec<String>,
 }
 
 pub struct Runtime {
@@ -95,25 +127,41 @@ pub struct Runtime {
     session: Arc<Session>,
     waker: Waker,
     live_view: Arc<AtomicBool>,
-    stop: Option<Sender<()>>,
-    threads: Vec<JoinHandle<()>>,
+    supervisor: Supervisor,
+    health: HealthCell,
     settings: StationSettings,
     #[cfg(unix)]
-    signals: Option<signal_hook::iterator::Handle>,
+    signals: Option<signals::SignalWatch>,
 }
 
-fn spawn(
-    threads: &mut Vec<JoinHandle<()>>,
-    name: String,
-    body: impl FnOnce() + Send + 'static,
-) -> Result<(), RuntimeError> {
-    let handle = std::thread::Builder::new()
-        .name(name.clone())
-        .spawn(body)
-        .map_err(|source| RuntimeError::Spawn { name, source })?;
-    threads.push(handle);
-    Ok(())
+/// The cameras to run: the given plan, or the enabled cameras of the database.
+fn camera_plan(
+    store: &Store,
+    given: Option<Vec<(String, SourceSpec)>>,
+) -> Result<Vec<(String, SourceSpec)>, RuntimeError> {
+    if let Some(plan) = given {
+        return Ok(plan);
+    }
+    store
+        .cameras()?
+        .into_iter()
+        .filter(|camera| camera.enabled)
+        .map(|camera| {
+            camera
+                .source_spec
+                .parse::<SourceSpec>()
+                .map(|spec| (camera.name.clone(), spec))
+                .map_err(|err| RuntimeError::CameraSpec {
+                    name: camera.name,
+                    spec: camera.source_spec,
+                    reason: err.to_string(),
+                })
+        })
+        .collect()
 }
+
+/// How long a camera worker may go without a heartbeat: its longest reconnect wait and more.
+const CAMERA_HEARTBEAT: Duration = Duration::from_secs(15);
 
 impl Runtime {
     /// Opens (and migrates) the database and starts every worker.
@@ -123,90 +171,141 @@ impl Runtime {
             tracing::info!("created the demo database {}", options.database.display());
         }
         let settings = store.settings()?;
-        let camera_plan = match options.cameras.clone() {
-            Some(plan) => plan,
-            None => store
-                .cameras()?
-                .into_iter()
-                .filter(|camera| camera.enabled)
-                .map(|camera| {
-                    camera
-                        .source_spec
-                        .parse::<SourceSpec>()
-                        .map(|spec| (camera.name.clone(), spec))
-                        .map_err(|err| RuntimeError::CameraSpec {
-                            name: camera.name,
-                            spec: camera.source_spec,
-                            reason: err.to_string(),
-                        })
-                })
-                .collect::<Result<_, _>>()?,
-        };
-        let reader = StoreReader::open(&options.database)?;
-
+        let cameras = camera_plan(&store, options.cameras.clone())?;
         let (events_tx, events) = bounded(EVENT_QUEUE);
         let (write_tx, write_rx) = bounded(WRITE_QUEUE);
         let (read_tx, read_rx) = bounded(READ_QUEUE);
-        let (stop_tx, stop) = StopSignal::new();
         let waker = Waker::default();
         let session = Arc::new(Session::new());
-        let context = WorkerContext {
+        let shared = Shared {
             events: events_tx,
             waker: waker.clone(),
             session: Arc::clone(&session),
-            stop,
         };
-        let live_view = Arc::new(AtomicBool::new(false));
-        let mut threads = Vec::new();
-
-        let writer_context = context.clone();
-        let policy = options.session;
-        spawn(&mut threads, "store-writer".into(), move || {
-            writer::run(store, write_rx, policy, writer_context);
-        })?;
-        let reader_context = context.clone();
-        let writer_for_reader = write_tx.clone();
-        spawn(&mut threads, "store-reader".into(), move || {
-            reader::run(reader, read_rx, writer_for_reader, reader_context);
-        })?;
-        let health_context = context.clone();
-        let (data_dir, database) = (options.data_dir.clone(), options.database.clone());
-        spawn(&mut threads, "health".into(), move || {
-            health::run(data_dir, database, health_context);
-        })?;
-
-        let mut cameras = Vec::new();
-        for (index, (name, spec)) in camera_plan.into_iter().enumerate() {
-            let slot = Arc::new(LatestFrame::new(name.clone()));
-            let capture = capture::CaptureLoop {
-                spec: spec.clone(),
-                slot: Arc::clone(&slot),
-                stop: context.stop.clone(),
-                waker: waker.clone(),
-                live_view: Arc::clone(&live_view),
-            };
-            spawn(&mut threads, format!("camera-{index}"), move || {
-                capture.run()
-            })?;
-            cameras.push(CameraHandle { name, spec, slot });
-        }
-
-        let runtime = Self {
-            writer: Some(write_tx),
+        let mut runtime = Self {
+            writer: Some(write_tx.clone()),
             reader: Some(read_tx),
             events,
-            cameras,
+            cameras: Vec::new(),
             session,
+            live_view: Arc::new(AtomicBool::new(false)),
+            supervisor: Supervisor::new(waker.clone()),
             waker,
-            live_view,
-            stop: Some(stop_tx),
-            threads,
+            health: HealthCell::default(),
             settings,
             #[cfg(unix)]
             signals: None,
         };
+        runtime.start_writer(store, write_rx, options.session, shared.clone())?;
+        runtime.start_reader(&options, read_rx, write_tx, shared)?;
+        runtime.start_health(&options)?;
+        for (index, (name, spec)) in cameras.into_iter().enumerate() {
+            runtime.start_camera(index, name, spec)?;
+        }
         runtime.send(Command::ListSignIn)?;
         Ok(runtime)
+    }
+
+    fn start_writer(
+        &mut self,
+        mut store: Store,
+        jobs: Receiver<WriteJob>,
+        policy: SessionPolicy,
+        shared: Shared,
+    ) -> Result<(), RuntimeError> {
+        self.supervisor.start(
+            WorkerSpec::new("store-writer", Phase::Store),
+            move |worker| writer::run(&mut store, &jobs, policy, &shared, worker),
+        )
+    }
+
+    fn start_reader(
+        &mut self,
+        options: &RuntimeOptions,
+        queries: Receiver<Command>,
+        writer: Sender<WriteJob>,
+        shared: Shared,
+    ) -> Result<(), RuntimeError> {
+        let reader = StoreReader::open(&options.database)?;
+        self.supervisor.start(
+            WorkerSpec::new("store-reader", Phase::Services),
+            move |worker| reader::run(&reader, &queries, &writer, &shared, worker),
+        )
+    }
+
+    fn start_health(&mut self, options: &RuntimeOptions) -> Result<(), RuntimeError> {
+        let mut check = health::HealthCheck {
+            data_dir: options.data_dir.clone(),
+            database: options.database.clone(),
+            published: Arc::clone(&self.health),
+            waker: self.waker.clone(),
+            reader: None,
+        };
+        self.supervisor
+            .start(WorkerSpec::new("health", Phase::Services), move |worker| {
+                check.run(worker)
+            })
+    }
+
+    fn start_camera(
+        &mut self,
+        index: usize,
+        name: String,
+        spec: SourceSpec,
+    ) -> Result<(), RuntimeError> {
+        let slot = Arc::new(LatestFrame::new(name.clone()));
+        let capture = capture::CaptureLoop {
+            spec: spec.clone(),
+            slot: Arc::clone(&slot),
+            waker: self.waker.clone(),
+            live_view: Arc::clone(&self.live_view),
+        };
+        self.supervisor.start(
+            WorkerSpec::new(format!("camera-{index}"), Phase::Producers)
+                .heartbeat_budget(CAMERA_HEARTBEAT),
+            move |worker| capture.run(worker),
+        )?;
+        self.cameras.push(CameraHandle { name, spec, slot });
+        Ok(())
+    }
+
+    /// Starts a worker of a capability (or a test) under the runtime's supervision.
+    pub fn start_worker(
+        &mut self,
+        spec: WorkerSpec,
+        body: impl FnMut(&WorkerCtx) -> WorkerExit + Send + 'static,
+    ) -> Result<(), RuntimeError> {
+        self.supervisor.start(spec, body)
+    }
+
+    /// Starts a pool of `workers` vision workers running `handler` on the frames of the
+    /// returned queue (continuous frames lossy, triggers lossless).
+    pub fn start_vision(
+        &mut self,
+        handler: Arc<dyn VisionHandler>,
+        workers: usize,
+        lanes: VisionLanes,
+    ) -> Result<VisionQueue, RuntimeError> {
+        let (queue, inbox) = vision::lanes(lanes);
+        for index in 0..workers.max(1) {
+            let inbox = inbox.clone();
+            let handler = Arc::clone(&handler);
+            self.supervisor
+                .start(vision::worker_spec(index), move |worker| {
+                    inbox.serve(handler.as_ref(), worker)
+                })?;
+        }
+        Ok(queue)
+    }
+
+    /// Every worker's status: running, restarting after a panic, down, stalled.
+    pub fn workers(&self) -> Vec<WorkerStatus> {
+        self.supervisor.board().statuses()
+    }
+
+    /// The latest disk and database health, once the health worker has run.
+    pub fn health(&self) -> Option<Arc<HealthReport>> {
+        self.health.load_full()
     }
 
     /// Queues a command without waiting; `Busy` when its queue is full.
@@ -270,32 +369,49 @@ impl Runtime {
         self.live_view.store(live, Ordering::Relaxed);
     }
 
-    /// Stops every worker (the writer finishes and commits what is queued first) and joins
-    /// every thread.
+    /// Stops every worker phase by phase (the writer commits what is queued last) and joins
+    /// them, each phase within its time box.
     pub fn shutdown(mut self) -> ShutdownReport {
-        self.stop_and_join()
+        self.stop_in_phases(ShutdownBudget::default())
     }
 
-    fn stop_and_join(&mut self) -> ShutdownReport {
-        // Closing the queues ends the store threads once they have drained them; closing the
-        // stop channel ends the capture and health loops at their next frame or tick.
-        self.writer = None;
-        self.reader = None;
-        self.stop = None;
+    /// `shutdown` with other time boxes (tests of a hung worker).
+    pub fn shutdown_within(mut self, budget: ShutdownBudget) -> ShutdownReport {
+        self.stop_in_phases(budget)
+    }
+
+    fn stop_in_phases(&mut self, budget: ShutdownBudget) -> ShutdownReport {
+        tracing::info!("shutting down");
         #[cfg(unix)]
-        if let Some(signals) = self.signals.take() {
-            signals.close();
+        if let Some(signals) = &self.signals {
+            signals.shutdown_started();
         }
         let mut report = ShutdownReport::default();
-        for handle in self.threads.drain(..) {
-            let name = handle.thread().name().unwrap_or("unnamed").to_owned();
-            match handle.join() {
-                Ok(()) => report.joined.push(name),
-                Err(_) => {
-                    tracing::error!("thread {name} panicked");
-                    report.panicked.push(name);
-                }
+        for phase in Phase::ORDER {
+            if phase == Phase::Services {
+                // No new queries; the reader ends once it has answered the queued ones.
+                self.reader = None;
             }
+            if phase == Phase::Store {
+                // The writer commits everything queued, then ends when its queue is closed.
+                self.writer = None;
+            }
+            let time_box = if phase == Phase::Store {
+                budget.store
+            } else {
+                budget.per_phase
+            };
+            let phase_report = self.supervisor.stop_phase(phase, time_box);
+            report.joined.extend(phase_report.joined.iter().cloned());
+            report
+                .timed_out
+                .extend(phase_report.timed_out.iter().cloned());
+            report.phases.push(phase_report);
+        }
+        // Last, so that a second signal during a slow shutdown still exits at once.
+        #[cfg(unix)]
+        if let Some(signals) = self.signals.take() {
+            report.joined.push(signals.close());
         }
         tracing::info!("runtime stopped: joined {}", report.joined.join(", "));
         report
@@ -304,8 +420,8 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        if !self.threads.is_empty() {
-            self.stop_and_join();
+        if !self.supervisor.is_empty() {
+            self.stop_in_phases(ShutdownBudget::default());
         }
     }
 }

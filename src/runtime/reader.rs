@@ -4,21 +4,34 @@
 
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use super::context::WorkerContext;
+use super::context::Shared;
+use super::worker::{WorkerCtx, WorkerExit};
 use super::writer::WriteJob;
 use super::{Command, Event, SignInEntry};
 use crate::domain::{Permission, SecretKind};
 use crate::store::{StoreError, StoreReader, now_utc};
 
+/// How long the reader waits for a query before it beats its heartbeat again.
+const POLL: Duration = Duration::from_millis(500);
+
+/// The reader's body: answers queries until its queue closes or its phase stops it.
 pub(super) fn run(
-    reader: StoreReader,
-    queries: Receiver<Command>,
-    writer: Sender<WriteJob>,
-    context: WorkerContext,
-) {
-    for query in queries {
+    reader: &StoreReader,
+    queries: &Receiver<Command>,
+    writer: &Sender<WriteJob>,
+    context: &Shared,
+    worker: &WorkerCtx,
+) -> WorkerExit {
+    loop {
+        worker.beat();
+        let query = match queries.recv_timeout(POLL) {
+            Ok(query) => query,
+            Err(RecvTimeoutError::Timeout) if worker.is_stopped() => break,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         let what = query.name();
         let needed = match &query {
             Command::ListSignIn => None,
@@ -47,7 +60,7 @@ pub(super) fn run(
                 }
             }
         }
-        match answer(&reader, query) {
+        match answer(reader, query) {
             Ok(event) => context.emit(event),
             Err(err) => context.emit(Event::Failed {
                 what,
@@ -56,6 +69,7 @@ pub(super) fn run(
         }
     }
     tracing::info!("store-reader stopped");
+    WorkerExit::Finished
 }
 
 fn answer(reader: &StoreReader, query: Command) -> Result<Event, StoreError> {

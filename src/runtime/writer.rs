@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
-use super::context::WorkerContext;
+use super::context::Shared;
+use super::worker::{WorkerCtx, WorkerExit};
 use super::{Command, Event, SignOutReason};
 use crate::domain::{Actor, Permission};
 use crate::store::{LockoutPolicy, SignInOutcome, Store, StoreError, now_utc};
@@ -44,25 +45,30 @@ enum Outcome {
     Nothing,
 }
 
+/// The writer's body: serves jobs until its queue closes or its phase stops it and the queue
+/// is empty, then records the sign-out of whoever is still signed in.
 pub(super) fn run(
-    mut store: Store,
-    jobs: Receiver<WriteJob>,
+    store: &mut Store,
+    jobs: &Receiver<WriteJob>,
     policy: SessionPolicy,
-    context: WorkerContext,
-) {
+    context: &Shared,
+    worker: &WorkerCtx,
+) -> WorkerExit {
     loop {
+        worker.beat();
         let first = match jobs.recv_timeout(IDLE_CHECK) {
             Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) if worker.is_stopped() => break,
             Err(RecvTimeoutError::Timeout) => {
-                sign_out_if_idle(&mut store, policy, &context);
+                sign_out_if_idle(store, policy, context);
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => break,
         };
         let mut batch = vec![first];
         batch.extend(jobs.try_iter().take(MAX_BATCH - 1));
-        run_batch(&mut store, batch, policy, &context);
-        sign_out_if_idle(&mut store, policy, &context);
+        run_batch(store, batch, policy, context);
+        sign_out_if_idle(store, policy, context);
     }
     if let Some(actor) = context.session.actor() {
         if let Err(err) = store.sign_out(&actor, "station shut down") {
@@ -71,14 +77,10 @@ pub(super) fn run(
         context.session.set(None);
     }
     tracing::info!("store-writer stopped");
+    WorkerExit::Finished
 }
 
-fn run_batch(
-    store: &mut Store,
-    batch: Vec<WriteJob>,
-    policy: SessionPolicy,
-    context: &WorkerContext,
-) {
+fn run_batch(store: &mut Store, batch: Vec<WriteJob>, policy: SessionPolicy, context: &Shared) {
     if let Err(err) = store.begin_batch() {
         context.emit(Event::Failed {
             what: "save",
@@ -127,12 +129,7 @@ fn run_batch(
     }
 }
 
-fn execute(
-    store: &mut Store,
-    job: WriteJob,
-    policy: SessionPolicy,
-    context: &WorkerContext,
-) -> Outcome {
+fn execute(store: &mut Store, job: WriteJob, policy: SessionPolicy, context: &Shared) -> Outcome {
     let command = match job {
         WriteJob::Command(command) => command,
         WriteJob::RecordDenial {
@@ -250,7 +247,7 @@ fn failed(what: &'static str, err: &StoreError) -> Outcome {
     }
 }
 
-fn sign_out_if_idle(store: &mut Store, policy: SessionPolicy, context: &WorkerContext) {
+fn sign_out_if_idle(store: &mut Store, policy: SessionPolicy, context: &Shared) {
     let (Some(limit), Some(actor)) = (policy.idle_signout, context.session.actor()) else {
         return;
     };
