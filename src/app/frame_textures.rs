@@ -257,7 +257,7 @@ mod tests {
                 seq,
                 captured_at: Instant::now(),
                 captured_utc: chrono::Utc::now(),
-                image: image::RgbaImage::new(4, 4),
+                image: image::RgbaImage::new(4, 4).into(),
             });
             textures.refresh(&ctx, &cameras, |_| true);
         }

@@ -90,7 +90,7 @@ fn show_one_frame(ctx: &egui::Context, cameras: &[CameraHandle], textures: &mut 
             seq: 1,
             captured_at,
             captured_utc: chrono::DateTime::UNIX_EPOCH,
-            image,
+            image: image.into(),
         });
     }
     textures.refresh(ctx, cameras, |_| true);
