@@ -66,7 +66,7 @@ fn slot(c: &mut Criterion) {
                 seq,
                 captured_at: Instant::now(),
                 captured_utc: chrono::Utc::now(),
-                image: image.clone(),
+                image: image.clone().into(),
             });
             black_box(slot.take_newer(seq - 1))
         });

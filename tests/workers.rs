@@ -15,8 +15,8 @@ use qcstation::runtime::{
 };
 use qcstation::store::LockoutPolicy;
 
-fn start(dir: &std::path::Path) -> Runtime {
-    Runtime::start(RuntimeOptions {
+fn options(dir: &std::path::Path) -> RuntimeOptions {
+    RuntimeOptions {
         database: dir.join("station.sqlite"),
         data_dir: dir.to_owned(),
         demo: true,
@@ -25,8 +25,11 @@ fn start(dir: &std::path::Path) -> Runtime {
             idle_signout: None,
         },
         cameras: Some(Vec::new()),
-    })
-    .unwrap()
+    }
+}
+
+fn start(dir: &std::path::Path) -> Runtime {
+    Runtime::start(options(dir)).unwrap()
 }
 
 fn eventually(what: &str, mut done: impl FnMut() -> bool) {
@@ -189,7 +192,7 @@ fn frame(seq: u64) -> Arc<Frame> {
         seq,
         captured_at: Instant::now(),
         captured_utc: chrono::Utc::now(),
-        image: image::RgbaImage::new(4, 4),
+        image: image::RgbaImage::new(4, 4).into(),
     })
 }
 
@@ -235,4 +238,75 @@ fn the_vision_pool_serves_every_trigger_while_frames_flood_it() {
     let report = runtime.shutdown();
     assert!(report.joined.contains(&"vision-0".to_owned()));
     assert!(report.joined.contains(&"vision-1".to_owned()));
+}
+
+/// Records which frame each trigger got.
+#[derive(Default)]
+struct Recording {
+    taken: std::sync::Mutex<Vec<(u64, Instant, Instant)>>,
+}
+
+impl VisionHandler for Recording {
+    fn handle(&self, job: &FrameJob) {
+        if let JobKind::Trigger {
+            trigger_seq,
+            fired_at,
+        } = job.kind
+        {
+            self.taken
+                .lock()
+                .unwrap()
+                .push((trigger_seq, fired_at, job.frame.captured_at));
+        }
+    }
+}
+
+#[test]
+fn a_trigger_takes_the_frame_captured_nearest_its_time() {
+    use qcstation::camera::{DemoScene, FrameSize, SourceSpec};
+    let dir = tempfile::tempdir().unwrap();
+    let fps = 20.0_f32;
+    let spec = SourceSpec::demo(DemoScene::Porosity)
+        .with_size(FrameSize::new(160, 120))
+        .with_fps(fps);
+    let mut runtime = Runtime::start(RuntimeOptions {
+        cameras: Some(vec![("bay".into(), spec)]),
+        ..options(dir.path())
+    })
+    .unwrap();
+    let handler = Arc::new(Recording::default());
+    let queue = runtime
+        .start_vision(handler.clone(), 1, VisionLanes::default())
+        .unwrap();
+    let slot = runtime.cameras()[0].slot.clone();
+    eventually("half a second of frames", || slot.counters().produced >= 12);
+
+    // A trigger from 300 ms ago (a sensor whose message arrived late), one from now, and one
+    // slightly in the future (the frame that covers it has not been captured yet).
+    let now = Instant::now();
+    let times = [
+        now - Duration::from_millis(300),
+        now,
+        now + Duration::from_millis(20),
+    ];
+    for fired_at in times {
+        runtime.trigger(0, fired_at, &queue).unwrap();
+    }
+    eventually("three triggers inspected", || {
+        handler.taken.lock().unwrap().len() == 3
+    });
+    let period = Duration::from_secs_f32(1.0 / fps);
+    for (seq, fired_at, captured_at) in handler.taken.lock().unwrap().iter() {
+        let off = if *captured_at > *fired_at {
+            *captured_at - *fired_at
+        } else {
+            *fired_at - *captured_at
+        };
+        assert!(
+            off <= period,
+            "trigger {seq}: frame {off:?} away from its time (period {period:?})"
+        );
+    }
+    assert_eq!(queue.counts().triggers_refused, 0);
+    assert!(runtime.trigger(5, now, &queue).is_err(), "no camera 5");
 }

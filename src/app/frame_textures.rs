@@ -249,6 +249,7 @@ mod tests {
             name: "bay".into(),
             spec: "demo:qr".parse::<SourceSpec>().unwrap(),
             slot: Arc::clone(&slot),
+            ring: Arc::new(crate::camera::FrameRing::new(2)),
         }];
         let ctx = egui::Context::default();
         let mut textures = FrameTextures::new(None, 1);
@@ -257,7 +258,7 @@ mod tests {
                 seq,
                 captured_at: Instant::now(),
                 captured_utc: chrono::Utc::now(),
-                image: image::RgbaImage::new(4, 4),
+                image: image::RgbaImage::new(4, 4).into(),
             });
             textures.refresh(&ctx, &cameras, |_| true);
         }

@@ -180,6 +180,27 @@ fn camera_tile(
         ));
     }
     match camera.slot.state() {
+        CameraState::Live if camera.slot.stalled(std::time::Instant::now()) => {
+            // A hung capture would otherwise look live with a frozen picture.
+            painter.text(
+                rect.center() - vec2(0.0, 18.0),
+                Align2::CENTER_CENTER,
+                "STALLED",
+                theme::heading(),
+                theme::FAULT,
+            );
+            let age_s = camera
+                .slot
+                .frame_age(std::time::Instant::now())
+                .map_or(0.0, |age| age.as_secs_f32());
+            painter.text(
+                rect.center() + vec2(0.0, 18.0),
+                Align2::CENTER_CENTER,
+                format!("no new frame for {age_s:.0} s: the picture is old"),
+                theme::small(),
+                theme::TEXT,
+            );
+        }
         CameraState::Live => {}
         CameraState::Starting => {
             painter.text(

@@ -244,6 +244,10 @@ impl eframe::App for StationApp {
         self.textures
             .refresh(ctx, self.runtime.cameras(), |index| visible[index]);
         self.state.expire_notices();
+        if visible.contains(&true) {
+            // A camera that stops delivering wakes nobody: look again so a stall shows.
+            ctx.request_repaint_after(Duration::from_secs(1));
+        }
         if !self.state.notices.is_empty() || self.state.health.is_none() {
             ctx.request_repaint_after(Duration::from_millis(500));
         }

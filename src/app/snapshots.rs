@@ -62,6 +62,7 @@ fn cameras() -> Vec<CameraHandle> {
                 name: format!("Bay {}", scene.as_str()),
                 spec: SourceSpec::demo(scene).with_size(FRAME_SIZE),
                 slot,
+                ring: Arc::new(crate::camera::FrameRing::new(2)),
             }
         })
         .collect()
@@ -90,7 +91,7 @@ fn show_one_frame(ctx: &egui::Context, cameras: &[CameraHandle], textures: &mut 
             seq: 1,
             captured_at,
             captured_utc: chrono::DateTime::UNIX_EPOCH,
-            image,
+            image: image.into(),
         });
     }
     textures.refresh(ctx, cameras, |_| true);

@@ -18,9 +18,10 @@ pub struct HealthItem {
 }
 
 pub fn health_items(state: &AppState, cameras: &[CameraHandle]) -> Vec<HealthItem> {
+    let now = std::time::Instant::now();
     let live = cameras
         .iter()
-        .filter(|camera| camera.slot.state() == CameraState::Live)
+        .filter(|camera| camera.slot.state() == CameraState::Live && !camera.slot.stalled(now))
         .count();
     let camera_level = if cameras.is_empty() || live == cameras.len() {
         Level::Ok
@@ -151,6 +152,19 @@ pub fn alarms(state: &AppState, cameras: &[CameraHandle]) -> Vec<(Level, String)
             )),
             CameraState::Stopped => {
                 alarms.push((Level::Warn, format!("Camera {} is stopped.", camera.name)))
+            }
+            CameraState::Live if camera.slot.stalled(std::time::Instant::now()) => {
+                let age_s = camera
+                    .slot
+                    .frame_age(std::time::Instant::now())
+                    .map_or(0.0, |age| age.as_secs_f32());
+                alarms.push((
+                    Level::Fault,
+                    format!(
+                        "Camera {} is stalled: no new frame for {age_s:.0} s. Check the camera and its cable; restart the station if it does not recover.",
+                        camera.name
+                    ),
+                ));
             }
             CameraState::Starting | CameraState::Live => {}
         }

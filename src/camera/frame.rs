@@ -1,11 +1,15 @@
-//! One captured frame: pixels plus when it was captured and its place in the sequence.
+//! One captured frame: pixels plus when it was captured and its place in the sequence. A frame
+//! is published once as an `Arc<Frame>` and shared, never copied, by the display and the workers;
+//! its pixels live in a pooled buffer that returns to its source's pool when the last holder
+//! lets go.
 
 use std::fmt;
 use std::str::FromStr;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use image::RgbaImage;
+
+use super::PooledImage;
 
 /// Width × height in pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,7 +68,8 @@ pub struct Frame {
     /// When the frame was captured (monotonic; latency is measured against it).
     pub captured_at: Instant,
     pub captured_utc: DateTime<Utc>,
-    pub image: RgbaImage,
+    /// Reads as an `image::RgbaImage` (`Deref`).
+    pub image: PooledImage,
 }
 
 impl Frame {
@@ -81,7 +86,7 @@ pub(super) struct FrameNumbering {
 }
 
 impl FrameNumbering {
-    pub fn next(&mut self, captured_at: Instant, image: RgbaImage) -> Frame {
+    pub fn next(&mut self, captured_at: Instant, image: PooledImage) -> Frame {
         self.last_seq += 1;
         let since_capture = chrono::Duration::from_std(captured_at.elapsed()).unwrap_or_default();
         Frame {
@@ -101,7 +106,7 @@ mod tests {
     fn wall_clock_stamp_is_the_capture_instant_not_the_numbering_time() {
         let captured_at = Instant::now();
         std::thread::sleep(std::time::Duration::from_millis(40));
-        let frame = FrameNumbering::default().next(captured_at, RgbaImage::new(1, 1));
+        let frame = FrameNumbering::default().next(captured_at, image::RgbaImage::new(1, 1).into());
         let age_ms = (Utc::now() - frame.captured_utc).num_milliseconds();
         assert!(age_ms >= 40, "stamped {age_ms} ms ago");
         assert_eq!(frame.seq, 1);

@@ -1,10 +1,14 @@
 //! The latest-frame slot between one capture loop and its viewers: publishing never waits,
 //! reading never waits (an atomic pointer swap), and an unread frame that is replaced counts as
-//! dropped. The slot also carries the camera's state and last error for the health display.
+//! dropped. The slot also carries the camera's state and last error for the health display, and
+//! tells a live camera from a stalled one (a hung capture thread leaves a frozen frame behind:
+//! the newest frame's age says so).
+//!
+//! Owns no thread and no lock: the capture loop writes, any thread reads.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
 
@@ -20,8 +24,10 @@ pub struct FrameCounters {
     shown_seq: AtomicU64,
     /// Capture-to-display latency of the last shown frame.
     last_latency_micros: AtomicU64,
-    /// Source failures (open or read) since start.
+    /// Source failures (open, read, or one undecodable frame) since start.
     errors: AtomicU64,
+    /// Frames whose pixel buffer was allocated for them rather than reused from the pool.
+    fresh_buffers: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -32,6 +38,8 @@ pub struct CounterSnapshot {
     pub dropped: u64,
     pub last_latency_micros: u64,
     pub errors: u64,
+    /// Of `produced`, frames whose buffer was a fresh allocation (the rest were reused).
+    pub fresh_buffers: u64,
 }
 
 /// What the capture loop is doing, for the health display.
@@ -47,12 +55,29 @@ pub enum CameraState {
     Stopped,
 }
 
+/// The shortest stall budget: a camera is not called stalled over one late frame.
+pub const MIN_STALL_BUDGET: Duration = Duration::from_millis(500);
+
+/// How old a live camera's newest frame may be before it counts as stalled: three frame
+/// periods, and never less than `MIN_STALL_BUDGET`.
+pub fn stall_budget(nominal_fps: f32) -> Duration {
+    let periods = Duration::from_secs_f32(3.0 / nominal_fps.max(0.01));
+    periods.max(MIN_STALL_BUDGET)
+}
+
+#[derive(Debug)]
+struct StateEntry {
+    state: CameraState,
+    since: Instant,
+}
+
 /// One camera's shared slot. Cheap to clone through an `Arc`.
 pub struct LatestFrame {
     name: String,
     frame: ArcSwapOption<Frame>,
     counters: FrameCounters,
-    state: ArcSwapOption<CameraState>,
+    state: ArcSwapOption<StateEntry>,
+    stall_budget_micros: AtomicU64,
 }
 
 impl LatestFrame {
@@ -61,7 +86,11 @@ impl LatestFrame {
             name: name.into(),
             frame: ArcSwapOption::empty(),
             counters: FrameCounters::default(),
-            state: ArcSwapOption::from_pointee(CameraState::Starting),
+            state: ArcSwapOption::from_pointee(StateEntry {
+                state: CameraState::Starting,
+                since: Instant::now(),
+            }),
+            stall_budget_micros: AtomicU64::new(micros(MIN_STALL_BUDGET)),
         }
     }
 
@@ -69,11 +98,16 @@ impl LatestFrame {
         &self.name
     }
 
-    /// Called by the capture loop for every new frame.
-    pub fn publish(&self, frame: Frame) {
+    /// Called by the capture loop for every new frame (a `Frame`, or an `Arc<Frame>` it also
+    /// hands to the ring and the workers).
+    pub fn publish(&self, frame: impl Into<Arc<Frame>>) {
+        let frame = frame.into();
         let seq = frame.seq;
         self.counters.produced.fetch_add(1, Ordering::Relaxed);
-        if let Some(previous) = self.frame.swap(Some(Arc::new(frame))) {
+        if frame.image.was_fresh() {
+            self.counters.fresh_buffers.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(previous) = self.frame.swap(Some(frame)) {
             let shown_seq = self.counters.shown_seq.load(Ordering::Acquire);
             if previous.seq > shown_seq && previous.seq < seq {
                 self.counters.dropped.fetch_add(1, Ordering::Relaxed);
@@ -111,21 +145,79 @@ impl LatestFrame {
             dropped: c.dropped.load(Ordering::Relaxed),
             last_latency_micros: c.last_latency_micros.load(Ordering::Relaxed),
             errors: c.errors.load(Ordering::Relaxed),
+            fresh_buffers: c.fresh_buffers.load(Ordering::Relaxed),
         }
     }
 
     pub fn state(&self) -> CameraState {
         self.state
-            .load_full()
-            .map_or(CameraState::Stopped, |state| (*state).clone())
+            .load()
+            .as_ref()
+            .map_or(CameraState::Stopped, |entry| entry.state.clone())
     }
 
     pub fn set_state(&self, state: CameraState) {
         if matches!(state, CameraState::Reconnecting { .. }) {
             self.counters.errors.fetch_add(1, Ordering::Relaxed);
         }
-        self.state.store(Some(Arc::new(state)));
+        self.state.store(Some(Arc::new(StateEntry {
+            state,
+            since: Instant::now(),
+        })));
     }
+
+    /// Counts a frame the source could not deliver while it kept running (a corrupt file).
+    pub fn count_frame_error(&self) {
+        self.counters.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The budget `stalled` uses; the capture loop sets it from the source's rate when it opens
+    /// one (`stall_budget(fps)`).
+    pub fn set_stall_budget(&self, budget: Duration) {
+        self.stall_budget_micros
+            .store(micros(budget), Ordering::Relaxed);
+    }
+
+    pub fn stall_budget(&self) -> Duration {
+        Duration::from_micros(self.stall_budget_micros.load(Ordering::Relaxed))
+    }
+
+    /// When the newest frame was captured.
+    pub fn newest_captured_at(&self) -> Option<Instant> {
+        self.frame.load().as_ref().map(|frame| frame.captured_at)
+    }
+
+    /// How old the newest frame is at `now`.
+    pub fn frame_age(&self, now: Instant) -> Option<Duration> {
+        self.newest_captured_at()
+            .map(|captured_at| now.saturating_duration_since(captured_at))
+    }
+
+    /// True if the camera is meant to be live but nothing has arrived for longer than `budget`:
+    /// neither a frame captured within it nor, since the source (re)opened, any frame at all.
+    /// A camera that is starting, reconnecting or stopped says so itself and is not stalled.
+    pub fn is_stalled(&self, now: Instant, budget: Duration) -> bool {
+        let guard = self.state.load();
+        let Some(entry) = guard.as_ref() else {
+            return false;
+        };
+        if entry.state != CameraState::Live {
+            return false;
+        }
+        let heard_at = self
+            .newest_captured_at()
+            .map_or(entry.since, |captured_at| captured_at.max(entry.since));
+        now.saturating_duration_since(heard_at) > budget
+    }
+
+    /// `is_stalled` with the budget the capture loop set.
+    pub fn stalled(&self, now: Instant) -> bool {
+        self.is_stalled(now, self.stall_budget())
+    }
+}
+
+fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
@@ -134,12 +226,78 @@ mod tests {
     use std::time::Instant;
 
     fn frame(seq: u64) -> Frame {
+        frame_at(seq, Instant::now())
+    }
+
+    fn frame_at(seq: u64, captured_at: Instant) -> Frame {
         Frame {
             seq,
-            captured_at: Instant::now(),
+            captured_at,
             captured_utc: chrono::Utc::now(),
-            image: image::RgbaImage::new(2, 2),
+            image: image::RgbaImage::new(2, 2).into(),
         }
+    }
+
+    #[test]
+    fn a_live_camera_whose_newest_frame_is_too_old_is_stalled() {
+        let slot = LatestFrame::new("test");
+        let budget = Duration::from_millis(500);
+        let t0 = Instant::now();
+        slot.set_state(CameraState::Live);
+        let t0 = t0.max(slot.state.load().as_ref().unwrap().since);
+        assert!(!slot.is_stalled(t0, budget), "just opened");
+        assert!(
+            slot.is_stalled(t0 + Duration::from_secs(1), budget),
+            "opened a second ago and no frame ever came"
+        );
+        slot.publish(frame_at(1, t0 + Duration::from_millis(900)));
+        assert!(!slot.is_stalled(t0 + Duration::from_millis(1300), budget));
+        assert!(slot.is_stalled(t0 + Duration::from_millis(1500), budget));
+        assert_eq!(
+            slot.frame_age(t0 + Duration::from_millis(1500)),
+            Some(Duration::from_millis(600))
+        );
+        slot.publish(frame_at(2, t0 + Duration::from_millis(1450)));
+        assert!(
+            !slot.is_stalled(t0 + Duration::from_millis(1500), budget),
+            "live again"
+        );
+        slot.set_state(CameraState::Reconnecting {
+            error: "unplugged".into(),
+            retry_in: Duration::from_secs(1),
+        });
+        assert!(
+            !slot.is_stalled(t0 + Duration::from_secs(60), budget),
+            "reconnecting says so itself"
+        );
+    }
+
+    #[test]
+    fn the_stall_budget_follows_the_frame_rate() {
+        assert_eq!(stall_budget(30.0), MIN_STALL_BUDGET);
+        assert_eq!(stall_budget(2.0), Duration::from_millis(1500));
+        let slot = LatestFrame::new("test");
+        assert_eq!(slot.stall_budget(), MIN_STALL_BUDGET);
+        slot.set_stall_budget(stall_budget(1.0));
+        assert_eq!(slot.stall_budget(), Duration::from_secs(3));
+        slot.set_state(CameraState::Live);
+        assert!(!slot.stalled(Instant::now() + Duration::from_secs(2)));
+        assert!(slot.stalled(Instant::now() + Duration::from_secs(4)));
+    }
+
+    #[test]
+    fn fresh_buffers_are_counted_per_frame() {
+        let pool = crate::camera::FramePool::new(crate::camera::FrameSize::new(2, 2), 4);
+        let slot = LatestFrame::new("test");
+        for seq in 1..=3 {
+            slot.publish(Frame {
+                image: pool.take(),
+                ..frame(seq)
+            });
+        }
+        // Frame 1's buffer came back when frame 2 replaced it; frame 3 reused it.
+        assert_eq!(slot.counters().fresh_buffers, 2);
+        assert_eq!(slot.counters().produced, 3);
     }
 
     #[test]

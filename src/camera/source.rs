@@ -1,10 +1,10 @@
 //! The frame source trait, the errors sources report, pacing to a frame rate, and opening a
-//! source from its spec.
+//! source from its spec. Pacing waits in short slices and gives up when the caller cancels.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::{Frame, FrameSize, SourceKind, SourceSpec};
+use super::{Cancel, Frame, FrameSize, SourceKind, SourceSpec};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CameraError {
@@ -20,6 +20,28 @@ pub enum CameraError {
     WebcamFeatureMissing,
     #[error("cannot render the {scene} scene: {reason}")]
     Synthetic { scene: &'static str, reason: String },
+    /// One frame could not be decoded (a corrupt or truncated file, or a decoder that panicked
+    /// on it). The source has moved past it: the next call reads the next frame.
+    #[error(
+        "{} {}: {reason}",
+        if *.panicked { "the image decoder panicked on" } else { "cannot decode frame" },
+        .file.display()
+    )]
+    Decode {
+        file: PathBuf,
+        reason: String,
+        panicked: bool,
+    },
+    /// The caller cancelled while the source was waiting.
+    #[error("cancelled while waiting for a frame")]
+    Cancelled,
+}
+
+impl CameraError {
+    /// True for a failure of one frame after which the same source carries on (no reopen).
+    pub fn is_frame_only(&self) -> bool {
+        matches!(self, Self::Decode { .. })
+    }
 }
 
 /// Something that delivers frames at its own pace.
@@ -30,8 +52,11 @@ pub trait FrameSource {
     /// Frame size and nominal rate, as negotiated.
     fn size(&self) -> FrameSize;
     fn nominal_fps(&self) -> f32;
-    /// Blocks until the next frame is captured (at most about one frame period) and returns it.
-    fn next_frame(&mut self) -> Result<Frame, CameraError>;
+    /// Blocks until the next frame is captured (about one frame period) and returns it, or
+    /// returns `CameraError::Cancelled` within about `CANCEL_POLL` of `cancel` saying so while
+    /// the source paces itself. A driver's own blocking read is checked before and after, not
+    /// during (a hung driver shows as a stalled camera).
+    fn next_frame(&mut self, cancel: Cancel<'_>) -> Result<Frame, CameraError>;
 }
 
 /// A camera found on this machine.
@@ -100,20 +125,19 @@ impl Pacer {
         }
     }
 
-    /// Sleeps until the next frame is due and returns the capture instant.
-    pub fn wait(&mut self) -> Instant {
+    /// Sleeps until the next frame is due and returns the capture instant; `Cancelled` (and no
+    /// frame slot used up) if `cancel` says so first.
+    pub fn wait(&mut self, cancel: Cancel<'_>) -> Result<Instant, CameraError> {
         let now = Instant::now();
         let due = *self.next_due.get_or_insert(now);
-        if due > now {
-            std::thread::sleep(due - now);
-        }
+        cancel.sleep_until(due)?;
         let captured_at = Instant::now();
         let mut next = due + self.period;
         while next <= captured_at {
             next += self.period;
         }
         self.next_due = Some(next);
-        captured_at
+        Ok(captured_at)
     }
 }
 
@@ -126,11 +150,31 @@ mod tests {
         let mut pacer = Pacer::new(100.0);
         let start = Instant::now();
         for _ in 0..11 {
-            pacer.wait();
+            pacer.wait(Cancel::never()).unwrap();
         }
         let elapsed = start.elapsed();
         // Ten periods of 10 ms, with room for a loaded machine.
         assert!(elapsed >= Duration::from_millis(95), "{elapsed:?}");
+    }
+
+    #[test]
+    fn a_slow_source_returns_promptly_when_cancelled() {
+        // A 0.2 fps source: its second frame is due 5 s after the first.
+        let spec: SourceSpec = "demo:qr".parse().unwrap();
+        let mut source =
+            open_source(&spec.with_size(FrameSize::new(64, 48)).with_fps(0.2)).unwrap();
+        source.next_frame(Cancel::never()).unwrap();
+        let asked = Instant::now();
+        let cancel_after_50_ms = || asked.elapsed() >= Duration::from_millis(50);
+        let result = source.next_frame(Cancel::new(&cancel_after_50_ms));
+        let waited = asked.elapsed();
+        assert!(matches!(result, Err(CameraError::Cancelled)), "{result:?}");
+        assert!(waited < Duration::from_millis(200), "took {waited:?}");
+        // A cancel already given returns before any sleep.
+        let mut pacer = Pacer::new(1.0);
+        pacer.wait(Cancel::never()).unwrap();
+        let already = || true;
+        assert!(pacer.wait(Cancel::new(&already)).is_err());
     }
 
     #[test]

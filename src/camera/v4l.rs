@@ -1,11 +1,11 @@
 //! V4L2/USB cameras through nokhwa (`webcam` feature). Negotiates the format closest to the
 //! requested size and rate and converts frames to RGBA. A read error is returned to the capture
-//! loop, which drops this source and reopens it with backoff (unplug and re-plug).
+//! loop, which drops this source and reopens it with backoff (unplug and re-plug). Frames are
+//! written by the driver straight into pooled buffers.
 
 use std::path::Path;
 use std::time::Instant;
 
-use image::RgbaImage;
 use nokhwa::Camera;
 use nokhwa::pixel_format::RgbAFormat;
 use nokhwa::utils::{
@@ -14,7 +14,7 @@ use nokhwa::utils::{
 };
 
 use super::frame::FrameNumbering;
-use super::{CameraError, DeviceInfo, Frame, FrameSize, FrameSource};
+use super::{CameraError, Cancel, DeviceInfo, Frame, FramePool, FrameSize, FrameSource};
 
 pub(super) struct V4lSource {
     device: String,
@@ -22,7 +22,7 @@ pub(super) struct V4lSource {
     size: FrameSize,
     fps: f32,
     numbering: FrameNumbering,
-    buffer: Vec<u8>,
+    pool: FramePool,
 }
 
 fn index_of(path: &Path) -> Result<CameraIndex, CameraError> {
@@ -54,13 +54,14 @@ impl V4lSource {
         camera.open_stream().map_err(open_error)?;
         let format = camera.camera_format();
         let size = FrameSize::new(format.resolution().width(), format.resolution().height());
+        let fps = format.frame_rate() as f32;
         Ok(Self {
             device,
             camera,
             size,
-            fps: format.frame_rate() as f32,
+            fps,
             numbering: FrameNumbering::default(),
-            buffer: vec![0; size.pixel_count() * 4],
+            pool: FramePool::for_stream(size, fps),
         })
     }
 }
@@ -74,20 +75,20 @@ impl FrameSource for V4lSource {
         self.fps
     }
 
-    fn next_frame(&mut self) -> Result<Frame, CameraError> {
+    /// The driver's read blocks until the camera delivers (one frame period); cancel is checked
+    /// before it. A camera that stops delivering blocks here, and the slot reports it stalled.
+    fn next_frame(&mut self, cancel: Cancel<'_>) -> Result<Frame, CameraError> {
+        if cancel.is_cancelled() {
+            return Err(CameraError::Cancelled);
+        }
+        let mut image = self.pool.take();
         self.camera
-            .write_frame_to_buffer::<RgbAFormat>(&mut self.buffer)
+            .write_frame_to_buffer::<RgbAFormat>(&mut image)
             .map_err(|err| CameraError::Read {
                 device: self.device.clone(),
                 reason: err.to_string(),
             })?;
         let captured_at = Instant::now();
-        let image =
-            RgbaImage::from_raw(self.size.width_px, self.size.height_px, self.buffer.clone())
-                .ok_or_else(|| CameraError::Read {
-                    device: self.device.clone(),
-                    reason: "the driver delivered a frame of the wrong size".to_owned(),
-                })?;
         Ok(self.numbering.next(captured_at, image))
     }
 }

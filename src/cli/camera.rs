@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 
-use crate::camera::{SourceSpec, list_devices, open_source};
+use crate::camera::{Cancel, SourceSpec, list_devices, open_source};
 use crate::domain::Actor;
 use crate::paths::StationPaths;
 
@@ -64,9 +64,9 @@ pub fn run(command: CameraCommand, paths: &StationPaths) -> anyhow::Result<ExitC
         CameraCommand::Grab { source, out, skip } => {
             let mut camera = open_source(&source)?;
             for _ in 0..skip {
-                camera.next_frame()?;
+                camera.next_frame(Cancel::never())?;
             }
-            let frame = camera.next_frame()?;
+            let frame = camera.next_frame(Cancel::never())?;
             frame
                 .image
                 .save(&out)

@@ -1,14 +1,21 @@
 //! One capture loop per camera: opens the source, publishes every frame into the camera's
 //! latest-frame slot, and when the source fails (a camera unplugged) reopens it with
-//! exponential backoff until it comes back or the runtime stops.
+//! exponential backoff until it comes back or the runtime stops. A source waiting for its next
+//! frame is asked whether the runtime is stopping, so shutdown does not wait out a frame period;
+//! a frame the source cannot deliver (a corrupt file) is counted and skipped.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use arc_swap::ArcSwapOption;
+
 use super::context::Waker;
+use super::vision::{FrameJob, JobKind, VisionQueue};
 use super::worker::{WorkerCtx, WorkerExit};
-use crate::camera::{CameraState, LatestFrame, SourceSpec, open_source};
+use crate::camera::{
+    CameraError, CameraState, Cancel, FrameRing, LatestFrame, SourceSpec, open_source, stall_budget,
+};
 
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 const LONGEST_RETRY: Duration = Duration::from_secs(10);
@@ -19,15 +26,25 @@ pub(super) struct CaptureLoop {
     pub waker: Waker,
     /// Set while the UI shows live views: only then does a new frame wake it.
     pub live_view: Arc<AtomicBool>,
+    /// About the last second of frames, for triggers stamped in the past.
+    pub ring: Arc<FrameRing>,
+    /// Where continuous frames go for inspection, once a vision pool is fed by this camera.
+    pub vision: Arc<ArcSwapOption<VisionQueue>>,
+    pub index: usize,
 }
 
 impl CaptureLoop {
     /// The camera worker's body: capture until its phase stops it.
     pub fn run(&self, worker: &WorkerCtx) -> WorkerExit {
         let mut retry = FIRST_RETRY;
+        let is_stopped = || worker.is_stopped();
+        let cancel = Cancel::new(&is_stopped);
         while !worker.is_stopped() {
             let error = match open_source(&self.spec) {
                 Ok(mut source) => {
+                    self.slot
+                        .set_stall_budget(stall_budget(source.nominal_fps()));
+                    self.ring.clear();
                     self.slot.set_state(CameraState::Live);
                     tracing::info!(
                         "camera {} live: {} at {} fps",
@@ -41,13 +58,28 @@ impl CaptureLoop {
                             self.slot.set_state(CameraState::Stopped);
                             return WorkerExit::Finished;
                         }
-                        match source.next_frame() {
+                        match source.next_frame(cancel) {
                             Ok(frame) => {
                                 worker.beat();
+                                // One buffer, three readers: display, trigger ring, vision.
+                                let frame = Arc::new(frame);
+                                self.ring.push(Arc::clone(&frame));
+                                if let Some(vision) = self.vision.load().as_ref() {
+                                    vision.push_frame(FrameJob {
+                                        camera_index: self.index,
+                                        frame: Arc::clone(&frame),
+                                        kind: JobKind::Continuous,
+                                    });
+                                }
                                 self.slot.publish(frame);
                                 if self.live_view.load(Ordering::Relaxed) {
                                     self.waker.wake();
                                 }
+                            }
+                            Err(CameraError::Cancelled) => continue,
+                            Err(err) if err.is_frame_only() => {
+                                tracing::warn!("camera {}: {err:#}", self.slot.name());
+                                self.slot.count_frame_error();
                             }
                             Err(err) => break err,
                         }

@@ -15,18 +15,21 @@ mod session;
 #[cfg(unix)]
 mod signals;
 mod supervisor;
+mod trigger;
 mod vision;
 mod worker;
 mod writer;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
-use crate::camera::{LatestFrame, SourceSpec};
+use arc_swap::ArcSwapOption;
+
+use crate::camera::{FrameRing, LatestFrame, SourceSpec};
 use crate::store::{StationSettings, Store, StoreError, StoreReader};
 
 pub use command::Command;
@@ -35,6 +38,7 @@ pub use event::{Event, SignInEntry, SignOutReason};
 pub use health::{DISK_LOW_BYTES, HealthReport};
 pub use session::Session;
 pub use supervisor::{PhaseReport, WorkerBoard};
+pub use trigger::TriggerError;
 pub use vision::{FrameJob, JobKind, VisionCounts, VisionHandler, VisionLanes, VisionQueue};
 pub use worker::{
     PanicRecord, Phase, Restart, WorkerCtx, WorkerExit, WorkerSpec, WorkerState, WorkerStatus,
@@ -91,6 +95,8 @@ pub struct CameraHandle {
     pub name: String,
     pub spec: SourceSpec,
     pub slot: Arc<LatestFrame>,
+    /// About the last second of frames, for triggers.
+    pub ring: Arc<FrameRing>,
 }
 
 /// Time boxes of the shutdown phases. The store gets the longest: it commits what is queued.
@@ -129,6 +135,10 @@ pub struct Runtime {
     live_view: Arc<AtomicBool>,
     supervisor: Supervisor,
     health: HealthCell,
+    /// The vision pool's queue once a capability feeds it continuous frames.
+    vision_feed: Arc<ArcSwapOption<VisionQueue>>,
+    /// Triggers taken since start.
+    triggers: AtomicU64,
     settings: StationSettings,
     #[cfg(unix)]
     signals: Option<signals::SignalWatch>,
@@ -192,6 +202,8 @@ impl Runtime {
             supervisor: Supervisor::new(waker.clone()),
             waker,
             health: HealthCell::default(),
+            vision_feed: Arc::default(),
+            triggers: AtomicU64::new(0),
             settings,
             #[cfg(unix)]
             signals: None,
@@ -254,18 +266,27 @@ impl Runtime {
         spec: SourceSpec,
     ) -> Result<(), RuntimeError> {
         let slot = Arc::new(LatestFrame::new(name.clone()));
+        let ring = Arc::new(FrameRing::for_fps(spec.fps.unwrap_or(30.0)));
         let capture = capture::CaptureLoop {
             spec: spec.clone(),
             slot: Arc::clone(&slot),
             waker: self.waker.clone(),
             live_view: Arc::clone(&self.live_view),
+            ring: Arc::clone(&ring),
+            vision: Arc::clone(&self.vision_feed),
+            index,
         };
         self.supervisor.start(
             WorkerSpec::new(format!("camera-{index}"), Phase::Producers)
                 .heartbeat_budget(CAMERA_HEARTBEAT),
             move |worker| capture.run(worker),
         )?;
-        self.cameras.push(CameraHandle { name, spec, slot });
+        self.cameras.push(CameraHandle {
+            name,
+            spec,
+            slot,
+            ring,
+        });
         Ok(())
     }
 

@@ -243,7 +243,7 @@ mod tests {
                 seq,
                 captured_at: Instant::now(),
                 captured_utc: chrono::Utc::now(),
-                image: image::RgbaImage::new(1, 1),
+                image: image::RgbaImage::new(1, 1).into(),
             }),
             kind,
         }

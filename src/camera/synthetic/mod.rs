@@ -16,7 +16,7 @@ use image::RgbaImage;
 
 use super::frame::FrameNumbering;
 use super::source::Pacer;
-use super::{CameraError, DemoScene, Frame, FrameSize, FrameSource};
+use super::{CameraError, Cancel, DemoScene, Frame, FramePool, FrameSize, FrameSource};
 use sensor::Sensor;
 
 /// How a scene moves in front of the camera.
@@ -122,8 +122,33 @@ impl SyntheticScene {
         })
     }
 
-    /// The frame seen `t_secs` after the scene started (a new part is rendered when one is due).
+    pub fn size(&self) -> FrameSize {
+        self.size
+    }
+
+    /// The frame seen `t_secs` after the scene started (a new part is rendered when one is due),
+    /// in a new image.
     pub fn render(&mut self, t_secs: f64) -> Result<RgbaImage, CameraError> {
+        let mut out = RgbaImage::new(self.size.width_px, self.size.height_px);
+        self.render_into(t_secs, &mut out)?;
+        Ok(out)
+    }
+
+    /// `render` into `out`, which must be of the scene's size; every pixel is written, so a
+    /// reused buffer needs no clearing.
+    pub fn render_into(&mut self, t_secs: f64, out: &mut RgbaImage) -> Result<(), CameraError> {
+        if out.dimensions() != (self.size.width_px, self.size.height_px) {
+            return Err(CameraError::Synthetic {
+                scene: self.scene.as_str(),
+                reason: format!(
+                    "asked to render {}x{} into a {}x{} image",
+                    self.size.width_px,
+                    self.size.height_px,
+                    out.width(),
+                    out.height()
+                ),
+            });
+        }
         let motion = motion(self.scene);
         let part = (t_secs.max(0.0) / motion.part_period_secs) as u64;
         if part != self.part {
@@ -135,9 +160,9 @@ impl SyntheticScene {
         let (x, y) = view_offset(self.scene, t_in_part, world_size, self.size);
         // Mains-frequency flicker beating against the frame rate, as under real LED lights.
         let gain = 1.0 + 0.025 * (t_secs * 2.0 * std::f64::consts::PI * 0.7).sin() as f32;
-        Ok(self
-            .sensor
-            .expose(&self.world, x, y, motion.wraps_x, gain, self.size))
+        self.sensor
+            .expose_into(&self.world, x, y, motion.wraps_x, gain, out);
+        Ok(())
     }
 }
 
@@ -147,6 +172,7 @@ pub(super) struct SyntheticSource {
     pacer: Pacer,
     numbering: FrameNumbering,
     started: Option<Instant>,
+    pool: FramePool,
 }
 
 impl SyntheticSource {
@@ -162,6 +188,7 @@ impl SyntheticSource {
             pacer: Pacer::new(fps),
             numbering: FrameNumbering::default(),
             started: None,
+            pool: FramePool::for_stream(size, fps),
         })
     }
 }
@@ -175,12 +202,14 @@ impl FrameSource for SyntheticSource {
         self.fps
     }
 
-    fn next_frame(&mut self) -> Result<Frame, CameraError> {
-        let captured_at = self.pacer.wait();
+    fn next_frame(&mut self, cancel: Cancel<'_>) -> Result<Frame, CameraError> {
+        let captured_at = self.pacer.wait(cancel)?;
         let started = *self.started.get_or_insert(captured_at);
-        let image = self
-            .scene
-            .render(captured_at.duration_since(started).as_secs_f64())?;
+        let mut image = self.pool.take();
+        self.scene.render_into(
+            captured_at.duration_since(started).as_secs_f64(),
+            &mut image,
+        )?;
         Ok(self.numbering.next(captured_at, image))
     }
 }
@@ -191,11 +220,34 @@ mod tests {
 
     fn grab(scene: DemoScene) -> (Frame, Frame) {
         let mut source = SyntheticSource::new(scene, FrameSize::new(320, 180), 60.0, 3).unwrap();
-        let first = source.next_frame().unwrap();
+        let first = source.next_frame(Cancel::never()).unwrap();
         for _ in 0..5 {
-            source.next_frame().unwrap();
+            source.next_frame(Cancel::never()).unwrap();
         }
-        (first, source.next_frame().unwrap())
+        (first, source.next_frame(Cancel::never()).unwrap())
+    }
+
+    #[test]
+    fn frames_reuse_pooled_buffers_and_match_fresh_renders() {
+        let size = FrameSize::new(96, 64);
+        let mut source = SyntheticSource::new(DemoScene::Label, size, 500.0, 5).unwrap();
+        let mut reference = SyntheticScene::new(DemoScene::Label, size, 5).unwrap();
+        let mut started = None;
+        for _ in 0..4 {
+            let frame = source.next_frame(Cancel::never()).unwrap();
+            let t0 = *started.get_or_insert(frame.captured_at);
+            // The sensor's noise differs per call, so compare the scene's first frame only.
+            if frame.seq == 1 {
+                let expected = reference
+                    .render(frame.captured_at.duration_since(t0).as_secs_f64())
+                    .unwrap();
+                assert_eq!(frame.image.as_raw(), expected.as_raw());
+            }
+        }
+        let stats = source.pool.stats();
+        assert_eq!((stats.fresh, stats.reused), (1, 3), "{stats:?}");
+        let mut wrong = RgbaImage::new(10, 10);
+        assert!(reference.render_into(0.0, &mut wrong).is_err());
     }
 
     #[test]

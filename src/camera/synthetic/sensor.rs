@@ -1,17 +1,18 @@
 //! The simulated sensor: reads a window of the world with a gain and adds noise drawn from a
-//! precomputed table, which is cheap enough for four 1080p streams at 30 fps.
+//! precomputed table, which is cheap enough for four 1080p streams at 30 fps. It writes into the
+//! caller's buffer (a pooled one) and allocates nothing per frame.
 
 use image::RgbaImage;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-
-use crate::camera::FrameSize;
 
 const NOISE_LEN: usize = 1 << 16;
 
 pub(super) struct Sensor {
     noise: Vec<i16>,
     rng: SmallRng,
+    /// Byte offset in a world row of each output column (reused every frame).
+    columns: Vec<usize>,
 }
 
 impl Sensor {
@@ -21,41 +22,45 @@ impl Sensor {
         let noise = (0..NOISE_LEN)
             .map(|_| (0..4).map(|_| rng.gen_range(-5_i16..=5)).sum())
             .collect();
-        Self { noise, rng }
+        Self {
+            noise,
+            rng,
+            columns: Vec::new(),
+        }
     }
 
-    /// A frame of `size` whose top-left corner sits at (`x`, `y`) in `world`.
-    pub fn expose(
+    /// Fills `out` (every pixel) with the view whose top-left corner sits at (`x`, `y`) in
+    /// `world`.
+    pub fn expose_into(
         &mut self,
         world: &RgbaImage,
         x: i64,
         y: i64,
         wraps_x: bool,
         gain: f32,
-        size: FrameSize,
-    ) -> RgbaImage {
+        out: &mut RgbaImage,
+    ) {
         let world_w = i64::from(world.width());
         let world_h = i64::from(world.height());
-        let columns: Vec<usize> = (0..i64::from(size.width_px))
-            .map(|col| {
-                let sx = x + col;
-                let sx = if wraps_x {
-                    sx.rem_euclid(world_w)
-                } else {
-                    sx.clamp(0, world_w - 1)
-                };
-                (sx as usize) * 4
-            })
-            .collect();
+        self.columns.clear();
+        self.columns.extend((0..i64::from(out.width())).map(|col| {
+            let sx = x + col;
+            let sx = if wraps_x {
+                sx.rem_euclid(world_w)
+            } else {
+                sx.clamp(0, world_w - 1)
+            };
+            (sx as usize) * 4
+        }));
+        let columns = &self.columns;
         let gain_q8 = (gain * 256.0) as i32;
-        let width = size.width_px as usize;
-        let mut out = vec![0_u8; size.pixel_count() * 4];
+        let width = out.width() as usize;
         let world_raw = world.as_raw();
         for (row, out_row) in out.chunks_exact_mut(width * 4).enumerate() {
             let sy = (y + row as i64).clamp(0, world_h - 1) as usize;
             let src = &world_raw[sy * world_w as usize * 4..(sy + 1) * world_w as usize * 4];
             let mut n = self.rng.gen_range(0..NOISE_LEN);
-            for (pixel, &sx) in out_row.chunks_exact_mut(4).zip(&columns) {
+            for (pixel, &sx) in out_row.chunks_exact_mut(4).zip(columns) {
                 for channel in 0..3 {
                     let value = ((i32::from(src[sx + channel]) * gain_q8) >> 8)
                         + i32::from(self.noise[n & (NOISE_LEN - 1)]);
@@ -65,7 +70,5 @@ impl Sensor {
                 pixel[3] = 255;
             }
         }
-        RgbaImage::from_raw(size.width_px, size.height_px, out)
-            .unwrap_or_else(|| RgbaImage::new(size.width_px, size.height_px))
     }
 }
