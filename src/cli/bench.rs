@@ -33,10 +33,26 @@ pub enum BenchCommand {
         #[arg(long, value_enum, default_value_t = UploadPath::Both)]
         path: UploadPath,
     },
+    /// Commit throughput of records, through the runtime's batching writer or the store
+    /// directly, on a scratch database (`bench-store.sqlite` in --data-dir, else a temp dir).
+    Store {
+        #[arg(long, default_value_t = 2000)]
+        records: u64,
+        #[arg(long, value_enum, default_value_t = super::bench_store::WritePath::Runtime)]
+        path: super::bench_store::WritePath,
+        /// Print `ack N` on stdout as each record's commit is acknowledged.
+        #[arg(long)]
+        print_acks: bool,
+    },
 }
 
-pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: BenchCommand, data_dir: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     match command {
+        BenchCommand::Store {
+            records,
+            path,
+            print_acks,
+        } => super::bench_store::run(data_dir, records, path, print_acks),
         BenchCommand::Cameras {
             cameras,
             size,

@@ -3,6 +3,7 @@
 
 mod audit;
 mod bench;
+mod bench_store;
 mod camera;
 mod config_cmd;
 mod users;
@@ -82,7 +83,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Users(command)) => users::run(command, &paths),
         Some(Command::Audit(command)) => audit::run(command, &paths),
         Some(Command::Camera(command)) => camera::run(command, &paths),
-        Some(Command::Bench(command)) => bench::run(command),
+        Some(Command::Bench(command)) => bench::run(command, cli.data_dir.as_deref()),
         Some(Command::Config(_)) => Ok(ExitCode::SUCCESS),
     }
 }
