@@ -285,3 +285,42 @@ fn admin_renames_the_station_and_the_new_name_is_reported_after_commit() {
     let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
     assert_eq!(reader.settings().unwrap().station_name, "Line 4 porosity");
 }
+
+#[test]
+fn the_writer_never_waits_for_a_ui_that_does_not_drain_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = Runtime::start(options(dir.path(), vec![])).unwrap();
+    sign_in(&runtime, "ada", "Demo-admin-2026");
+    // Nobody drains events from here on: 1500 changes each produce two events, more than the
+    // event queue holds. The writer must keep committing anyway.
+    let mut sent = 0;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sent < 1500 {
+        assert!(
+            Instant::now() < deadline,
+            "the writer stopped taking commands"
+        );
+        match runtime.send(Command::RenameStation {
+            name: format!("Line {sent}"),
+        }) {
+            Ok(()) => sent += 1,
+            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    let database = dir.path().join("station.sqlite");
+    let reader = StoreReader::open(&database).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while reader.settings().unwrap().station_name != "Line 1499" {
+        assert!(
+            Instant::now() < deadline,
+            "the last change was never committed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        runtime.events_dropped() > 0,
+        "the queue should have overflowed"
+    );
+    let report = runtime.shutdown();
+    assert!(report.timed_out.is_empty(), "{report:?}");
+}

@@ -82,6 +82,8 @@ pub struct StationApp {
     outbox: Vec<Command>,
     show_alarms: bool,
     fullscreen: bool,
+    /// The runtime's dropped-event count last seen; a change means the screen may be stale.
+    events_dropped_seen: u64,
 }
 
 impl StationApp {
@@ -115,6 +117,7 @@ impl StationApp {
             outbox: Vec::new(),
             show_alarms: false,
             fullscreen: options.fullscreen,
+            events_dropped_seen: 0,
         }
     }
 
@@ -140,6 +143,14 @@ impl StationApp {
                 ctx.request_repaint();
                 break;
             }
+        }
+        let dropped = self.runtime.events_dropped();
+        if dropped != self.events_dropped_seen {
+            // Some events never arrived: re-read what is on screen, and take the session from
+            // the runtime's snapshot rather than from the events that were lost.
+            self.events_dropped_seen = dropped;
+            self.state.stale = true;
+            self.state.actor = self.runtime.session().actor().map(|actor| (*actor).clone());
         }
         if was_signed_in != self.state.actor {
             self.on_session_change();

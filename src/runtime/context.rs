@@ -3,6 +3,7 @@
 //! promptly.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
@@ -57,19 +58,22 @@ pub struct Shared {
     pub events: Sender<Event>,
     pub waker: Waker,
     pub session: Arc<Session>,
+    /// Events dropped because the queue was full (the UI was not draining it).
+    pub dropped: Arc<AtomicU64>,
 }
 
-/// How long a worker waits for room in the event queue before logging and dropping the event.
-const EVENT_SEND_TIMEOUT: Duration = Duration::from_secs(2);
-
 impl Shared {
+    /// Publishes an event without waiting: a worker is never held up by a slow UI. A full queue
+    /// drops the event and counts it; the UI re-reads its state when it sees the count move.
     pub fn emit(&self, event: Event) {
-        if let Err(err) = self.events.send_timeout(event, EVENT_SEND_TIMEOUT) {
-            tracing::warn!(
-                "event queue full for {}s (is the UI draining it?): dropped {:?}",
-                EVENT_SEND_TIMEOUT.as_secs(),
-                err.into_inner()
-            );
+        if let Err(err) = self.events.try_send(event) {
+            let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if dropped.is_power_of_two() {
+                tracing::warn!(
+                    "event queue full (is the UI draining it?): dropped {:?}; {dropped} dropped so far",
+                    err.into_inner()
+                );
+            }
         }
         self.waker.wake();
     }

@@ -10,6 +10,7 @@ mod command;
 mod context;
 mod event;
 mod health;
+mod port;
 mod reader;
 mod session;
 #[cfg(unix)]
@@ -36,6 +37,7 @@ pub use command::Command;
 pub use context::Waker;
 pub use event::{Event, SignInEntry, SignOutReason};
 pub use health::{DISK_LOW_BYTES, HealthReport};
+pub use port::{Handle, Port};
 pub use session::Session;
 pub use supervisor::{PhaseReport, WorkerBoard};
 pub use trigger::TriggerError;
@@ -139,6 +141,7 @@ pub struct Runtime {
     vision_feed: Arc<ArcSwapOption<VisionQueue>>,
     /// Triggers taken since start.
     triggers: AtomicU64,
+    events_dropped: Arc<AtomicU64>,
     settings: StationSettings,
     #[cfg(unix)]
     signals: Option<signals::SignalWatch>,
@@ -187,10 +190,12 @@ impl Runtime {
         let (read_tx, read_rx) = bounded(READ_QUEUE);
         let waker = Waker::default();
         let session = Arc::new(Session::new());
+        let events_dropped = Arc::new(AtomicU64::new(0));
         let shared = Shared {
             events: events_tx,
             waker: waker.clone(),
             session: Arc::clone(&session),
+            dropped: Arc::clone(&events_dropped),
         };
         let mut runtime = Self {
             writer: Some(write_tx.clone()),
@@ -204,6 +209,7 @@ impl Runtime {
             health: HealthCell::default(),
             vision_feed: Arc::default(),
             triggers: AtomicU64::new(0),
+            events_dropped,
             settings,
             #[cfg(unix)]
             signals: None,
@@ -317,6 +323,31 @@ impl Runtime {
                 })?;
         }
         Ok(queue)
+    }
+
+    /// Starts a capability's worker with its own typed inbox and event queue, and returns the
+    /// faces' handle to it. The body is called again after a panic (per `spec.restart`).
+    pub fn start_capability<C, E>(
+        &mut self,
+        spec: WorkerSpec,
+        capability: &'static str,
+        queues: (usize, usize),
+        mut body: impl FnMut(&WorkerCtx, &Port<C, E>) -> WorkerExit + Send + 'static,
+    ) -> Result<Handle<C, E>, RuntimeError>
+    where
+        C: Send + 'static,
+        E: Send + 'static,
+    {
+        let (handle, port) = port::pair(capability, queues.0, queues.1, self.waker.clone());
+        self.supervisor
+            .start(spec, move |worker| body(worker, &port))?;
+        Ok(handle)
+    }
+
+    /// Events dropped because the face did not drain them in time; when it moves, the face
+    /// re-reads the state it shows.
+    pub fn events_dropped(&self) -> u64 {
+        self.events_dropped.load(Ordering::Relaxed)
     }
 
     /// Every worker's status: running, restarting after a panic, down, stalled.
