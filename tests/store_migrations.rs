@@ -101,7 +101,12 @@ fn every_earlier_version_upgrades_in_place() {
         } else {
             assert!(store.users().unwrap().is_empty());
             store
-                .add_user(&Actor::console(), "ada", Role::Admin, "New-admin-pass-1")
+                .add_user(
+                    &Actor::console("test"),
+                    "ada",
+                    Role::Admin,
+                    "New-admin-pass-1",
+                )
                 .unwrap();
         }
         if version >= 2 {

@@ -1,5 +1,5 @@
 //! `qcstation users`: add users and list them. The CLI acts as the station's console (see
-//! `Actor::console`); secrets are read from stdin so they never appear in shell history.
+//! `domain::Actor::console`); secrets are read from stdin so they never appear in shell history.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 
-use crate::domain::{Actor, Role};
+use crate::domain::Role;
 use crate::paths::StationPaths;
 
 #[derive(Debug, Subcommand)]
@@ -48,7 +48,7 @@ fn read_secret() -> anyhow::Result<String> {
 
 pub fn run(command: UsersCommand, paths: &StationPaths) -> anyhow::Result<ExitCode> {
     let mut store = super::open_store(paths)?;
-    let console = Actor::console();
+    let console = super::console_actor();
     match command {
         UsersCommand::Add { name, role, .. } => {
             let secret = read_secret()?;

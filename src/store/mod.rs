@@ -20,6 +20,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+/// Re-exported for callers that configure sign-in through the store (it lives in `domain`).
+pub use crate::domain::LockoutPolicy;
 pub use audit::{
     AuditEntry, AuditFilter, AuditRow, ChainBreak, ChainReport, GENESIS_HASH,
     row_hash as audit_row_hash,
@@ -30,7 +32,7 @@ pub use error::StoreError;
 pub use migrations::{LATEST_VERSION, migrate_to_version};
 pub use settings::StationSettings;
 pub use time::{now_utc, parse_utc};
-pub use users::{LockoutPolicy, SignInOutcome, SignInRefusal, UserRecord};
+pub use users::{SignInOutcome, SignInRefusal, UserRecord};
 
 /// How long a connection waits for another one's lock before giving up with `SQLITE_BUSY`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -8,7 +8,7 @@ use super::audit::{AuditEntry, append};
 use super::time::{now_utc, parse_utc, to_text};
 use super::{Store, StoreError, StoreReader};
 use crate::auth::{hash_secret, verify_secret};
-use crate::domain::{Actor, Permission, Role, SecretKind, UserName, check_secret};
+use crate::domain::{Actor, LockoutPolicy, Permission, Role, SecretKind, UserName, check_secret};
 
 /// A user as listed (never the secret hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,22 +30,6 @@ impl UserRecord {
             .as_deref()
             .and_then(parse_utc)
             .is_some_and(|until| until > now)
-    }
-}
-
-/// How many wrong secrets lock an account, and for how long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LockoutPolicy {
-    pub max_failed_attempts: u32,
-    pub lockout_secs: u32,
-}
-
-impl Default for LockoutPolicy {
-    fn default() -> Self {
-        Self {
-            max_failed_attempts: 5,
-            lockout_secs: 300,
-        }
     }
 }
 
@@ -483,7 +467,7 @@ mod tests {
     }
 
     fn admin_and_operator(store: &mut Store) -> (Actor, UserRecord) {
-        let console = Actor::console();
+        let console = Actor::console("test");
         store
             .add_user(&console, "ada", Role::Admin, "Admin-pass-2026")
             .unwrap();
@@ -497,7 +481,7 @@ mod tests {
     fn first_user_must_be_admin() {
         let (_dir, mut store) = store();
         let err = store
-            .add_user(&Actor::console(), "olga", Role::Operator, "1234")
+            .add_user(&Actor::console("test"), "olga", Role::Operator, "1234")
             .unwrap_err();
         assert!(err.to_string().contains("first user"), "{err}");
     }
@@ -580,7 +564,7 @@ mod tests {
     #[test]
     fn last_admin_is_protected() {
         let (_dir, mut store) = store();
-        let console = Actor::console();
+        let console = Actor::console("test");
         let ada = store
             .add_user(&console, "ada", Role::Admin, "Admin-pass-2026")
             .unwrap();
