@@ -101,7 +101,7 @@ fn open_store(paths: &StationPaths) -> anyhow::Result<crate::store::Store> {
     let mut store = crate::store::Store::open(&paths.database)
         .with_context(|| format!("opening the station database {}", paths.database.display()))?;
     if paths.mode == Mode::Demo {
-        store.seed_demo()?;
+        store.seed_demo(crate::auth::new_secret_hash)?;
     }
     Ok(store)
 }

@@ -12,5 +12,5 @@ mod user_name;
 pub use actor::Actor;
 pub use lockout::LockoutPolicy;
 pub use role::{Permission, Role, RoleParseError};
-pub use secret_policy::{SecretKind, SecretPolicyError, check_secret};
+pub use secret_policy::{SecretHash, SecretKind, SecretPolicyError, check_secret};
 pub use user_name::{UserName, UserNameError};
