@@ -6,10 +6,11 @@
 
 use std::time::{Duration, Instant};
 
+use qcstation::auth::new_secret_hash;
 use qcstation::camera::{DemoScene, FrameSize, SourceSpec};
-use qcstation::domain::Role;
+use qcstation::domain::{Actor, Role};
 use qcstation::runtime::{Command, Event, Runtime, RuntimeOptions, SessionPolicy, SignOutReason};
-use qcstation::store::{AuditFilter, LockoutPolicy, StoreReader};
+use qcstation::store::{AuditFilter, LockoutPolicy, Store, StoreReader};
 
 fn options(dir: &std::path::Path, cameras: Vec<(String, SourceSpec)>) -> RuntimeOptions {
     RuntimeOptions {
@@ -323,4 +324,265 @@ fn the_writer_never_waits_for_a_ui_that_does_not_drain_events() {
     );
     let report = runtime.shutdown();
     assert!(report.timed_out.is_empty(), "{report:?}");
+}
+
+/// An admin working on the same database file from elsewhere (the CLI, another station).
+fn admin_store(dir: &std::path::Path) -> (Store, Actor) {
+    let store = Store::open(&dir.join("station.sqlite")).unwrap();
+    (store, Actor::console("test-admin"))
+}
+
+fn user_id(dir: &std::path::Path, name: &str) -> i64 {
+    StoreReader::open(&dir.join("station.sqlite"))
+        .unwrap()
+        .users()
+        .unwrap()
+        .into_iter()
+        .find(|user| user.name == name)
+        .unwrap()
+        .id
+}
+
+#[test]
+fn a_user_demoted_while_signed_in_acts_with_the_new_role_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = Runtime::start(options(dir.path(), vec![])).unwrap();
+    let (mut admin, console) = admin_store(dir.path());
+    admin
+        .add_user(
+            &console,
+            "bob",
+            Role::Admin,
+            &new_secret_hash(Role::Admin, "Second-admin-1").unwrap(),
+        )
+        .unwrap();
+    sign_in(&runtime, "bob", "Second-admin-1");
+    admin
+        .set_role(
+            &console,
+            user_id(dir.path(), "bob"),
+            Role::Engineer,
+            "too many admins",
+        )
+        .unwrap();
+    // The writer re-reads the role before acting: adding a user is refused with the new role.
+    runtime
+        .send(Command::AddUser {
+            name: "mallory".into(),
+            role: Role::Operator,
+            secret: "1234".into(),
+        })
+        .unwrap();
+    let mut notice = None;
+    let mut session_role = None;
+    let refusal = wait_for(&runtime, |event| match event {
+        Event::SignedIn(actor) => {
+            session_role = Some(actor.role);
+            None
+        }
+        Event::Done(text) if text.contains("Your role is now") => {
+            notice = Some(text);
+            None
+        }
+        Event::Refused(text) => Some(text),
+        Event::Done(text) => panic!("a demoted admin added a user: {text}"),
+        _ => None,
+    });
+    assert_eq!(session_role, Some(Role::Engineer));
+    assert!(notice.unwrap().contains("Your role is now engineer"));
+    assert!(
+        refusal.contains("bob (engineer) may not add a user"),
+        "{refusal}"
+    );
+    assert_eq!(runtime.session().actor().unwrap().role, Role::Engineer);
+
+    // The reader does the same before a query: demoted to operator, bob may not read the trail.
+    admin
+        .set_role(
+            &console,
+            user_id(dir.path(), "bob"),
+            Role::Operator,
+            "moved to the line",
+        )
+        .unwrap();
+    runtime
+        .send(Command::QueryAudit(AuditFilter::default()))
+        .unwrap();
+    wait_for(&runtime, |event| match event {
+        Event::Refused(text) if text.contains("bob (operator) may not") => Some(()),
+        Event::Audit { .. } => panic!("an operator read the audit trail"),
+        _ => None,
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while runtime.session().actor().unwrap().role != Role::Operator {
+        assert!(Instant::now() < deadline, "the session kept the old role");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(runtime);
+    let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
+    let denied = reader
+        .audit(&AuditFilter {
+            action_prefix: "denied".into(),
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    assert_eq!(denied.len(), 2, "{denied:?}");
+    assert!(denied.iter().all(|row| row.entry.user_name == "bob"));
+    assert!(reader.users().unwrap().iter().all(|u| u.name != "mallory"));
+    assert!(reader.verify_audit().unwrap().is_intact());
+}
+
+#[test]
+fn a_user_disabled_while_signed_in_is_signed_out_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = Runtime::start(options(dir.path(), vec![])).unwrap();
+    sign_in(&runtime, "olga", "1234");
+    let (mut admin, console) = admin_store(dir.path());
+    admin
+        .set_disabled(
+            &console,
+            user_id(dir.path(), "olga"),
+            true,
+            "left the company",
+        )
+        .unwrap();
+    runtime.send(Command::SignOut).unwrap();
+    let reason = wait_for(&runtime, |event| match event {
+        Event::SignedOut { name, reason } => {
+            assert_eq!(name, "olga");
+            Some(reason)
+        }
+        _ => None,
+    });
+    match reason {
+        SignOutReason::AccountChanged(message) => {
+            assert_eq!(message, "Your account was disabled by an administrator.")
+        }
+        other => panic!("{other:?}"),
+    }
+    let refusal = wait_for(&runtime, |event| match event {
+        Event::Refused(text) => Some(text),
+        _ => None,
+    });
+    assert!(refusal.contains("disabled"), "{refusal}");
+    assert!(runtime.session().actor().is_none());
+    drop(runtime);
+    let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
+    let sign_outs = reader
+        .audit(&AuditFilter {
+            action_prefix: "sign_out".into(),
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    assert_eq!(sign_outs.len(), 1, "{sign_outs:?}");
+    assert_eq!(sign_outs[0].entry.user_name, "olga");
+    assert_eq!(
+        sign_outs[0].entry.reason.as_deref(),
+        Some("account disabled by an administrator")
+    );
+}
+
+/// Waits for `count` outcomes of `AddUser` commands: (name of the command, saved?).
+fn add_user_outcomes(
+    runtime: &Runtime,
+    count: usize,
+) -> Vec<(&'static str, Result<String, String>)> {
+    (0..count)
+        .map(|_| {
+            wait_for(runtime, |event| match event {
+                Event::Done(text) if text.starts_with("Added") => Some(("add user", Ok(text))),
+                Event::Failed { what, error } => Some((what, Err(error))),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_failed_commit_is_reported_record_by_record_and_the_writer_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = Runtime::start(options(dir.path(), vec![])).unwrap();
+    sign_in(&runtime, "ada", "Demo-admin-2026");
+    // From another connection: a deferred foreign key that makes the writer's COMMIT fail
+    // whenever a user named full* is added in the batch.
+    let conn = rusqlite::Connection::open(dir.path().join("station.sqlite")).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE test_parent (id INTEGER PRIMARY KEY);
+         CREATE TABLE test_child (
+             parent INTEGER REFERENCES test_parent (id) DEFERRABLE INITIALLY DEFERRED);
+         CREATE TRIGGER test_fail_commit AFTER INSERT ON users
+         WHEN NEW.name LIKE 'full%' BEGIN INSERT INTO test_child VALUES (7); END;",
+    )
+    .unwrap();
+    for index in 0..3 {
+        runtime
+            .send(Command::AddUser {
+                name: format!("full{index}"),
+                role: Role::Operator,
+                secret: "4321".into(),
+            })
+            .unwrap();
+    }
+    for (what, outcome) in add_user_outcomes(&runtime, 3) {
+        assert_eq!(what, "add user", "each record is named");
+        let error = outcome.expect_err("nothing of a failed batch is reported saved");
+        assert!(
+            error.contains("not saved") && error.contains("FOREIGN KEY"),
+            "{error}"
+        );
+    }
+    // The writer rolled back and serves the next command.
+    conn.execute_batch("DROP TRIGGER test_fail_commit").unwrap();
+    runtime
+        .send(Command::AddUser {
+            name: "after".into(),
+            role: Role::Operator,
+            secret: "4321".into(),
+        })
+        .unwrap();
+    let (_, outcome) = add_user_outcomes(&runtime, 1).remove(0);
+    assert_eq!(outcome.unwrap(), "Added after as operator.");
+
+    // SQLite rolling the transaction back itself mid-batch is noticed too.
+    conn.execute_batch(
+        "CREATE TRIGGER test_rollback BEFORE INSERT ON users WHEN NEW.name = 'gone'
+         BEGIN SELECT RAISE(ROLLBACK, 'test: the transaction is rolled back'); END;",
+    )
+    .unwrap();
+    runtime
+        .send(Command::AddUser {
+            name: "gone".into(),
+            role: Role::Operator,
+            secret: "4321".into(),
+        })
+        .unwrap();
+    let (what, outcome) = add_user_outcomes(&runtime, 1).remove(0);
+    assert_eq!(what, "add user");
+    assert!(outcome.unwrap_err().contains("not saved"));
+    runtime
+        .send(Command::AddUser {
+            name: "later".into(),
+            role: Role::Operator,
+            secret: "4321".into(),
+        })
+        .unwrap();
+    let (_, outcome) = add_user_outcomes(&runtime, 1).remove(0);
+    assert_eq!(outcome.unwrap(), "Added later as operator.");
+    drop(runtime);
+
+    let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
+    let names: Vec<String> = reader
+        .users()
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    assert!(names.contains(&"after".to_owned()) && names.contains(&"later".to_owned()));
+    assert!(
+        names
+            .iter()
+            .all(|name| !name.starts_with("full") && name != "gone"),
+        "{names:?}"
+    );
+    assert!(reader.verify_audit().unwrap().is_intact());
 }

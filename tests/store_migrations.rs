@@ -3,11 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
-use qcstation::auth::hash_secret;
+use qcstation::auth::{hash_secret, new_secret_hash, verify_secret};
 use qcstation::domain::{Actor, Role};
 use qcstation::store::{
-    AuditEntry, GENESIS_HASH, LATEST_VERSION, LockoutPolicy, SignInOutcome, Store, audit_row_hash,
-    migrate_to_version, now_utc,
+    AuditEntry, GENESIS_HASH, LATEST_VERSION, LockoutPolicy, SecretCheck, SignInOutcome, Store,
+    audit_row_hash, migrate_to_version, now_utc,
 };
 use rusqlite::{Connection, params};
 
@@ -84,13 +84,12 @@ fn every_earlier_version_upgrades_in_place() {
         if version >= 1 {
             assert_eq!(report.rows_checked, 3, "from v{version}");
             assert_eq!(store.settings().unwrap().station_name, "Line 7");
+            // Sign-in as the writer runs it: read, verify (outside the store), record.
+            let stored = store.stored_secret("ada").unwrap().unwrap();
+            let matches = verify_secret(&stored.phc, "Old-admin-pass-1").unwrap();
+            let check = SecretCheck { stored, matches };
             let outcome = store
-                .sign_in(
-                    "ada",
-                    "Old-admin-pass-1",
-                    LockoutPolicy::default(),
-                    now_utc(),
-                )
+                .record_sign_in("ada", Some(&check), LockoutPolicy::default(), now_utc())
                 .unwrap();
             assert!(
                 matches!(outcome, SignInOutcome::SignedIn(ref actor) if actor.role == Role::Admin),
@@ -101,7 +100,12 @@ fn every_earlier_version_upgrades_in_place() {
         } else {
             assert!(store.users().unwrap().is_empty());
             store
-                .add_user(&Actor::console(), "ada", Role::Admin, "New-admin-pass-1")
+                .add_user(
+                    &Actor::console("test"),
+                    "ada",
+                    Role::Admin,
+                    &new_secret_hash(Role::Admin, "New-admin-pass-1").unwrap(),
+                )
                 .unwrap();
         }
         if version >= 2 {

@@ -102,9 +102,15 @@ impl AppState {
                 self.audit_rows.clear();
                 self.audit_report = None;
                 self.stale = true;
-                if reason == SignOutReason::Idle {
-                    self.signed_out_idle =
-                        Some(format!("{name} was signed out after a time without input."));
+                match reason {
+                    SignOutReason::Idle => {
+                        self.signed_out_idle =
+                            Some(format!("{name} was signed out after a time without input."));
+                    }
+                    SignOutReason::AccountChanged(message) => {
+                        self.signed_out_idle = Some(format!("{name} was signed out. {message}"));
+                    }
+                    SignOutReason::Requested => {}
                 }
             }
             Event::NeedsFirstAdmin => {

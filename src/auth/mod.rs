@@ -1,11 +1,14 @@
 //! Secret hashing for sign-in: argon2id with a per-user random salt, stored as a PHC string.
 //!
-//! Hashing is deliberately slow (tens of milliseconds); it runs on the store-writer thread or the
-//! CLI, never on the UI thread.
+//! Hashing is deliberately slow (tens of milliseconds); it runs on the store-writer thread before
+//! it opens a transaction, or in the CLI, never on the UI thread and never inside a write
+//! transaction. The store receives only finished hashes (`domain::SecretHash`).
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+
+use crate::domain::{Role, SecretHash, SecretPolicyError, check_secret};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -13,6 +16,8 @@ pub enum AuthError {
     Hash(String),
     #[error("the stored secret hash is damaged ({0}): reset this user's PIN or password")]
     BadStoredHash(String),
+    #[error(transparent)]
+    Policy(#[from] SecretPolicyError),
 }
 
 /// argon2id, OWASP's baseline parameters (19 MiB, 2 passes, 1 lane).
@@ -28,6 +33,15 @@ pub fn hash_secret(secret: &str) -> Result<String, AuthError> {
         .hash_password(secret.as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|err| AuthError::Hash(err.to_string()))
+}
+
+/// Checks a new secret against the policy for `role` and hashes it, ready for the store.
+pub fn new_secret_hash(role: Role, secret: &str) -> Result<SecretHash, AuthError> {
+    let kind = check_secret(role, secret)?;
+    Ok(SecretHash {
+        kind,
+        phc: hash_secret(secret)?,
+    })
 }
 
 /// True when `secret` matches the stored PHC string.
@@ -49,6 +63,17 @@ mod tests {
         assert_ne!(first, second, "each hash has its own salt");
         assert!(verify_secret(&first, "1234").unwrap());
         assert!(!verify_secret(&first, "1235").unwrap());
+    }
+
+    #[test]
+    fn new_hashes_follow_the_policy() {
+        let hash = new_secret_hash(Role::Operator, "1234").unwrap();
+        assert_eq!(hash.kind, crate::domain::SecretKind::Pin);
+        assert!(verify_secret(&hash.phc, "1234").unwrap());
+        assert!(matches!(
+            new_secret_hash(Role::Admin, "1234"),
+            Err(AuthError::Policy(_))
+        ));
     }
 
     #[test]

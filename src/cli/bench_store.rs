@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use clap::ValueEnum;
 
-use crate::domain::Actor;
 use crate::runtime::{Command, Event, Runtime, RuntimeError, RuntimeOptions, SessionPolicy};
 use crate::store::{DEMO_USERS, LockoutPolicy, Store};
 
@@ -190,8 +189,8 @@ fn through_runtime(
 fn through_store(database: &Path, records: u64, acks: &mut Acks) -> anyhow::Result<Duration> {
     let mut store =
         Store::open(database).with_context(|| format!("opening {}", database.display()))?;
-    store.seed_demo()?;
-    let actor = Actor::console();
+    store.seed_demo(crate::auth::new_secret_hash)?;
+    let actor = super::console_actor();
     let started = Instant::now();
     for n in 1..=records {
         let sent_at = Instant::now();

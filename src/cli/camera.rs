@@ -8,7 +8,6 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use crate::camera::{Cancel, SourceSpec, list_devices, open_source};
-use crate::domain::Actor;
 use crate::paths::StationPaths;
 
 #[derive(Debug, Subcommand)]
@@ -80,7 +79,7 @@ pub fn run(command: CameraCommand, paths: &StationPaths) -> anyhow::Result<ExitC
         }
         CameraCommand::Add { name, source } => {
             let mut store = super::open_store(paths)?;
-            let camera = store.add_camera(&Actor::console(), &name, &source.to_string())?;
+            let camera = store.add_camera(&super::console_actor(), &name, &source.to_string())?;
             println!(
                 "added camera {} at position {}: {}",
                 camera.name, camera.position, camera.source_spec
@@ -88,7 +87,7 @@ pub fn run(command: CameraCommand, paths: &StationPaths) -> anyhow::Result<ExitC
         }
         CameraCommand::Remove { name } => {
             let mut store = super::open_store(paths)?;
-            store.remove_camera(&Actor::console(), &name)?;
+            store.remove_camera(&super::console_actor(), &name)?;
             println!("removed camera {name}");
         }
     }

@@ -88,13 +88,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The station's console as an actor, named after the OS user running the command.
+fn console_actor() -> crate::domain::Actor {
+    let os_user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    crate::domain::Actor::console(&os_user)
+}
+
 /// Opens the station's database for a CLI command, seeding it in demo mode like the GUI does.
 fn open_store(paths: &StationPaths) -> anyhow::Result<crate::store::Store> {
     use anyhow::Context as _;
     let mut store = crate::store::Store::open(&paths.database)
         .with_context(|| format!("opening the station database {}", paths.database.display()))?;
     if paths.mode == Mode::Demo {
-        store.seed_demo()?;
+        store.seed_demo(crate::auth::new_secret_hash)?;
     }
     Ok(store)
 }

@@ -1,5 +1,5 @@
 //! `qcstation users`: add users and list them. The CLI acts as the station's console (see
-//! `Actor::console`); secrets are read from stdin so they never appear in shell history.
+//! `domain::Actor::console`); secrets are read from stdin so they never appear in shell history.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 
-use crate::domain::{Actor, Role};
+use crate::auth::new_secret_hash;
+use crate::domain::Role;
 use crate::paths::StationPaths;
 
 #[derive(Debug, Subcommand)]
@@ -48,10 +49,10 @@ fn read_secret() -> anyhow::Result<String> {
 
 pub fn run(command: UsersCommand, paths: &StationPaths) -> anyhow::Result<ExitCode> {
     let mut store = super::open_store(paths)?;
-    let console = Actor::console();
+    let console = super::console_actor();
     match command {
         UsersCommand::Add { name, role, .. } => {
-            let secret = read_secret()?;
+            let secret = new_secret_hash(role, &read_secret()?)?;
             let user = store.add_user(&console, &name, role, &secret)?;
             println!(
                 "added {} ({}, signs in with a {})",
@@ -68,6 +69,7 @@ pub fn run(command: UsersCommand, paths: &StationPaths) -> anyhow::Result<ExitCo
                 .into_iter()
                 .find(|user| user.name == folded)
                 .with_context(|| format!("no user named {name:?} (see `qcstation users list`)"))?;
+            let secret = new_secret_hash(user.role, &secret)?;
             let kind = store.reset_secret(&console, user.id, &secret, "reset from the CLI")?;
             println!("{} now signs in with the new {}", user.name, kind.as_str());
         }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::store::LockoutPolicy;
+use crate::domain::LockoutPolicy;
 
 /// The file written by `qcstation config init`, documenting every key and its default.
 pub const DEFAULT_TOML: &str = r#"# qcstation configuration. Every key is optional; the values shown are the defaults.

@@ -13,11 +13,9 @@ pub struct Actor {
 
 impl Actor {
     /// The command line on the station itself. Whoever runs it can already read and write the
-    /// database file, so it acts as an administrator; the audit trail names it and the OS user.
-    pub fn console() -> Self {
-        let os_user = std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".to_owned());
+    /// database file, so it acts as an administrator; the audit trail names it and the OS user
+    /// (which the caller reads from its environment: the domain reads none).
+    pub fn console(os_user: &str) -> Self {
         Self {
             user_id: None,
             name: format!("console:{os_user}"),

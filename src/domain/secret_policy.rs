@@ -26,6 +26,32 @@ impl SecretKind {
     }
 }
 
+/// A new secret after the policy check and hashing (argon2 PHC string), ready to be stored. The
+/// store only ever receives this, so slow hashing happens before any write transaction opens.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretHash {
+    pub kind: SecretKind,
+    pub phc: String,
+}
+
+/// Debug without the hash, so a job holding one can be logged.
+impl std::fmt::Debug for SecretHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretHash {{ kind: {}, phc: *** }}", self.kind.as_str())
+    }
+}
+
+impl SecretHash {
+    /// Whether a user of `role` may sign in with this secret (the role may have changed since
+    /// the secret was checked).
+    pub fn fits(&self, role: Role) -> Result<(), SecretPolicyError> {
+        if self.kind == SecretKind::Pin && role.requires_password() {
+            return Err(SecretPolicyError::PasswordRequired { role });
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SecretPolicyError {
     #[error("a PIN has 4 to 8 digits; this one has {0}")]

@@ -13,10 +13,13 @@ pub struct SignInEntry {
     pub locked: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignOutReason {
     Requested,
     Idle,
+    /// An administrator disabled or removed the account while it was signed in; the text is
+    /// for the user ("Your account was disabled by an administrator.").
+    AccountChanged(String),
 }
 
 #[derive(Debug, Clone)]

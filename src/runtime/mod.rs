@@ -180,7 +180,7 @@ impl Runtime {
     /// Opens (and migrates) the database and starts every worker.
     pub fn start(options: RuntimeOptions) -> Result<Self, RuntimeError> {
         let mut store = Store::open(&options.database)?;
-        if options.demo && store.seed_demo()? {
+        if options.demo && store.seed_demo(crate::auth::new_secret_hash)? {
             tracing::info!("created the demo database {}", options.database.display());
         }
         let settings = store.settings()?;

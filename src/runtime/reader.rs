@@ -1,6 +1,8 @@
 //! The store-reader thread: answers queries on its own read-only connection, so the UI never
 //! runs SQL and the writer is never held up by a long browse. Role checks happen here too; a
-//! refusal is passed to the writer to be recorded.
+//! refusal is passed to the writer to be recorded. The signed-in user's role is re-read from the
+//! database before each check; if the account changed, the writer is asked to update or end the
+//! session (it owns the session and records the change).
 
 use std::time::Duration;
 
@@ -10,8 +12,8 @@ use super::context::Shared;
 use super::worker::{WorkerCtx, WorkerExit};
 use super::writer::WriteJob;
 use super::{Command, Event, SignInEntry};
-use crate::domain::{Permission, SecretKind};
-use crate::store::{StoreError, StoreReader, now_utc};
+use crate::domain::{Actor, Permission, SecretKind};
+use crate::store::{ActorNow, StoreError, StoreReader, now_utc};
 
 /// How long the reader waits for a query before it beats its heartbeat again.
 const POLL: Duration = Duration::from_millis(500);
@@ -39,11 +41,14 @@ pub(super) fn run(
             _ => Some(Permission::ViewAudit),
         };
         if let Some(permission) = needed {
-            match context.session.allows(permission) {
-                Ok(_) => {}
-                Err(Some(actor)) => {
+            let Some(actor) = current_actor(reader, writer, context, what) else {
+                continue;
+            };
+            match actor {
+                Some(actor) if actor.may(permission) => {}
+                Some(actor) => {
                     let denial = WriteJob::RecordDenial {
-                        actor: (*actor).clone(),
+                        actor,
                         permission,
                         action: what,
                     };
@@ -54,7 +59,7 @@ pub(super) fn run(
                     }
                     continue;
                 }
-                Err(None) => {
+                None => {
                     context.emit(Event::Refused(format!("Sign in first to {what}.")));
                     continue;
                 }
@@ -70,6 +75,41 @@ pub(super) fn run(
     }
     tracing::info!("store-reader stopped");
     WorkerExit::Finished
+}
+
+/// The signed-in actor as the database has them now: `Some(None)` when nobody is signed in,
+/// `None` when the query must be dropped (the account was disabled or removed: the writer ends
+/// the session and tells the user; or the account could not be read: reported here).
+fn current_actor(
+    reader: &StoreReader,
+    writer: &Sender<WriteJob>,
+    context: &Shared,
+    what: &'static str,
+) -> Option<Option<Actor>> {
+    let Some(actor) = context.session.actor() else {
+        return Some(None);
+    };
+    let now = match reader.current_actor(&actor) {
+        Ok(now) => now,
+        Err(err) => {
+            context.emit(Event::Failed {
+                what,
+                error: format!("cannot check your account: {err:#}"),
+            });
+            return None;
+        }
+    };
+    if !matches!(now, ActorNow::Same(_))
+        && writer
+            .send_timeout(WriteJob::RefreshSession, Duration::from_secs(2))
+            .is_err()
+    {
+        tracing::error!("could not ask the writer to refresh the session: it is gone or stuck");
+    }
+    match now {
+        ActorNow::Same(now) | ActorNow::RoleChanged { actor: now, .. } => Some(Some(now)),
+        ActorNow::Disabled | ActorNow::Removed => None,
+    }
 }
 
 fn answer(reader: &StoreReader, query: Command) -> Result<Event, StoreError> {

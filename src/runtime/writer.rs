@@ -1,6 +1,13 @@
 //! The store-writer thread: owns the one write connection and the session. It groups whatever
 //! commands are queued into one transaction (one fsync for a burst), reports each outcome only
 //! after the commit, and signs an idle user out.
+//!
+//! The slow part of a command (argon2 hashing and verification) is done for the whole batch
+//! before the transaction opens, so it never holds up the records queued behind it. Before
+//! acting for the signed-in user, the writer re-reads their account: a demotion takes effect at
+//! once, a disabled or removed account ends the session. A batch the database refuses (a failed
+//! BEGIN or COMMIT, or SQLite rolling back on its own) is rolled back and reported record by
+//! record, and the writer goes on serving.
 
 use std::time::Duration;
 
@@ -9,8 +16,11 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use super::context::Shared;
 use super::worker::{WorkerCtx, WorkerExit};
 use super::{Command, Event, SignOutReason};
-use crate::domain::{Actor, Permission};
-use crate::store::{LockoutPolicy, SignInOutcome, Store, StoreError, now_utc};
+use crate::auth::{new_secret_hash, verify_secret};
+use crate::domain::{Actor, Permission, Role, SecretHash};
+use crate::store::{
+    ActorNow, LockoutPolicy, SecretCheck, SignInOutcome, Store, StoreError, now_utc,
+};
 
 /// Work for the writer: a command, or a refusal another worker wants recorded.
 pub(super) enum WriteJob {
@@ -20,6 +30,19 @@ pub(super) enum WriteJob {
         permission: Permission,
         action: &'static str,
     },
+    /// Another worker saw that the signed-in user's account changed: re-read it, and end or
+    /// update the session (recorded here, where the session is owned).
+    RefreshSession,
+}
+
+impl WriteJob {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Command(command) => command.name(),
+            Self::RecordDenial { .. } => "record a refusal",
+            Self::RefreshSession => "check the signed-in account",
+        }
+    }
 }
 
 /// Sign-in rules the writer enforces.
@@ -45,6 +68,15 @@ enum Outcome {
     Nothing,
 }
 
+/// What a job needs that is slow to compute, done before the transaction opens.
+enum Prepared {
+    Nothing,
+    /// Sign-in: the stored hash read and verified (`None`: no such user).
+    SignIn(Result<Option<SecretCheck>, String>),
+    /// A new secret checked against the policy and hashed.
+    Secret(Result<SecretHash, String>),
+}
+
 /// The writer's body: serves jobs until its queue closes or its phase stops it and the queue
 /// is empty, then records the sign-out of whoever is still signed in.
 pub(super) fn run(
@@ -54,6 +86,13 @@ pub(super) fn run(
     context: &Shared,
     worker: &WorkerCtx,
 ) -> WorkerExit {
+    if store.batch_is_open() {
+        // A panic ended the last run mid-batch: nothing of it was acknowledged; undo it.
+        tracing::warn!("store-writer restarted inside a batch: rolling it back");
+        if let Err(err) = store.rollback_batch() {
+            tracing::error!("rolling back the interrupted batch failed: {err:#}");
+        }
+    }
     loop {
         worker.beat();
         let first = match jobs.recv_timeout(IDLE_CHECK) {
@@ -80,56 +119,151 @@ pub(super) fn run(
     WorkerExit::Finished
 }
 
-fn run_batch(store: &mut Store, batch: Vec<WriteJob>, policy: SessionPolicy, context: &Shared) {
-    if let Err(err) = store.begin_batch() {
+/// Reports every job of a batch the database did not save, one event each, naming it.
+fn report_unsaved(context: &Shared, names: &[&'static str], why: &str) {
+    tracing::error!("{} command(s) not saved: {why}", names.len());
+    for what in names {
         context.emit(Event::Failed {
-            what: "save",
-            error: format!("the database cannot start a transaction: {err:#}"),
+            what,
+            error: format!("not saved: {why}. Check the disk and try again"),
         });
+    }
+}
+
+fn run_batch(store: &mut Store, batch: Vec<WriteJob>, policy: SessionPolicy, context: &Shared) {
+    let names: Vec<&'static str> = batch.iter().map(WriteJob::name).collect();
+    // Hashing and verifying first: argon2 takes tens of milliseconds per job.
+    let prepared: Vec<(WriteJob, Prepared)> = batch
+        .into_iter()
+        .map(|job| {
+            let prep = prepare(store, &job);
+            (job, prep)
+        })
+        .collect();
+    if let Err(err) = store.begin_batch() {
+        report_unsaved(
+            context,
+            &names,
+            &format!("the database cannot start a transaction: {err:#}"),
+        );
         return;
     }
-    let outcomes: Vec<Outcome> = batch
-        .into_iter()
-        .map(|job| execute(store, job, policy, context))
-        .collect();
-    match store.commit_batch() {
-        Ok(()) => {
-            for outcome in outcomes {
-                match outcome {
-                    Outcome::Event(event) => context.emit(event),
-                    Outcome::Events(events) => events.into_iter().for_each(|e| context.emit(e)),
-                    Outcome::SignedIn(actor) => {
-                        context.session.set(Some(actor.clone()));
-                        context.emit(Event::SignedIn(actor));
-                    }
-                    Outcome::Nothing => {}
-                    Outcome::SignedOut(actor) => {
-                        context.session.set(None);
-                        context.emit(Event::SignedOut {
-                            name: actor.name,
-                            reason: SignOutReason::Requested,
-                        });
-                    }
-                }
-            }
-        }
-        Err(err) => {
-            tracing::error!(
-                "commit failed, {} command(s) not saved: {err:#}",
-                outcomes.len()
+    let mut outcomes = Vec::with_capacity(prepared.len());
+    for (job, prep) in prepared {
+        outcomes.push(execute(store, job, prep, policy, context));
+        if !store.batch_is_open() {
+            // SQLite rolled the whole transaction back itself (disk full, I/O error): what
+            // ran so far is gone, and what follows must not run outside a transaction.
+            report_unsaved(
+                context,
+                &names,
+                "the database rolled the transaction back (disk full or I/O error)",
             );
-            context.emit(Event::Failed {
-                what: "save",
-                error: format!(
-                    "nothing of the last {} command(s) was saved: {err:#}. Check the disk and try again",
-                    outcomes.len()
-                ),
-            });
+            return;
+        }
+    }
+    if let Err(err) = store.commit_batch() {
+        report_unsaved(context, &names, &format!("the commit failed: {err:#}"));
+        return;
+    }
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Event(event) => context.emit(event),
+            Outcome::Events(events) => events.into_iter().for_each(|e| context.emit(e)),
+            Outcome::SignedIn(actor) => {
+                context.session.set(Some(actor.clone()));
+                context.emit(Event::SignedIn(actor));
+            }
+            Outcome::Nothing => {}
+            Outcome::SignedOut(actor) => {
+                context.session.set(None);
+                context.emit(Event::SignedOut {
+                    name: actor.name,
+                    reason: SignOutReason::Requested,
+                });
+            }
         }
     }
 }
 
-fn execute(store: &mut Store, job: WriteJob, policy: SessionPolicy, context: &Shared) -> Outcome {
+/// The slow, read-only part of a job: outside any transaction.
+fn prepare(store: &Store, job: &WriteJob) -> Prepared {
+    let WriteJob::Command(command) = job else {
+        return Prepared::Nothing;
+    };
+    match command {
+        Command::SignIn { name, secret } => Prepared::SignIn(match store.stored_secret(name) {
+            Ok(None) => Ok(None),
+            Ok(Some(stored)) => verify_secret(&stored.phc, secret)
+                .map(|matches| Some(SecretCheck { stored, matches }))
+                .map_err(|err| format!("{err:#}")),
+            Err(err) => Err(format!("{err:#}")),
+        }),
+        Command::CreateFirstAdmin { secret, .. } => {
+            Prepared::Secret(new_secret_hash(Role::Admin, secret).map_err(|err| format!("{err:#}")))
+        }
+        Command::AddUser { role, secret, .. } => {
+            Prepared::Secret(new_secret_hash(*role, secret).map_err(|err| format!("{err:#}")))
+        }
+        Command::ResetSecret {
+            user_id, secret, ..
+        } => Prepared::Secret(match store.user(*user_id) {
+            // The policy depends on the user's role; the store checks it again inside.
+            Ok(Some(user)) => new_secret_hash(user.role, secret).map_err(|err| format!("{err:#}")),
+            Ok(None) => Err(StoreError::UnknownUser(format!("#{user_id}")).to_string()),
+            Err(err) => Err(format!("{err:#}")),
+        }),
+        _ => Prepared::Nothing,
+    }
+}
+
+/// Re-reads the signed-in actor before acting for them. A changed role updates the session and
+/// tells the user; a disabled or removed account ends the session (the sign-out is recorded in
+/// this batch) and the command is refused with the reason.
+fn refresh_session(store: &mut Store, actor: &Actor, context: &Shared) -> Result<Actor, String> {
+    let now = store
+        .current_actor(actor)
+        .map_err(|err| format!("cannot check your account: {err:#}"))?;
+    let message = now.message().unwrap_or_default();
+    match now {
+        ActorNow::Same(now) => Ok(now),
+        ActorNow::RoleChanged { actor: now, .. } => {
+            tracing::info!(
+                "{}'s role changed to {} while signed in",
+                now.name,
+                now.role
+            );
+            context.session.set(Some(now.clone()));
+            context.emit(Event::SignedIn(now.clone()));
+            context.emit(Event::Done(message));
+            Ok(now)
+        }
+        ended @ (ActorNow::Disabled | ActorNow::Removed) => {
+            let why = if ended == ActorNow::Disabled {
+                "account disabled by an administrator"
+            } else {
+                "account removed by an administrator"
+            };
+            if let Err(err) = store.sign_out(actor, why) {
+                tracing::error!("recording {}'s sign-out failed: {err:#}", actor.name);
+            }
+            context.session.set(None);
+            context.emit(Event::SignedOut {
+                name: actor.name.clone(),
+                reason: SignOutReason::AccountChanged(message.clone()),
+            });
+            Err(message)
+        }
+    }
+}
+
+fn execute(
+    store: &mut Store,
+    job: WriteJob,
+    prep: Prepared,
+    policy: SessionPolicy,
+    context: &Shared,
+) -> Outcome {
     let command = match job {
         WriteJob::Command(command) => command,
         WriteJob::RecordDenial {
@@ -140,13 +274,25 @@ fn execute(store: &mut Store, job: WriteJob, policy: SessionPolicy, context: &Sh
             return match store.require(&actor, permission, action, "station", "") {
                 Err(err) => Outcome::Event(Event::Refused(format!("{err:#}"))),
                 // The role changed since the check: nothing to record.
-                Ok(()) => Outcome::Nothing,
+                Ok(_) => Outcome::Nothing,
             };
+        }
+        WriteJob::RefreshSession => {
+            if let Some(actor) = context.session.actor() {
+                // Any message has been sent to the user already.
+                let _ended = refresh_session(store, &actor, context);
+            }
+            return Outcome::Nothing;
         }
     };
     let what = command.name();
-    if let Command::SignIn { name, secret } = &command {
-        return match store.sign_in(name, secret, policy.lockout, now_utc()) {
+    if let Command::SignIn { name, .. } = &command {
+        let check = match prep {
+            Prepared::SignIn(Ok(check)) => check,
+            Prepared::SignIn(Err(error)) => return Outcome::Event(Event::Failed { what, error }),
+            _ => return wrong_preparation(what),
+        };
+        return match store.record_sign_in(name, check.as_ref(), policy.lockout, now_utc()) {
             Ok(SignInOutcome::SignedIn(actor)) => Outcome::SignedIn(actor),
             Ok(SignInOutcome::Refused(refusal)) => {
                 Outcome::Event(Event::SignInRefused(refusal.to_string()))
@@ -154,10 +300,14 @@ fn execute(store: &mut Store, job: WriteJob, policy: SessionPolicy, context: &Sh
             Err(err) => failed(what, &err),
         };
     }
-    if let Command::CreateFirstAdmin { name, secret } = &command {
-        return match store.create_first_admin(name, secret) {
-            Ok(actor) => Outcome::SignedIn(actor),
-            Err(err) => failed(what, &err),
+    if let Command::CreateFirstAdmin { name, .. } = &command {
+        return match prep {
+            Prepared::Secret(Ok(secret)) => match store.create_first_admin(name, &secret) {
+                Ok(actor) => Outcome::SignedIn(actor),
+                Err(err) => failed(what, &err),
+            },
+            Prepared::Secret(Err(error)) => Outcome::Event(Event::Failed { what, error }),
+            _ => wrong_preparation(what),
         };
     }
     let Some(actor) = context.session.actor() else {
@@ -165,7 +315,25 @@ fn execute(store: &mut Store, job: WriteJob, policy: SessionPolicy, context: &Sh
             "Sign in first: nobody is signed in to {what}."
         )));
     };
-    let actor = (*actor).clone();
+    let actor = match refresh_session(store, &actor, context) {
+        Ok(actor) => actor,
+        Err(message) => return Outcome::Event(Event::Refused(format!("Not done: {message}"))),
+    };
+    // A secret that could not be prepared: the permission is still checked (and a refusal
+    // recorded) before the reason is told, so nothing leaks to someone who may not ask.
+    let secret = match prep {
+        Prepared::Secret(Ok(secret)) => Some(secret),
+        Prepared::Secret(Err(error)) => {
+            let own = matches!(&command, Command::ResetSecret { user_id, .. } if actor.user_id == Some(*user_id));
+            if !own
+                && let Err(err) = store.require(&actor, Permission::ManageUsers, what, "user", "")
+            {
+                return failed(what, &err);
+            }
+            return Outcome::Event(Event::Failed { what, error });
+        }
+        _ => None,
+    };
     let result = match command {
         Command::SignOut => {
             return match store.sign_out(&actor, "signed out") {
@@ -173,9 +341,12 @@ fn execute(store: &mut Store, job: WriteJob, policy: SessionPolicy, context: &Sh
                 Err(err) => failed(what, &err),
             };
         }
-        Command::AddUser { name, role, secret } => store
-            .add_user(&actor, &name, role, &secret)
-            .map(|user| format!("Added {} as {}.", user.name, user.role)),
+        Command::AddUser { name, role, .. } => match &secret {
+            Some(secret) => store
+                .add_user(&actor, &name, role, secret)
+                .map(|user| format!("Added {} as {}.", user.name, user.role)),
+            None => return wrong_preparation(what),
+        },
         Command::SetRole {
             user_id,
             role,
@@ -198,12 +369,13 @@ fn execute(store: &mut Store, job: WriteJob, policy: SessionPolicy, context: &Sh
                 .to_owned()
             }),
         Command::ResetSecret {
-            user_id,
-            secret,
-            reason,
-        } => store
-            .reset_secret(&actor, user_id, &secret, &reason)
-            .map(|kind| format!("New {} set; any lockout is cleared.", kind.as_str())),
+            user_id, reason, ..
+        } => match &secret {
+            Some(secret) => store
+                .reset_secret(&actor, user_id, secret, &reason)
+                .map(|kind| format!("New {} set; any lockout is cleared.", kind.as_str())),
+            None => return wrong_preparation(what),
+        },
         Command::RenameStation { name } => {
             return match store
                 .set_station_name(&actor, &name)
@@ -234,9 +406,18 @@ fn execute(store: &mut Store, job: WriteJob, policy: SessionPolicy, context: &Sh
     }
 }
 
+fn wrong_preparation(what: &'static str) -> Outcome {
+    Outcome::Event(Event::Failed {
+        what,
+        error: "the command was not prepared as it needs (a bug): report it".to_owned(),
+    })
+}
+
 fn failed(what: &'static str, err: &StoreError) -> Outcome {
     match err {
-        StoreError::Forbidden { .. } => Outcome::Event(Event::Refused(format!("{err:#}"))),
+        StoreError::Forbidden { .. } | StoreError::AccountInactive { .. } => {
+            Outcome::Event(Event::Refused(format!("{err:#}")))
+        }
         _ => {
             tracing::warn!("{what} failed: {err:#}");
             Outcome::Event(Event::Failed {

@@ -6,7 +6,6 @@ use rusqlite::{Connection, params};
 use super::audit::{AuditEntry, append};
 use super::time::{now_utc, to_text};
 use super::{Store, StoreError, StoreReader};
-use crate::camera::SourceSpec;
 use crate::domain::{Actor, Permission};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +44,9 @@ impl Store {
         list(&self.conn)
     }
 
-    /// Adds a camera at the end of the grid. The spec is parsed first, so a typo is refused
-    /// with the reason instead of becoming a camera that never starts.
+    /// Adds a camera at the end of the grid. The store keeps the spec as text and does not know
+    /// the camera layer: the caller parses it first (and stores its canonical form), so a typo
+    /// is refused with the reason instead of becoming a camera that never starts.
     pub fn add_camera(
         &mut self,
         actor: &Actor,
@@ -60,9 +60,12 @@ impl Store {
                 "a camera name has 1 to 32 characters".to_owned(),
             ));
         }
-        let spec: SourceSpec = source_spec
-            .parse()
-            .map_err(|err| StoreError::Invalid(format!("{err}")))?;
+        let spec = source_spec.trim();
+        if spec.is_empty() || spec.contains(['\n', '\r']) || spec.chars().count() > 1024 {
+            return Err(StoreError::Invalid(
+                "a camera source is one line of 1 to 1024 characters".to_owned(),
+            ));
+        }
         let savepoint = self.conn.savepoint()?;
         let position: i64 = savepoint.query_row(
             "SELECT COALESCE(MAX(position), -1) + 1 FROM cameras",
@@ -73,7 +76,7 @@ impl Store {
             .execute(
                 "INSERT INTO cameras (name, source_spec, position, created_at_utc)
                  VALUES (?1, ?2, ?3, ?4)",
-                params![name, spec.to_string(), position, to_text(now_utc())],
+                params![name, spec, position, to_text(now_utc())],
             )
             .map_err(|err| match err {
                 rusqlite::Error::SqliteFailure(code, _)
@@ -87,13 +90,13 @@ impl Store {
         append(
             &savepoint,
             &AuditEntry::new(&actor.name, "camera.add", "camera", name)
-                .change(None, Some(spec.to_string())),
+                .change(None, Some(spec.to_owned())),
         )?;
         savepoint.commit()?;
         Ok(CameraRecord {
             id,
             name: name.to_owned(),
-            source_spec: spec.to_string(),
+            source_spec: spec.to_owned(),
             position,
             enabled: true,
         })

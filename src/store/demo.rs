@@ -2,7 +2,7 @@
 //! empty demo file so that `cargo run --release` opens a working station.
 
 use super::{Store, StoreError};
-use crate::domain::{Actor, Role};
+use crate::domain::{Actor, Role, SecretHash};
 
 pub struct DemoUser {
     pub name: &'static str,
@@ -42,8 +42,13 @@ const DEMO_CAMERAS: [(&str, &str); 4] = [
 ];
 
 impl Store {
-    /// Fills an empty demo database; does nothing to one that already has users.
-    pub fn seed_demo(&mut self) -> Result<bool, StoreError> {
+    /// Fills an empty demo database; does nothing to one that already has users. `hash` checks
+    /// and hashes each demo secret (the caller passes `auth::new_secret_hash`: the store does
+    /// not hash); it runs only when the database is empty.
+    pub fn seed_demo<E: std::fmt::Display>(
+        &mut self,
+        mut hash: impl FnMut(Role, &str) -> Result<SecretHash, E>,
+    ) -> Result<bool, StoreError> {
         if self.user_count()? > 0 {
             return Ok(false);
         }
@@ -53,7 +58,10 @@ impl Store {
             role: Role::Admin,
         };
         for user in &DEMO_USERS {
-            self.add_user(&seeder, user.name, user.role, user.secret)?;
+            let secret = hash(user.role, user.secret).map_err(|err| {
+                StoreError::Invalid(format!("demo user {}'s secret: {err}", user.name))
+            })?;
+            self.add_user(&seeder, user.name, user.role, &secret)?;
         }
         self.set_station_name(&seeder, "Demo station")?;
         if self.cameras()?.is_empty() {

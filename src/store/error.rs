@@ -33,6 +33,18 @@ pub enum StoreError {
         action: String,
         needed: Permission,
     },
+    #[error("{actor}'s account is {state}: {action} was refused. Ask an administrator")]
+    AccountInactive {
+        actor: String,
+        state: &'static str,
+        action: String,
+    },
+    #[error("a reason is required to {action} (field 'reason'): it goes to the audit trail")]
+    ReasonRequired { action: &'static str },
+    #[error(
+        "the database rolled the transaction back itself (disk full or I/O error): nothing of the batch was saved"
+    )]
+    BatchLost,
     #[error("no user named {0:?}")]
     UnknownUser(String),
     #[error("a user named {0:?} already exists")]
@@ -43,6 +55,4 @@ pub enum StoreError {
     SecretPolicy(#[from] SecretPolicyError),
     #[error("{0}")]
     Invalid(String),
-    #[error(transparent)]
-    Auth(#[from] crate::auth::AuthError),
 }

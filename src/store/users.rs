@@ -1,5 +1,10 @@
 //! Users: adding, changing role, disabling, resetting secrets, and signing in with lockout.
 //! Every change writes its audit row in the same savepoint as the change itself.
+//!
+//! Secrets arrive already checked and hashed (`SecretHash`), and sign-in is split into a read
+//! (`stored_secret`), a verification the caller does with `auth` outside any transaction, and a
+//! decision recorded here (`record_sign_in`), so argon2 never runs while a write transaction is
+//! open. This module must not import `auth`.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -7,8 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::audit::{AuditEntry, append};
 use super::time::{now_utc, parse_utc, to_text};
 use super::{Store, StoreError, StoreReader};
-use crate::auth::{hash_secret, verify_secret};
-use crate::domain::{Actor, Permission, Role, SecretKind, UserName, check_secret};
+use crate::domain::{Actor, LockoutPolicy, Permission, Role, SecretHash, SecretKind, UserName};
 
 /// A user as listed (never the secret hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,22 +34,6 @@ impl UserRecord {
             .as_deref()
             .and_then(parse_utc)
             .is_some_and(|until| until > now)
-    }
-}
-
-/// How many wrong secrets lock an account, and for how long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LockoutPolicy {
-    pub max_failed_attempts: u32,
-    pub lockout_secs: u32,
-}
-
-impl Default for LockoutPolicy {
-    fn default() -> Self {
-        Self {
-            max_failed_attempts: 5,
-            lockout_secs: 300,
-        }
     }
 }
 
@@ -75,6 +63,27 @@ impl std::fmt::Display for SignInRefusal {
             ),
         }
     }
+}
+
+/// Sign-in's read step: the user's id and stored hash, to verify outside any transaction.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredSecret {
+    pub user_id: i64,
+    pub phc: String,
+}
+
+/// Debug without the hash.
+impl std::fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StoredSecret {{ user_id: {}, phc: *** }}", self.user_id)
+    }
+}
+
+/// Sign-in's verification step: whether the secret typed matches `stored`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretCheck {
+    pub stored: StoredSecret,
+    pub matches: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,9 +157,92 @@ impl StoreReader {
     }
 }
 
+/// A reason the store insists on (the forms ask for one too), trimmed.
+fn required_reason<'a>(reason: &'a str, action: &'static str) -> Result<&'a str, StoreError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(StoreError::ReasonRequired { action });
+    }
+    Ok(reason)
+}
+
+/// What a sign-in attempt leads to, decided from the user's state as read inside the
+/// transaction that records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Decision {
+    UnknownUser,
+    Refuse(SignInRefusal, &'static str),
+    Accept,
+    WrongSecret {
+        failures: u32,
+        lock_until: Option<DateTime<Utc>>,
+    },
+}
+
+fn decide(
+    user: Option<&UserRecord>,
+    current_phc: Option<&str>,
+    check: Option<&SecretCheck>,
+    policy: LockoutPolicy,
+    now: DateTime<Utc>,
+) -> Decision {
+    let Some(user) = user else {
+        return Decision::UnknownUser;
+    };
+    if user.disabled {
+        return Decision::Refuse(SignInRefusal::Disabled, "account disabled");
+    }
+    if user.is_locked_at(now) {
+        let until_utc = user.locked_until_utc.clone().unwrap_or_default();
+        return Decision::Refuse(SignInRefusal::Locked { until_utc }, "account locked");
+    }
+    // The secret was verified against the hash read before this transaction; if the secret
+    // was reset in between, that verification is stale and counts as a wrong secret.
+    let matches = check.is_some_and(|check| {
+        check.matches
+            && check.stored.user_id == user.id
+            && Some(check.stored.phc.as_str()) == current_phc
+    });
+    if matches {
+        return Decision::Accept;
+    }
+    // A lock that has expired starts a fresh count.
+    let previous = if user.locked_until_utc.is_some() {
+        0
+    } else {
+        user.failed_attempts
+    };
+    let failures = previous + 1;
+    Decision::WrongSecret {
+        failures,
+        lock_until: (failures >= policy.max_failed_attempts)
+            .then(|| now + Duration::seconds(i64::from(policy.lockout_secs))),
+    }
+}
+
+fn stored_phc(conn: &Connection, user_id: i64) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT secret_hash FROM users WHERE id = ?1",
+            [user_id],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
 impl Store {
     pub fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
         list(&self.conn)
+    }
+
+    /// One user by id, for a caller preparing a change (the writer checks a new secret against
+    /// the user's role before it opens the transaction). Changes re-check inside it.
+    pub fn user(&self, user_id: i64) -> Result<Option<UserRecord>, StoreError> {
+        match by_id(&self.conn, user_id) {
+            Ok(user) => Ok(Some(user)),
+            Err(StoreError::UnknownUser(_)) => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
     pub fn user_count(&self) -> Result<i64, StoreError> {
@@ -166,7 +258,7 @@ impl Store {
         actor: &Actor,
         name: &str,
         role: Role,
-        secret: &str,
+        secret: &SecretHash,
     ) -> Result<UserRecord, StoreError> {
         let bootstrap = self.user_count()? == 0;
         if bootstrap && role != Role::Admin {
@@ -174,12 +266,13 @@ impl Store {
                 "the first user of a station must be an admin".to_owned(),
             ));
         }
-        if !bootstrap {
-            self.require(actor, Permission::ManageUsers, "add a user", "user", name)?;
-        }
+        let actor = if bootstrap {
+            actor.clone()
+        } else {
+            self.require(actor, Permission::ManageUsers, "add a user", "user", name)?
+        };
         let name = UserName::parse(name)?;
-        let kind = check_secret(role, secret)?;
-        let hash = hash_secret(secret)?;
+        secret.fits(role)?;
         let savepoint = self.conn.savepoint()?;
         if find(&savepoint, name.as_str())?.is_some() {
             return Err(StoreError::DuplicateUser(name.to_string()));
@@ -190,8 +283,8 @@ impl Store {
             params![
                 name.as_str(),
                 role.as_str(),
-                kind.as_str(),
-                hash,
+                secret.kind.as_str(),
+                secret.phc,
                 to_text(now_utc())
             ],
         )?;
@@ -199,7 +292,10 @@ impl Store {
         append(
             &savepoint,
             &AuditEntry::new(&actor.name, "user.add", "user", name.as_str())
-                .change(None, Some(format!("role={role}, secret={}", kind.as_str())))
+                .change(
+                    None,
+                    Some(format!("role={role}, secret={}", secret.kind.as_str())),
+                )
                 .reason(if bootstrap {
                     "first admin of a new station".to_owned()
                 } else {
@@ -213,7 +309,11 @@ impl Store {
 
     /// Creates the first admin of an empty station (the GUI's first start) and returns them
     /// as an actor. Refused once any user exists.
-    pub fn create_first_admin(&mut self, name: &str, secret: &str) -> Result<Actor, StoreError> {
+    pub fn create_first_admin(
+        &mut self,
+        name: &str,
+        secret: &SecretHash,
+    ) -> Result<Actor, StoreError> {
         if self.user_count()? > 0 {
             return Err(StoreError::Invalid(
                 "this station already has users: sign in as an admin to add more".to_owned(),
@@ -232,6 +332,8 @@ impl Store {
         })
     }
 
+    /// Changes a user's role. The permission is checked before the user is looked up, so a
+    /// refused actor learns nothing about which users exist.
     pub fn set_role(
         &mut self,
         actor: &Actor,
@@ -239,14 +341,16 @@ impl Store {
         role: Role,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let user = by_id(&self.conn, user_id)?;
-        self.require(
+        let action = "change a role";
+        let actor = self.require(
             actor,
             Permission::ManageUsers,
-            "change a role",
+            action,
             "user",
-            &user.name,
+            &format!("#{user_id}"),
         )?;
+        let reason = required_reason(reason, action)?;
+        let user = by_id(&self.conn, user_id)?;
         if user.role == role {
             return Ok(());
         }
@@ -277,6 +381,7 @@ impl Store {
         Ok(())
     }
 
+    /// Disables or enables an account; permission first, then the reason, then the lookup.
     pub fn set_disabled(
         &mut self,
         actor: &Actor,
@@ -284,13 +389,20 @@ impl Store {
         disabled: bool,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let user = by_id(&self.conn, user_id)?;
         let action = if disabled {
             "disable a user"
         } else {
             "enable a user"
         };
-        self.require(actor, Permission::ManageUsers, action, "user", &user.name)?;
+        let actor = self.require(
+            actor,
+            Permission::ManageUsers,
+            action,
+            "user",
+            &format!("#{user_id}"),
+        )?;
+        let reason = required_reason(reason, action)?;
+        let user = by_id(&self.conn, user_id)?;
         if user.disabled == disabled {
             return Ok(());
         }
@@ -327,143 +439,161 @@ impl Store {
         Ok(())
     }
 
-    /// Sets a new PIN or password; also clears a lockout.
+    /// Sets a new PIN or password (already checked and hashed); also clears a lockout. Anyone
+    /// may change their own (no reason needed); changing another user's needs `ManageUsers`
+    /// and a reason.
     pub fn reset_secret(
         &mut self,
         actor: &Actor,
         user_id: i64,
-        secret: &str,
+        secret: &SecretHash,
         reason: &str,
     ) -> Result<SecretKind, StoreError> {
-        let user = by_id(&self.conn, user_id)?;
         let own = actor.user_id == Some(user_id);
-        if !own {
-            self.require(
-                actor,
-                Permission::ManageUsers,
-                "reset a PIN or password",
-                "user",
-                &user.name,
-            )?;
-        }
-        let kind = check_secret(user.role, secret)?;
-        let hash = hash_secret(secret)?;
+        let entity_id = format!("#{user_id}");
+        let (actor, reason) = if own {
+            let action = "change your own PIN or password";
+            let actor = self.require(actor, Permission::ViewLive, action, "user", &entity_id)?;
+            let reason = match reason.trim() {
+                "" => "changed by the user",
+                given => given,
+            };
+            (actor, reason)
+        } else {
+            let action = "reset a PIN or password";
+            let actor = self.require(actor, Permission::ManageUsers, action, "user", &entity_id)?;
+            (actor, required_reason(reason, action)?)
+        };
+        let user = by_id(&self.conn, user_id)?;
+        secret.fits(user.role)?;
         let savepoint = self.conn.savepoint()?;
         savepoint.execute(
             "UPDATE users SET secret_kind = ?1, secret_hash = ?2, failed_attempts = 0,
                               locked_until_utc = NULL
              WHERE id = ?3",
-            params![kind.as_str(), hash, user_id],
+            params![secret.kind.as_str(), secret.phc, user_id],
         )?;
         append(
             &savepoint,
             &AuditEntry::new(&actor.name, "user.reset_secret", "user", &user.name)
-                .change(None, Some(kind.as_str().to_owned()))
+                .change(None, Some(secret.kind.as_str().to_owned()))
                 .reason(reason),
         )?;
         savepoint.commit()?;
-        Ok(kind)
+        Ok(secret.kind)
     }
 
-    /// Checks a user's secret. Failures count towards a lockout; every attempt, failure and
-    /// lock is in the audit trail. Refusals are committed like successes.
-    pub fn sign_in(
+    /// Sign-in, step 1 (read, outside any transaction): the stored hash for `name`, which the
+    /// caller verifies with `auth::verify_secret` before `record_sign_in`.
+    pub fn stored_secret(&self, name: &str) -> Result<Option<StoredSecret>, StoreError> {
+        let folded = name.trim().to_lowercase();
+        let Some(user) = find(&self.conn, &folded)? else {
+            return Ok(None);
+        };
+        Ok(stored_phc(&self.conn, user.id)?.map(|phc| StoredSecret {
+            user_id: user.id,
+            phc,
+        }))
+    }
+
+    /// Sign-in, step 3 (decide and record, in one savepoint): re-reads the user's state
+    /// (disabled, lockout, the hash still current) and records the attempt. `check` is `None`
+    /// when step 1 found no such user. Failures count towards a lockout; every attempt, failure
+    /// and lock is in the audit trail, and refusals are committed like successes.
+    pub fn record_sign_in(
         &mut self,
         name: &str,
-        secret: &str,
+        check: Option<&SecretCheck>,
         policy: LockoutPolicy,
         now: DateTime<Utc>,
     ) -> Result<SignInOutcome, StoreError> {
         let folded = name.trim().to_lowercase();
         let savepoint = self.conn.savepoint()?;
-        let Some(user) = find(&savepoint, &folded)? else {
-            append(
-                &savepoint,
-                &AuditEntry::new(&folded, "sign_in.failed", "user", &folded).reason("unknown user"),
-            )?;
-            savepoint.commit()?;
-            return Ok(SignInOutcome::Refused(SignInRefusal::UnknownUser));
+        let user = find(&savepoint, &folded)?;
+        let current_phc = match &user {
+            Some(user) => stored_phc(&savepoint, user.id)?,
+            None => None,
         };
-        let refuse = |savepoint: rusqlite::Savepoint<'_>, refusal: SignInRefusal, why: &str| {
-            append(
-                &savepoint,
-                &AuditEntry::new(&user.name, "sign_in.refused", "user", &user.name).reason(why),
-            )?;
-            savepoint.commit()?;
-            Ok::<_, StoreError>(SignInOutcome::Refused(refusal))
-        };
-        if user.disabled {
-            return refuse(savepoint, SignInRefusal::Disabled, "account disabled");
-        }
-        if user.is_locked_at(now) {
-            let until_utc = user.locked_until_utc.clone().unwrap_or_default();
-            return refuse(
-                savepoint,
-                SignInRefusal::Locked { until_utc },
-                "account locked",
-            );
-        }
-        let hash: String = savepoint.query_row(
-            "SELECT secret_hash FROM users WHERE id = ?1",
-            [user.id],
-            |row| row.get(0),
-        )?;
-        if verify_secret(&hash, secret)? {
-            savepoint.execute(
-                "UPDATE users SET failed_attempts = 0, locked_until_utc = NULL, last_sign_in_utc = ?1
-                 WHERE id = ?2",
-                params![to_text(now), user.id],
-            )?;
-            append(
-                &savepoint,
-                &AuditEntry::new(&user.name, "sign_in", "user", &user.name),
-            )?;
-            savepoint.commit()?;
-            return Ok(SignInOutcome::SignedIn(Actor {
-                user_id: Some(user.id),
-                name: user.name,
-                role: user.role,
-            }));
-        }
-        // A lock that has expired starts a fresh count.
-        let previous = if user.locked_until_utc.is_some() {
-            0
-        } else {
-            user.failed_attempts
-        };
-        let failures = previous + 1;
-        append(
-            &savepoint,
-            &AuditEntry::new(&user.name, "sign_in.failed", "user", &user.name)
-                .reason(format!("wrong secret, failure {failures}")),
-        )?;
-        let outcome = if failures >= policy.max_failed_attempts {
-            let until = to_text(now + Duration::seconds(i64::from(policy.lockout_secs)));
-            savepoint.execute(
-                "UPDATE users SET failed_attempts = 0, locked_until_utc = ?1 WHERE id = ?2",
-                params![until, user.id],
-            )?;
-            append(
-                &savepoint,
-                &AuditEntry::new(&user.name, "user.lock", "user", &user.name)
-                    .change(None, Some(until.clone()))
-                    .reason(format!("{failures} failed sign-in attempts")),
-            )?;
-            SignInRefusal::Locked { until_utc: until }
-        } else {
-            savepoint.execute(
-                "UPDATE users SET failed_attempts = ?1, locked_until_utc = NULL WHERE id = ?2",
-                params![failures, user.id],
-            )?;
-            SignInRefusal::WrongSecret {
-                attempts_left: policy.max_failed_attempts - failures,
+        let decision = decide(user.as_ref(), current_phc.as_deref(), check, policy, now);
+        let outcome = match (decision, user) {
+            (Decision::UnknownUser, _) | (_, None) => {
+                append(
+                    &savepoint,
+                    &AuditEntry::new(&folded, "sign_in.failed", "user", &folded)
+                        .reason("unknown user"),
+                )?;
+                SignInOutcome::Refused(SignInRefusal::UnknownUser)
+            }
+            (Decision::Refuse(refusal, why), Some(user)) => {
+                append(
+                    &savepoint,
+                    &AuditEntry::new(&user.name, "sign_in.refused", "user", &user.name).reason(why),
+                )?;
+                SignInOutcome::Refused(refusal)
+            }
+            (Decision::Accept, Some(user)) => {
+                savepoint.execute(
+                    "UPDATE users SET failed_attempts = 0, locked_until_utc = NULL,
+                                      last_sign_in_utc = ?1
+                     WHERE id = ?2",
+                    params![to_text(now), user.id],
+                )?;
+                append(
+                    &savepoint,
+                    &AuditEntry::new(&user.name, "sign_in", "user", &user.name),
+                )?;
+                SignInOutcome::SignedIn(Actor {
+                    user_id: Some(user.id),
+                    name: user.name,
+                    role: user.role,
+                })
+            }
+            (
+                Decision::WrongSecret {
+                    failures,
+                    lock_until,
+                },
+                Some(user),
+            ) => {
+                append(
+                    &savepoint,
+                    &AuditEntry::new(&user.name, "sign_in.failed", "user", &user.name)
+                        .reason(format!("wrong secret, failure {failures}")),
+                )?;
+                match lock_until {
+                    Some(until) => {
+                        let until = to_text(until);
+                        savepoint.execute(
+                            "UPDATE users SET failed_attempts = 0, locked_until_utc = ?1
+                             WHERE id = ?2",
+                            params![until, user.id],
+                        )?;
+                        append(
+                            &savepoint,
+                            &AuditEntry::new(&user.name, "user.lock", "user", &user.name)
+                                .change(None, Some(until.clone()))
+                                .reason(format!("{failures} failed sign-in attempts")),
+                        )?;
+                        SignInOutcome::Refused(SignInRefusal::Locked { until_utc: until })
+                    }
+                    None => {
+                        savepoint.execute(
+                            "UPDATE users SET failed_attempts = ?1, locked_until_utc = NULL
+                             WHERE id = ?2",
+                            params![failures, user.id],
+                        )?;
+                        SignInOutcome::Refused(SignInRefusal::WrongSecret {
+                            attempts_left: policy.max_failed_attempts.saturating_sub(failures),
+                        })
+                    }
+                }
             }
         };
         savepoint.commit()?;
-        Ok(SignInOutcome::Refused(outcome))
+        Ok(outcome)
     }
 
-    /// Records a sign-out (explicit or idle).
+    /// Records a sign-out (explicit, idle, or because the account changed).
     pub fn sign_out(&mut self, actor: &Actor, reason: &str) -> Result<(), StoreError> {
         self.append_audit(
             &AuditEntry::new(&actor.name, "sign_out", "user", &actor.name).reason(reason),
@@ -475,6 +605,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{ActorNow, AuditFilter};
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -482,22 +613,71 @@ mod tests {
         (dir, store)
     }
 
-    fn admin_and_operator(store: &mut Store) -> (Actor, UserRecord) {
-        let console = Actor::console();
+    /// A stand-in hash: the store stores it and never verifies it (that is `auth`'s job).
+    fn secret(kind: SecretKind) -> SecretHash {
+        SecretHash {
+            kind,
+            phc: format!("$test${}", kind.as_str()),
+        }
+    }
+
+    /// Sign-in as the writer runs it, with the verification's answer given.
+    fn sign_in(
+        store: &mut Store,
+        name: &str,
+        matches: bool,
+        policy: LockoutPolicy,
+        now: DateTime<Utc>,
+    ) -> SignInOutcome {
+        let check = store
+            .stored_secret(name)
+            .unwrap()
+            .map(|stored| SecretCheck { stored, matches });
         store
-            .add_user(&console, "ada", Role::Admin, "Admin-pass-2026")
+            .record_sign_in(name, check.as_ref(), policy, now)
+            .unwrap()
+    }
+
+    fn admin_and_operator(store: &mut Store) -> (Actor, UserRecord) {
+        let console = Actor::console("test");
+        store
+            .add_user(&console, "ada", Role::Admin, &secret(SecretKind::Password))
             .unwrap();
         let olga = store
-            .add_user(&console, "olga", Role::Operator, "1234")
+            .add_user(&console, "olga", Role::Operator, &secret(SecretKind::Pin))
             .unwrap();
         (console, olga)
+    }
+
+    fn as_actor(user: &UserRecord) -> Actor {
+        Actor {
+            user_id: Some(user.id),
+            name: user.name.clone(),
+            role: user.role,
+        }
+    }
+
+    fn rows(store: &Store, action_prefix: &str) -> Vec<super::super::AuditRow> {
+        store
+            .reader()
+            .unwrap()
+            .audit(&AuditFilter {
+                action_prefix: action_prefix.into(),
+                ..Default::default()
+            })
+            .unwrap()
     }
 
     #[test]
     fn first_user_must_be_admin() {
         let (_dir, mut store) = store();
         let err = store
-            .add_user(&Actor::console(), "olga", Role::Operator, "1234")
+            .add_user(
+                &Actor::console("test"),
+                "olga",
+                Role::Operator,
+                &secret(SecretKind::Pin),
+            )
             .unwrap_err();
         assert!(err.to_string().contains("first user"), "{err}");
     }
@@ -511,20 +691,20 @@ mod tests {
             lockout_secs: 60,
         };
         let now = now_utc();
-        let outcome = store.sign_in("OLGA", "1234", policy, now).unwrap();
+        let outcome = sign_in(&mut store, "OLGA", true, policy, now);
         assert!(matches!(outcome, SignInOutcome::SignedIn(ref a) if a.role == Role::Operator));
         assert_eq!(
-            store.sign_in("olga", "0000", policy, now).unwrap(),
+            sign_in(&mut store, "olga", false, policy, now),
             SignInOutcome::Refused(SignInRefusal::WrongSecret { attempts_left: 2 })
         );
-        store.sign_in("olga", "0000", policy, now).unwrap();
-        let locked = store.sign_in("olga", "0000", policy, now).unwrap();
+        sign_in(&mut store, "olga", false, policy, now);
+        let locked = sign_in(&mut store, "olga", false, policy, now);
         assert!(matches!(
             locked,
             SignInOutcome::Refused(SignInRefusal::Locked { .. })
         ));
         // Even the right PIN is refused while locked...
-        let refused = store.sign_in("olga", "1234", policy, now).unwrap();
+        let refused = sign_in(&mut store, "olga", true, policy, now);
         assert!(matches!(
             refused,
             SignInOutcome::Refused(SignInRefusal::Locked { .. })
@@ -532,12 +712,12 @@ mod tests {
         // ...and accepted once the lock has expired.
         let later = now + Duration::seconds(61);
         assert!(matches!(
-            store.sign_in("olga", "1234", policy, later).unwrap(),
+            sign_in(&mut store, "olga", true, policy, later),
             SignInOutcome::SignedIn(_)
         ));
         let reader = store.reader().unwrap();
         let rows = reader
-            .audit(&super::super::AuditFilter {
+            .audit(&AuditFilter {
                 user_name: "olga".into(),
                 ..Default::default()
             })
@@ -552,37 +732,164 @@ mod tests {
     }
 
     #[test]
+    fn a_verification_made_stale_by_a_reset_is_not_accepted() {
+        let (_dir, mut store) = store();
+        let (console, olga) = admin_and_operator(&mut store);
+        let policy = LockoutPolicy::default();
+        let stored = store.stored_secret("olga").unwrap().unwrap();
+        // Between the read and the record, an admin resets the PIN.
+        let new_pin = SecretHash {
+            kind: SecretKind::Pin,
+            phc: "$test$new".into(),
+        };
+        store
+            .reset_secret(&console, olga.id, &new_pin, "forgotten")
+            .unwrap();
+        let check = SecretCheck {
+            stored,
+            matches: true,
+        };
+        let outcome = store
+            .record_sign_in("olga", Some(&check), policy, now_utc())
+            .unwrap();
+        assert!(
+            matches!(
+                outcome,
+                SignInOutcome::Refused(SignInRefusal::WrongSecret { .. })
+            ),
+            "{outcome:?}"
+        );
+        // Unknown names are refused and recorded without a check.
+        assert_eq!(
+            store
+                .record_sign_in("nobody", None, policy, now_utc())
+                .unwrap(),
+            SignInOutcome::Refused(SignInRefusal::UnknownUser)
+        );
+    }
+
+    #[test]
     fn operator_cannot_manage_users_and_the_refusal_is_recorded() {
         let (_dir, mut store) = store();
         let (_console, olga) = admin_and_operator(&mut store);
-        let operator = Actor {
-            user_id: Some(olga.id),
-            name: olga.name.clone(),
-            role: Role::Operator,
-        };
         let err = store
-            .add_user(&operator, "mallory", Role::Admin, "Mallory-pass-1")
+            .add_user(
+                &as_actor(&olga),
+                "mallory",
+                Role::Admin,
+                &secret(SecretKind::Password),
+            )
             .unwrap_err();
         assert!(matches!(err, StoreError::Forbidden { .. }), "{err}");
         assert!(store.users().unwrap().iter().all(|u| u.name != "mallory"));
-        let denied = store
-            .reader()
-            .unwrap()
-            .audit(&super::super::AuditFilter {
-                action_prefix: "denied".into(),
-                ..Default::default()
-            })
-            .unwrap();
+        let denied = rows(&store, "denied");
         assert_eq!(denied.len(), 1);
         assert_eq!(denied[0].entry.user_name, "olga");
     }
 
     #[test]
+    fn the_role_is_read_from_the_database_not_from_the_actor() {
+        let (_dir, mut store) = store();
+        let (console, olga) = admin_and_operator(&mut store);
+        // An actor claiming to be an admin is still only what the database says.
+        let forged = Actor {
+            role: Role::Admin,
+            ..as_actor(&olga)
+        };
+        let err = store
+            .set_station_name(&forged, "Mine now")
+            .expect_err("the database says operator");
+        assert!(err.to_string().contains("olga (operator)"), "{err}");
+        assert_eq!(
+            store.current_actor(&forged).unwrap(),
+            ActorNow::RoleChanged {
+                actor: as_actor(&olga),
+                was: Role::Admin
+            }
+        );
+        // A disabled account may do nothing, and the refusal is recorded.
+        store.set_disabled(&console, olga.id, true, "left").unwrap();
+        assert_eq!(
+            store.current_actor(&as_actor(&olga)).unwrap(),
+            ActorNow::Disabled
+        );
+        let err = store
+            .reset_secret(&as_actor(&olga), olga.id, &secret(SecretKind::Pin), "")
+            .unwrap_err();
+        assert!(matches!(err, StoreError::AccountInactive { .. }), "{err}");
+        let denied = rows(&store, "denied");
+        assert_eq!(denied.len(), 2, "{denied:?}");
+        assert_eq!(denied[0].entry.reason.as_deref(), Some("account disabled"));
+        // The console has no user row and is always itself.
+        assert_eq!(
+            store.current_actor(&console).unwrap(),
+            ActorNow::Same(console)
+        );
+    }
+
+    #[test]
+    fn permission_is_checked_before_the_target_is_looked_up_and_refusals_are_audited() {
+        let (_dir, mut store) = store();
+        let (_console, olga) = admin_and_operator(&mut store);
+        let operator = as_actor(&olga);
+        // The same refusal for a user that exists and one that does not: nothing leaks.
+        let existing = store
+            .set_role(&operator, 1, Role::Viewer, "because")
+            .unwrap_err();
+        let missing = store
+            .set_role(&operator, 999, Role::Viewer, "because")
+            .unwrap_err();
+        assert!(
+            matches!(existing, StoreError::Forbidden { .. }),
+            "{existing}"
+        );
+        assert!(matches!(missing, StoreError::Forbidden { .. }), "{missing}");
+        assert_eq!(existing.to_string(), missing.to_string());
+        for err in [
+            store.set_disabled(&operator, 999, true, "x").unwrap_err(),
+            store
+                .reset_secret(&operator, 999, &secret(SecretKind::Pin), "x")
+                .unwrap_err(),
+        ] {
+            assert!(matches!(err, StoreError::Forbidden { .. }), "{err}");
+        }
+        let denied = rows(&store, "denied");
+        assert_eq!(denied.len(), 4, "{denied:?}");
+        assert!(denied.iter().all(|row| row.entry.user_name == "olga"));
+        assert_eq!(denied[3].entry.entity_id, "#1");
+        assert_eq!(denied[2].entry.entity_id, "#999");
+    }
+
+    #[test]
+    fn a_reason_is_required_by_the_store() {
+        let (_dir, mut store) = store();
+        let (console, olga) = admin_and_operator(&mut store);
+        for err in [
+            store
+                .set_role(&console, olga.id, Role::Viewer, "  ")
+                .unwrap_err(),
+            store.set_disabled(&console, olga.id, true, "").unwrap_err(),
+            store
+                .reset_secret(&console, olga.id, &secret(SecretKind::Pin), "\t")
+                .unwrap_err(),
+        ] {
+            assert!(matches!(err, StoreError::ReasonRequired { .. }), "{err}");
+            assert!(err.to_string().contains("field 'reason'"), "{err}");
+        }
+        let olga_now = store.user(olga.id).unwrap().unwrap();
+        assert_eq!(olga_now, olga, "nothing changed");
+        // A user changing their own PIN needs no reason.
+        store
+            .reset_secret(&as_actor(&olga), olga.id, &secret(SecretKind::Pin), "")
+            .unwrap();
+    }
+
+    #[test]
     fn last_admin_is_protected() {
         let (_dir, mut store) = store();
-        let console = Actor::console();
+        let console = Actor::console("test");
         let ada = store
-            .add_user(&console, "ada", Role::Admin, "Admin-pass-2026")
+            .add_user(&console, "ada", Role::Admin, &secret(SecretKind::Password))
             .unwrap();
         assert!(store.set_disabled(&console, ada.id, true, "test").is_err());
         assert!(
@@ -602,19 +909,28 @@ mod tests {
                 .is_err(),
             "an engineer cannot keep a PIN"
         );
+        assert!(
+            store
+                .add_user(&console, "pat", Role::Engineer, &secret(SecretKind::Pin))
+                .is_err(),
+            "nor be added with one"
+        );
         store
-            .reset_secret(&console, olga.id, "Olga-password-1", "promotion")
+            .reset_secret(
+                &console,
+                olga.id,
+                &secret(SecretKind::Password),
+                "promotion",
+            )
             .unwrap();
         store
             .set_role(&console, olga.id, Role::Engineer, "promotion")
             .unwrap();
-        let olga = store
-            .users()
-            .unwrap()
-            .into_iter()
-            .find(|u| u.name == "olga")
-            .unwrap();
+        let olga = store.user(olga.id).unwrap().unwrap();
         assert_eq!(olga.role, Role::Engineer);
         assert_eq!(olga.secret_kind, SecretKind::Password);
+        let changes = rows(&store, "user");
+        assert!(changes.iter().any(|row| row.entry.action == "user.role"
+            && row.entry.reason.as_deref() == Some("promotion")));
     }
 }
