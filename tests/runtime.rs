@@ -586,3 +586,81 @@ fn a_failed_commit_is_reported_record_by_record_and_the_writer_keeps_serving() {
     );
     assert!(reader.verify_audit().unwrap().is_intact());
 }
+
+/// A capability's record for the test: one audit row, acknowledged on a channel.
+struct TestRecord {
+    label: String,
+    fail: bool,
+    acks: crossbeam_channel::Sender<(String, Result<(), String>, bool)>,
+    database: std::path::PathBuf,
+}
+
+impl qcstation::runtime::StoreRecord for TestRecord {
+    fn name(&self) -> &'static str {
+        "save test record"
+    }
+
+    fn write(
+        &mut self,
+        store: &mut Store,
+        _actor: Option<&Actor>,
+    ) -> Result<(), qcstation::store::StoreError> {
+        if self.fail {
+            return Err(qcstation::store::StoreError::Invalid(format!(
+                "{} is malformed",
+                self.label
+            )));
+        }
+        store.append_audit(&qcstation::store::AuditEntry::new(
+            "inspector",
+            "test.record",
+            "record",
+            &self.label,
+        ))?;
+        Ok(())
+    }
+
+    fn acknowledge(self: Box<Self>, outcome: Result<(), String>) {
+        // Acknowledged only once committed: another connection must already see the row.
+        let reader = StoreReader::open(&self.database).unwrap();
+        let visible = reader
+            .audit(&AuditFilter {
+                action_prefix: "test.record".into(),
+                ..AuditFilter::default()
+            })
+            .unwrap()
+            .iter()
+            .any(|row| row.entry.entity_id == self.label);
+        self.acks.send((self.label, outcome, visible)).unwrap();
+    }
+}
+
+#[test]
+fn capability_records_are_acknowledged_after_their_commit_and_failures_are_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = Runtime::start(options(dir.path(), vec![])).unwrap();
+    let store = runtime.store().unwrap();
+    let (acks_tx, acks) = crossbeam_channel::bounded(16);
+    for (label, fail) in [("r1", false), ("bad", true), ("r2", false)] {
+        store
+            .submit(Box::new(TestRecord {
+                label: label.into(),
+                fail,
+                acks: acks_tx.clone(),
+                database: dir.path().join("station.sqlite"),
+            }))
+            .unwrap();
+    }
+    let mut got: Vec<(String, Result<(), String>, bool)> = (0..3)
+        .map(|_| acks.recv_timeout(Duration::from_secs(20)).unwrap())
+        .collect();
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(got[0].0, "bad");
+    assert!(got[0].1.as_ref().unwrap_err().contains("bad is malformed"));
+    assert!(!got[0].2, "the failed record left no row");
+    for (label, outcome, visible) in &got[1..] {
+        assert!(outcome.is_ok(), "{label}: {outcome:?}");
+        assert!(visible, "{label} was acknowledged before it was committed");
+    }
+    runtime.shutdown();
+}

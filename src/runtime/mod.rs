@@ -12,6 +12,7 @@ mod event;
 mod health;
 mod port;
 mod reader;
+mod records;
 mod session;
 #[cfg(unix)]
 mod signals;
@@ -38,6 +39,7 @@ pub use context::Waker;
 pub use event::{Event, SignInEntry, SignOutReason};
 pub use health::{DISK_LOW_BYTES, HealthReport};
 pub use port::{Handle, Port};
+pub use records::{StoreHandle, StoreRecord};
 pub use session::Session;
 pub use supervisor::{PhaseReport, WorkerBoard};
 pub use trigger::TriggerError;
@@ -342,6 +344,11 @@ impl Runtime {
         self.supervisor
             .start(spec, move |worker| body(worker, &port))?;
         Ok(handle)
+    }
+
+    /// Where capability workers submit their records; `None` once shutdown has begun.
+    pub fn store(&self) -> Option<StoreHandle> {
+        self.writer.clone().map(|writer| StoreHandle { writer })
     }
 
     /// Events dropped because the face did not drain them in time; when it moves, the face

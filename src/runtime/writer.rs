@@ -14,6 +14,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use super::context::Shared;
+use super::records::StoreRecord;
 use super::worker::{WorkerCtx, WorkerExit};
 use super::{Command, Event, SignOutReason};
 use crate::auth::{new_secret_hash, verify_secret};
@@ -33,6 +34,8 @@ pub(super) enum WriteJob {
     /// Another worker saw that the signed-in user's account changed: re-read it, and end or
     /// update the session (recorded here, where the session is owned).
     RefreshSession,
+    /// A capability's record (an inspection, an engraving job).
+    Record(Box<dyn StoreRecord>),
 }
 
 impl WriteJob {
@@ -41,6 +44,7 @@ impl WriteJob {
             Self::Command(command) => command.name(),
             Self::RecordDenial { .. } => "record a refusal",
             Self::RefreshSession => "check the signed-in account",
+            Self::Record(record) => record.name(),
         }
     }
 }
@@ -65,6 +69,8 @@ enum Outcome {
     Events(Vec<Event>),
     SignedIn(Actor),
     SignedOut(Actor),
+    /// A capability's record and how its write went; acknowledged after the commit.
+    Record(Box<dyn StoreRecord>, Result<(), String>),
     Nothing,
 }
 
@@ -119,8 +125,14 @@ pub(super) fn run(
     WorkerExit::Finished
 }
 
-/// Reports every job of a batch the database did not save, one event each, naming it.
-fn report_unsaved(context: &Shared, names: &[&'static str], why: &str) {
+/// Reports every job of a batch the database did not save, one event each, naming it, and
+/// tells each capability record it was not saved.
+fn report_unsaved(
+    context: &Shared,
+    names: &[&'static str],
+    why: &str,
+    records: impl Iterator<Item = Box<dyn StoreRecord>>,
+) {
     tracing::error!("{} command(s) not saved: {why}", names.len());
     for what in names {
         context.emit(Event::Failed {
@@ -128,6 +140,25 @@ fn report_unsaved(context: &Shared, names: &[&'static str], why: &str) {
             error: format!("not saved: {why}. Check the disk and try again"),
         });
     }
+    for record in records {
+        record.acknowledge(Err(format!("not saved: {why}")));
+    }
+}
+
+/// The capability records among executed outcomes and jobs not yet run.
+fn records_of(
+    outcomes: Vec<Outcome>,
+    pending: impl Iterator<Item = WriteJob>,
+) -> impl Iterator<Item = Box<dyn StoreRecord>> {
+    let executed = outcomes.into_iter().filter_map(|outcome| match outcome {
+        Outcome::Record(record, _) => Some(record),
+        _ => None,
+    });
+    let waiting = pending.filter_map(|job| match job {
+        WriteJob::Record(record) => Some(record),
+        _ => None,
+    });
+    executed.chain(waiting).collect::<Vec<_>>().into_iter()
 }
 
 fn run_batch(store: &mut Store, batch: Vec<WriteJob>, policy: SessionPolicy, context: &Shared) {
@@ -141,15 +172,18 @@ fn run_batch(store: &mut Store, batch: Vec<WriteJob>, policy: SessionPolicy, con
         })
         .collect();
     if let Err(err) = store.begin_batch() {
+        let jobs = prepared.into_iter().map(|(job, _)| job);
         report_unsaved(
             context,
             &names,
             &format!("the database cannot start a transaction: {err:#}"),
+            records_of(Vec::new(), jobs),
         );
         return;
     }
     let mut outcomes = Vec::with_capacity(prepared.len());
-    for (job, prep) in prepared {
+    let mut pending = prepared.into_iter();
+    while let Some((job, prep)) = pending.next() {
         outcomes.push(execute(store, job, prep, policy, context));
         if !store.batch_is_open() {
             // SQLite rolled the whole transaction back itself (disk full, I/O error): what
@@ -158,12 +192,18 @@ fn run_batch(store: &mut Store, batch: Vec<WriteJob>, policy: SessionPolicy, con
                 context,
                 &names,
                 "the database rolled the transaction back (disk full or I/O error)",
+                records_of(outcomes, pending.map(|(job, _)| job)),
             );
             return;
         }
     }
     if let Err(err) = store.commit_batch() {
-        report_unsaved(context, &names, &format!("the commit failed: {err:#}"));
+        report_unsaved(
+            context,
+            &names,
+            &format!("the commit failed: {err:#}"),
+            records_of(outcomes, std::iter::empty()),
+        );
         return;
     }
     for outcome in outcomes {
@@ -174,6 +214,7 @@ fn run_batch(store: &mut Store, batch: Vec<WriteJob>, policy: SessionPolicy, con
                 context.session.set(Some(actor.clone()));
                 context.emit(Event::SignedIn(actor));
             }
+            Outcome::Record(record, result) => record.acknowledge(result),
             Outcome::Nothing => {}
             Outcome::SignedOut(actor) => {
                 context.session.set(None);
@@ -283,6 +324,16 @@ fn execute(
                 let _ended = refresh_session(store, &actor, context);
             }
             return Outcome::Nothing;
+        }
+        WriteJob::Record(mut record) => {
+            let actor = context.session.actor();
+            let result = record
+                .write(store, actor.as_deref())
+                .map_err(|err| format!("{err:#}"));
+            if let Err(error) = &result {
+                tracing::warn!("{} failed: {error}", record.name());
+            }
+            return Outcome::Record(record, result);
         }
     };
     let what = command.name();
