@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 use qcstation::auth::new_secret_hash;
 use qcstation::camera::{DemoScene, FrameSize, SourceSpec};
 use qcstation::domain::{Actor, Role};
+use qcstation::runtime::{
+    AuditEvent, AuditQuery, StationCommand, StationEvent, UsersCommand, UsersEvent,
+};
 use qcstation::runtime::{Command, Event, Runtime, RuntimeOptions, SessionPolicy, SignOutReason};
 use qcstation::store::{AuditFilter, LockoutPolicy, Store, StoreReader};
 
@@ -44,14 +47,14 @@ fn wait_for<T>(runtime: &Runtime, mut pick: impl FnMut(Event) -> Option<T>) -> T
 
 fn sign_in(runtime: &Runtime, name: &str, secret: &str) {
     runtime
-        .send(Command::SignIn {
+        .send(Command::Users(UsersCommand::SignIn {
             name: name.into(),
             secret: secret.into(),
-        })
+        }))
         .unwrap();
     let actor = wait_for(runtime, |event| match event {
-        Event::SignedIn(actor) => Some(actor),
-        Event::SignInRefused(reason) => panic!("refused: {reason}"),
+        Event::Users(UsersEvent::SignedIn(actor)) => Some(actor),
+        Event::Users(UsersEvent::SignInRefused(reason)) => panic!("refused: {reason}"),
         _ => None,
     });
     assert_eq!(actor.name, name);
@@ -63,11 +66,11 @@ fn operator_is_refused_admin_actions_and_the_refusal_is_audited() {
     let runtime = Runtime::start(options(dir.path(), vec![])).unwrap();
     sign_in(&runtime, "olga", "1234");
     runtime
-        .send(Command::AddUser {
+        .send(Command::Users(UsersCommand::Add {
             name: "mallory".into(),
             role: Role::Admin,
             secret: "Mallory-pass-1".into(),
-        })
+        }))
         .unwrap();
     let refusal = wait_for(&runtime, |event| match event {
         Event::Refused(text) => Some(text),
@@ -80,11 +83,11 @@ fn operator_is_refused_admin_actions_and_the_refusal_is_audited() {
     );
     // A query needing a higher role is refused too, and recorded through the writer.
     runtime
-        .send(Command::QueryAudit(AuditFilter::default()))
+        .send(Command::Audit(AuditQuery::Rows(AuditFilter::default())))
         .unwrap();
     wait_for(&runtime, |event| match event {
         Event::Refused(text) => Some(text),
-        Event::Audit { .. } => panic!("an operator read the audit trail"),
+        Event::Audit(AuditEvent::Rows { .. }) => panic!("an operator read the audit trail"),
         _ => None,
     });
     let report = runtime.shutdown();
@@ -116,11 +119,11 @@ fn admin_changes_are_committed_before_they_are_reported_and_survive_shutdown() {
     sign_in(&runtime, "ada", "Demo-admin-2026");
     for index in 0..20 {
         runtime
-            .send(Command::AddUser {
+            .send(Command::Users(UsersCommand::Add {
                 name: format!("op{index}"),
                 role: Role::Operator,
                 secret: "4321".into(),
-            })
+            }))
             .unwrap();
     }
     let mut done = 0;
@@ -138,7 +141,10 @@ fn admin_changes_are_committed_before_they_are_reported_and_survive_shutdown() {
     let report = runtime.shutdown();
     let mut joined = report.joined.clone();
     joined.sort();
-    assert_eq!(joined, vec!["health", "store-reader", "store-writer"]);
+    assert_eq!(
+        joined,
+        vec!["audit-verify", "health", "store-reader", "store-writer"]
+    );
     let sign_outs = reader
         .audit(&AuditFilter {
             action_prefix: "sign_out".into(),
@@ -158,14 +164,14 @@ fn wrong_pins_lock_the_account_through_the_runtime() {
     let mut refusals = Vec::new();
     for _ in 0..4 {
         runtime
-            .send(Command::SignIn {
+            .send(Command::Users(UsersCommand::SignIn {
                 name: "olga".into(),
                 secret: "9999".into(),
-            })
+            }))
             .unwrap();
         refusals.push(wait_for(&runtime, |event| match event {
-            Event::SignInRefused(text) => Some(text),
-            Event::SignedIn(_) => panic!("signed in with a wrong PIN"),
+            Event::Users(UsersEvent::SignInRefused(text)) => Some(text),
+            Event::Users(UsersEvent::SignedIn(_)) => panic!("signed in with a wrong PIN"),
             _ => None,
         }));
     }
@@ -182,13 +188,13 @@ fn idle_user_is_signed_out_and_it_is_recorded() {
     let runtime = Runtime::start(opts).unwrap();
     sign_in(&runtime, "vic", "0000");
     let reason = wait_for(&runtime, |event| match event {
-        Event::SignedOut { reason, .. } => Some(reason),
+        Event::Users(UsersEvent::SignedOut { reason, .. }) => Some(reason),
         _ => None,
     });
     assert_eq!(reason, SignOutReason::Idle);
     assert!(runtime.session().actor().is_none());
     // Actions now need a user again.
-    runtime.send(Command::ListUsers).unwrap();
+    runtime.send(Command::Users(UsersCommand::List)).unwrap();
     let text = wait_for(&runtime, |event| match event {
         Event::Refused(text) => Some(text),
         _ => None,
@@ -234,7 +240,7 @@ fn unviewed_camera_frames_are_counted_as_dropped_and_capture_threads_join() {
     let report = runtime.shutdown();
     assert!(report.joined.contains(&"camera-0".to_owned()));
     assert!(report.joined.contains(&"camera-1".to_owned()));
-    assert_eq!(report.joined.len(), 5);
+    assert_eq!(report.joined.len(), 6);
 }
 
 #[test]
@@ -274,12 +280,12 @@ fn admin_renames_the_station_and_the_new_name_is_reported_after_commit() {
     let runtime = Runtime::start(options(dir.path(), vec![])).unwrap();
     sign_in(&runtime, "ada", "Demo-admin-2026");
     runtime
-        .send(Command::RenameStation {
+        .send(Command::Station(StationCommand::Rename {
             name: "Line 4 porosity".into(),
-        })
+        }))
         .unwrap();
     let settings = wait_for(&runtime, |event| match event {
-        Event::Settings(settings) => Some(settings),
+        Event::Station(StationEvent::Settings(settings)) => Some(settings),
         _ => None,
     });
     assert_eq!(settings.station_name, "Line 4 porosity");
@@ -301,9 +307,9 @@ fn the_writer_never_waits_for_a_ui_that_does_not_drain_events() {
             Instant::now() < deadline,
             "the writer stopped taking commands"
         );
-        match runtime.send(Command::RenameStation {
+        match runtime.send(Command::Station(StationCommand::Rename {
             name: format!("Line {sent}"),
-        }) {
+        })) {
             Ok(()) => sent += 1,
             Err(_) => std::thread::sleep(Duration::from_millis(5)),
         }
@@ -367,16 +373,16 @@ fn a_user_demoted_while_signed_in_acts_with_the_new_role_at_once() {
         .unwrap();
     // The writer re-reads the role before acting: adding a user is refused with the new role.
     runtime
-        .send(Command::AddUser {
+        .send(Command::Users(UsersCommand::Add {
             name: "mallory".into(),
             role: Role::Operator,
             secret: "1234".into(),
-        })
+        }))
         .unwrap();
     let mut notice = None;
     let mut session_role = None;
     let refusal = wait_for(&runtime, |event| match event {
-        Event::SignedIn(actor) => {
+        Event::Users(UsersEvent::SignedIn(actor)) => {
             session_role = Some(actor.role);
             None
         }
@@ -406,11 +412,11 @@ fn a_user_demoted_while_signed_in_acts_with_the_new_role_at_once() {
         )
         .unwrap();
     runtime
-        .send(Command::QueryAudit(AuditFilter::default()))
+        .send(Command::Audit(AuditQuery::Rows(AuditFilter::default())))
         .unwrap();
     wait_for(&runtime, |event| match event {
         Event::Refused(text) if text.contains("bob (operator) may not") => Some(()),
-        Event::Audit { .. } => panic!("an operator read the audit trail"),
+        Event::Audit(AuditEvent::Rows { .. }) => panic!("an operator read the audit trail"),
         _ => None,
     });
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -446,9 +452,9 @@ fn a_user_disabled_while_signed_in_is_signed_out_with_the_reason() {
             "left the company",
         )
         .unwrap();
-    runtime.send(Command::SignOut).unwrap();
+    runtime.send(Command::Users(UsersCommand::SignOut)).unwrap();
     let reason = wait_for(&runtime, |event| match event {
-        Event::SignedOut { name, reason } => {
+        Event::Users(UsersEvent::SignedOut { name, reason }) => {
             assert_eq!(name, "olga");
             Some(reason)
         }
@@ -516,11 +522,11 @@ fn a_failed_commit_is_reported_record_by_record_and_the_writer_keeps_serving() {
     .unwrap();
     for index in 0..3 {
         runtime
-            .send(Command::AddUser {
+            .send(Command::Users(UsersCommand::Add {
                 name: format!("full{index}"),
                 role: Role::Operator,
                 secret: "4321".into(),
-            })
+            }))
             .unwrap();
     }
     for (what, outcome) in add_user_outcomes(&runtime, 3) {
@@ -534,11 +540,11 @@ fn a_failed_commit_is_reported_record_by_record_and_the_writer_keeps_serving() {
     // The writer rolled back and serves the next command.
     conn.execute_batch("DROP TRIGGER test_fail_commit").unwrap();
     runtime
-        .send(Command::AddUser {
+        .send(Command::Users(UsersCommand::Add {
             name: "after".into(),
             role: Role::Operator,
             secret: "4321".into(),
-        })
+        }))
         .unwrap();
     let (_, outcome) = add_user_outcomes(&runtime, 1).remove(0);
     assert_eq!(outcome.unwrap(), "Added after as operator.");
@@ -550,21 +556,21 @@ fn a_failed_commit_is_reported_record_by_record_and_the_writer_keeps_serving() {
     )
     .unwrap();
     runtime
-        .send(Command::AddUser {
+        .send(Command::Users(UsersCommand::Add {
             name: "gone".into(),
             role: Role::Operator,
             secret: "4321".into(),
-        })
+        }))
         .unwrap();
     let (what, outcome) = add_user_outcomes(&runtime, 1).remove(0);
     assert_eq!(what, "add user");
     assert!(outcome.unwrap_err().contains("not saved"));
     runtime
-        .send(Command::AddUser {
+        .send(Command::Users(UsersCommand::Add {
             name: "later".into(),
             role: Role::Operator,
             secret: "4321".into(),
-        })
+        }))
         .unwrap();
     let (_, outcome) = add_user_outcomes(&runtime, 1).remove(0);
     assert_eq!(outcome.unwrap(), "Added later as operator.");

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use qcstation::runtime::{Command, Event, Runtime, RuntimeOptions, SessionPolicy};
+use qcstation::runtime::{UsersCommand, UsersEvent};
 use qcstation::store::{AuditFilter, LockoutPolicy, StoreReader};
 
 fn start(dir: &std::path::Path, demo: bool) -> Runtime {
@@ -34,14 +35,14 @@ fn sigterm_asks_the_face_to_close_and_shutdown_stays_orderly() {
         })
         .unwrap();
     runtime
-        .send(Command::SignIn {
+        .send(Command::Users(UsersCommand::SignIn {
             name: "olga".into(),
             secret: "1234".into(),
-        })
+        }))
         .unwrap();
     while !matches!(
         runtime.next_event(Duration::from_secs(10)),
-        Some(Event::SignedIn(_))
+        Some(Event::Users(UsersEvent::SignedIn(_)))
     ) {}
 
     signal_hook::low_level::raise(signal_hook::consts::SIGTERM).unwrap();

@@ -13,6 +13,7 @@ use qcstation::runtime::{
     Command, Event, FrameJob, JobKind, Phase, Restart, Runtime, RuntimeOptions, SessionPolicy,
     ShutdownBudget, VisionHandler, VisionLanes, WorkerExit, WorkerSpec, WorkerState,
 };
+use qcstation::runtime::{UsersCommand, UsersEvent};
 use qcstation::store::LockoutPolicy;
 
 fn options(dir: &std::path::Path) -> RuntimeOptions {
@@ -76,15 +77,17 @@ fn a_panicking_worker_is_restarted_and_alarmed_while_the_others_keep_serving() {
 
     // The store workers were never disturbed: a sign-in goes through.
     runtime
-        .send(Command::SignIn {
+        .send(Command::Users(UsersCommand::SignIn {
             name: "olga".into(),
             secret: "1234".into(),
-        })
+        }))
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         assert!(Instant::now() < deadline, "no sign-in");
-        if let Some(Event::SignedIn(actor)) = runtime.next_event(Duration::from_millis(100)) {
+        if let Some(Event::Users(UsersEvent::SignedIn(actor))) =
+            runtime.next_event(Duration::from_millis(100))
+        {
             assert_eq!(actor.name, "olga");
             break;
         }

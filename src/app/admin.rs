@@ -9,6 +9,7 @@ use super::state::AppState;
 use super::{audit_view, theme, users_admin};
 use crate::domain::Permission;
 use crate::runtime::Command;
+use crate::runtime::{AuditQuery, StationCommand, UsersCommand};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AdminTab {
@@ -56,9 +57,11 @@ impl AdminView {
 pub fn queries(state: &AppState, tab: Option<AdminTab>) -> Vec<Command> {
     let tab = tab.unwrap_or_else(|| default_tab(state));
     match tab {
-        AdminTab::Users if state.may(Permission::ManageUsers) => vec![Command::ListUsers],
+        AdminTab::Users if state.may(Permission::ManageUsers) => {
+            vec![Command::Users(UsersCommand::List)]
+        }
         AdminTab::Audit if state.may(Permission::ViewAudit) => {
-            vec![Command::QueryAudit(state.audit_filter.clone())]
+            vec![Command::Audit(AuditQuery::Rows(state.audit_filter.clone()))]
         }
         _ => Vec::new(),
     }
@@ -115,9 +118,9 @@ fn station_ui(ui: &mut egui::Ui, name: &mut String, state: &AppState, outbox: &m
         );
         let button = egui::Button::new("Rename").min_size(egui::vec2(0.0, theme::TOUCH_PX));
         if ui.add_enabled(!name.trim().is_empty(), button).clicked() {
-            outbox.push(Command::RenameStation {
+            outbox.push(Command::Station(StationCommand::Rename {
                 name: std::mem::take(name).trim().to_owned(),
-            });
+            }));
         }
     });
 }

@@ -7,6 +7,7 @@ use egui_extras::{Column, TableBuilder};
 use super::fields::labelled_edit_ui;
 use super::state::AppState;
 use super::theme;
+use crate::runtime::AuditQuery;
 use crate::runtime::Command;
 use crate::store::AuditFilter;
 
@@ -55,13 +56,26 @@ pub fn audit_ui(
         }
         let button = egui::Button::new("Search").min_size(vec2(0.0, theme::TOUCH_PX));
         search |= ui.add(button).clicked();
+        let checking = state.audit_progress.is_some();
         let verify = egui::Button::new("Verify chain").min_size(vec2(0.0, theme::TOUCH_PX));
-        if ui.add(verify).clicked() {
-            outbox.push(Command::VerifyAudit);
+        if ui.add_enabled(!checking, verify).clicked() {
+            outbox.push(Command::Audit(AuditQuery::Verify));
         }
     });
+    if let Some((checked, total)) = state.audit_progress {
+        let fraction = if total == 0 {
+            0.0
+        } else {
+            checked as f32 / total as f32
+        };
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .text(format!("Checking the chain: {checked} of {total} rows"))
+                .desired_height(theme::TOUCH_PX * 0.6),
+        );
+    }
     if search {
-        outbox.push(Command::QueryAudit(form.filter()));
+        outbox.push(Command::Audit(AuditQuery::Rows(form.filter())));
     }
     if let Some(report) = &state.audit_report {
         let (text, colour) = match &report.first_break {
@@ -161,7 +175,7 @@ pub fn audit_ui(
             let mut filter = state.audit_filter.clone();
             filter.before_id = rows.last().map(|row| row.id);
             filter.limit = PAGE;
-            outbox.push(Command::QueryAudit(filter));
+            outbox.push(Command::Audit(AuditQuery::Rows(filter)));
         }
     }
 }

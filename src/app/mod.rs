@@ -25,6 +25,7 @@ use egui::{CentralPanel, Frame, Panel as SidePanel};
 use crate::config::Config;
 use crate::domain::Permission;
 use crate::paths::{Mode, StationPaths};
+use crate::runtime::UsersCommand;
 use crate::runtime::{Command, Runtime, RuntimeOptions, SessionPolicy};
 
 pub use frame_textures::{FrameTextures, UploadPath, UploadStats, frame_texture, write_frame};
@@ -183,7 +184,7 @@ impl StationApp {
         if !std::mem::take(&mut self.state.stale) {
             return;
         }
-        self.outbox.push(Command::ListSignIn);
+        self.outbox.push(Command::Users(UsersCommand::ListSignIn));
         if self.panel == Panel::Admin {
             self.outbox
                 .extend(admin::queries(&self.state, self.admin.tab()));

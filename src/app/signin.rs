@@ -10,6 +10,7 @@ use super::state::AppState;
 use super::theme;
 use crate::domain::Role;
 use crate::runtime::Command;
+use crate::runtime::UsersCommand;
 
 #[derive(Default)]
 pub struct SignInForm {
@@ -37,10 +38,10 @@ impl SignInForm {
                 self.local_error = Some("Enter your PIN or password first.".to_owned());
                 return;
             }
-            outbox.push(Command::SignIn {
+            outbox.push(Command::Users(UsersCommand::SignIn {
                 name: name.clone(),
                 secret: std::mem::take(&mut self.secret),
-            });
+            }));
             self.attempted = Some(name.clone());
             self.local_error = None;
         }
@@ -248,7 +249,10 @@ fn first_admin_ui(ui: &mut egui::Ui, form: &mut SignInForm, outbox: &mut Vec<Com
     if ui.add(button).clicked() {
         match form.first_admin.take_valid(Role::Admin) {
             Ok((name, secret)) => {
-                outbox.push(Command::CreateFirstAdmin { name, secret });
+                outbox.push(Command::Users(UsersCommand::CreateFirstAdmin {
+                    name,
+                    secret,
+                }));
                 form.local_error = None;
             }
             Err(error) => form.local_error = Some(error),

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::domain::{Actor, Permission};
+use crate::runtime::{AuditEvent, AuditQuery, StationEvent, UsersEvent};
 use crate::runtime::{Event, HealthReport, SignInEntry, SignOutReason, WorkerStatus};
 use crate::store::{AuditFilter, AuditRow, ChainReport, UserRecord};
 
@@ -38,6 +39,8 @@ pub struct AppState {
     pub audit_rows: Vec<AuditRow>,
     pub audit_filter: AuditFilter,
     pub audit_report: Option<ChainReport>,
+    /// A chain check under way: rows checked and the total.
+    pub audit_progress: Option<(u64, u64)>,
     /// Disk and database health, copied from the runtime's snapshot each frame.
     pub health: Option<HealthReport>,
     /// Every worker's status, copied from the runtime's snapshot each frame.
@@ -85,18 +88,18 @@ impl AppState {
 
     pub fn apply(&mut self, event: Event) {
         match event {
-            Event::SignedIn(actor) => {
+            Event::Users(UsersEvent::SignedIn(actor)) => {
                 self.sign_in_error = None;
                 self.signed_out_idle = None;
                 self.actor = Some(actor);
                 self.stale = true;
             }
-            Event::SignInRefused(reason) => {
+            Event::Users(UsersEvent::SignInRefused(reason)) => {
                 self.sign_in_error = Some(reason);
                 // The account may be locked now: the tiles say so.
                 self.stale = true;
             }
-            Event::SignedOut { name, reason } => {
+            Event::Users(UsersEvent::SignedOut { name, reason }) => {
                 self.actor = None;
                 self.users.clear();
                 self.audit_rows.clear();
@@ -113,16 +116,16 @@ impl AppState {
                     SignOutReason::Requested => {}
                 }
             }
-            Event::NeedsFirstAdmin => {
+            Event::Users(UsersEvent::NeedsFirstAdmin) => {
                 self.needs_first_admin = true;
                 self.sign_in_list.clear();
             }
-            Event::SignInList(list) => {
+            Event::Users(UsersEvent::SignInList(list)) => {
                 self.needs_first_admin = false;
                 self.sign_in_list = list;
             }
-            Event::Users(users) => self.users = users,
-            Event::Audit { filter, rows } => {
+            Event::Users(UsersEvent::List(users)) => self.users = users,
+            Event::Audit(AuditEvent::Rows { filter, rows }) => {
                 // A page of older rows (before_id set) extends the list shown for that filter.
                 let base = AuditFilter {
                     before_id: None,
@@ -135,14 +138,25 @@ impl AppState {
                 }
                 self.audit_filter = base;
             }
-            Event::AuditVerified(report) => self.audit_report = Some(report),
-            Event::Settings(settings) => self.station_name = settings.station_name,
+            Event::Audit(AuditEvent::VerifyProgress { checked, total }) => {
+                self.audit_progress = Some((checked, total));
+            }
+            Event::Audit(AuditEvent::Verified(report)) => {
+                self.audit_progress = None;
+                self.audit_report = Some(report);
+            }
+            Event::Station(StationEvent::Settings(settings)) => {
+                self.station_name = settings.station_name
+            }
             Event::Done(text) => {
                 self.stale = true;
                 self.notice(NoticeKind::Info, text);
             }
             Event::Refused(text) => self.notice(NoticeKind::Refused, text),
             Event::Failed { what, error } => {
+                if what == AuditQuery::Verify.name() {
+                    self.audit_progress = None;
+                }
                 self.notice(NoticeKind::Error, format!("Could not {what}: {error}"));
             }
         }

@@ -8,6 +8,7 @@ use egui::{Align, Layout, RichText};
 use super::state::{AppState, NoticeKind};
 use super::theme::{self, Level};
 use crate::camera::CameraState;
+use crate::runtime::UsersCommand;
 use crate::runtime::{CameraHandle, Command, WorkerState, WorkerStatus};
 
 /// One subsystem's health as shown in the top bar.
@@ -292,7 +293,7 @@ pub fn top_bar_ui(
                     let button = egui::Button::new("Sign out")
                         .min_size(egui::vec2(0.0, theme::TOUCH_PX * 0.8));
                     if ui.add(button).clicked() {
-                        outbox.push(Command::SignOut);
+                        outbox.push(Command::Users(UsersCommand::SignOut));
                     }
                     ui.label(RichText::new(format!("{} · {}", actor.name, actor.role)).strong());
                 }

@@ -10,6 +10,7 @@ use super::state::AppState;
 use super::theme;
 use crate::domain::{Role, check_secret};
 use crate::runtime::Command;
+use crate::runtime::UsersCommand;
 use crate::store::{UserRecord, now_utc};
 
 #[derive(Default)]
@@ -123,7 +124,7 @@ fn add_user_ui(ui: &mut egui::Ui, form: &mut UsersForm, outbox: &mut Vec<Command
     if ui.add(button).clicked() {
         match form.new_user.take_valid(role) {
             Ok((name, secret)) => {
-                outbox.push(Command::AddUser { name, role, secret });
+                outbox.push(Command::Users(UsersCommand::Add { name, role, secret }));
                 form.new_user.clear_name();
                 form.error = None;
             }
@@ -170,11 +171,11 @@ fn edit_user_ui(
             .add_enabled(has_reason && role != user.role, button)
             .clicked()
         {
-            outbox.push(Command::SetRole {
+            outbox.push(Command::Users(UsersCommand::SetRole {
                 user_id: user.id,
                 role,
                 reason: form.reason.trim().to_owned(),
-            });
+            }));
         }
     });
     form.role = Some(role);
@@ -185,11 +186,11 @@ fn edit_user_ui(
     };
     let button = egui::Button::new(toggle).min_size(vec2(0.0, theme::TOUCH_PX));
     if ui.add_enabled(has_reason, button).clicked() {
-        outbox.push(Command::SetDisabled {
+        outbox.push(Command::Users(UsersCommand::SetDisabled {
             user_id: user.id,
             disabled,
             reason: form.reason.trim().to_owned(),
-        });
+        }));
     }
     ui.separator();
     ui.label(if user.role.requires_password() {
@@ -222,11 +223,11 @@ fn edit_user_ui(
             });
         match checked {
             Ok(()) => {
-                outbox.push(Command::ResetSecret {
+                outbox.push(Command::Users(UsersCommand::ResetSecret {
                     user_id: user.id,
                     secret: std::mem::take(&mut form.reset_secret),
                     reason: form.reason.trim().to_owned(),
-                });
+                }));
                 form.reset_confirm.clear();
                 form.error = None;
             }

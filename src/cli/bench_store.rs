@@ -17,6 +17,7 @@ use anyhow::{Context as _, bail};
 use clap::ValueEnum;
 
 use crate::runtime::{Command, Event, Runtime, RuntimeError, RuntimeOptions, SessionPolicy};
+use crate::runtime::{StationCommand, StationEvent, UsersCommand, UsersEvent};
 use crate::store::{DEMO_USERS, LockoutPolicy, Store};
 
 /// Which write path to measure.
@@ -138,13 +139,15 @@ fn through_runtime(
     })
     .with_context(|| format!("starting the runtime on {}", database.display()))?;
     let admin = admin()?;
-    runtime.send(Command::SignIn {
+    runtime.send(Command::Users(UsersCommand::SignIn {
         name: admin.name.to_owned(),
         secret: admin.secret.to_owned(),
-    })?;
+    }))?;
     wait(&runtime, |event| match event {
-        Event::SignedIn(_) => Ok(true),
-        Event::SignInRefused(reason) => bail!("the bench admin was refused: {reason}"),
+        Event::Users(UsersEvent::SignedIn(_)) => Ok(true),
+        Event::Users(UsersEvent::SignInRefused(reason)) => {
+            bail!("the bench admin was refused: {reason}")
+        }
         _ => Ok(false),
     })?;
     let started = Instant::now();
@@ -154,9 +157,9 @@ fn through_runtime(
     while acked < records {
         // Keep the writer's queue full so it batches; a busy queue is retried after events.
         while next <= records {
-            match runtime.send(Command::RenameStation {
+            match runtime.send(Command::Station(StationCommand::Rename {
                 name: record_name(next),
-            }) {
+            })) {
                 Ok(()) => {
                     sent_at.insert(next, Instant::now());
                     next += 1;
@@ -169,7 +172,7 @@ fn through_runtime(
             bail!("no acknowledgement for 10 s after record {acked}: the writer is stuck");
         };
         match event {
-            Event::Settings(settings) => {
+            Event::Station(StationEvent::Settings(settings)) => {
                 if let Some(n) = record_number(&settings.station_name) {
                     let at = sent_at.remove(&n).unwrap_or_else(Instant::now);
                     acks.ack(n, at)?;

@@ -1,5 +1,5 @@
-//! Events from the runtime to the faces. The UI drains them each frame within a time budget
-//! and updates its state; nothing else crosses from workers to the UI.
+//! Events from the record workers to the faces, one type per capability. The UI drains them
+//! each frame within a time budget; device and worker health are snapshots, not events.
 
 use crate::domain::{Actor, Role};
 use crate::store::{AuditFilter, AuditRow, ChainReport, StationSettings, UserRecord};
@@ -22,8 +22,9 @@ pub enum SignOutReason {
     AccountChanged(String),
 }
 
+/// What became of users and the session.
 #[derive(Debug, Clone)]
-pub enum Event {
+pub enum UsersEvent {
     SignedIn(Actor),
     SignInRefused(String),
     SignedOut {
@@ -33,13 +34,36 @@ pub enum Event {
     /// The station has no users yet: the GUI asks for the first admin.
     NeedsFirstAdmin,
     SignInList(Vec<SignInEntry>),
-    Users(Vec<UserRecord>),
-    Audit {
+    List(Vec<UserRecord>),
+}
+
+/// Answers from the audit trail.
+#[derive(Debug, Clone)]
+pub enum AuditEvent {
+    Rows {
         filter: AuditFilter,
         rows: Vec<AuditRow>,
     },
-    AuditVerified(ChainReport),
+    /// A chain check under way: rows checked so far of the total when it began.
+    VerifyProgress {
+        checked: u64,
+        total: u64,
+    },
+    Verified(ChainReport),
+}
+
+/// The station's settings as committed.
+#[derive(Debug, Clone)]
+pub enum StationEvent {
     Settings(StationSettings),
+}
+
+/// What the record workers tell the faces, by capability, plus the outcome of a change.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Users(UsersEvent),
+    Audit(AuditEvent),
+    Station(StationEvent),
     /// A change was committed; the text says what, for the operator.
     Done(String),
     /// The signed-in user's role does not allow the command. Already in the audit trail.

@@ -34,9 +34,9 @@ use arc_swap::ArcSwapOption;
 use crate::camera::{FrameRing, LatestFrame, SourceSpec};
 use crate::store::{StationSettings, Store, StoreError, StoreReader};
 
-pub use command::Command;
+pub use command::{AuditQuery, Command, StationCommand, UsersCommand};
 pub use context::Waker;
-pub use event::{Event, SignInEntry, SignOutReason};
+pub use event::{AuditEvent, Event, SignInEntry, SignOutReason, StationEvent, UsersEvent};
 pub use health::{DISK_LOW_BYTES, HealthReport};
 pub use port::{Handle, Port};
 pub use records::{StoreHandle, StoreRecord};
@@ -58,6 +58,8 @@ use writer::WriteJob;
 /// Commands waiting for the writer before `send` reports the station busy.
 const WRITE_QUEUE: usize = 256;
 const READ_QUEUE: usize = 64;
+/// Chain checks waiting: one running and one asked for is plenty.
+const VERIFY_QUEUE: usize = 2;
 const EVENT_QUEUE: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +134,7 @@ pub struct ShutdownReport {
 pub struct Runtime {
     writer: Option<Sender<WriteJob>>,
     reader: Option<Sender<Command>>,
+    verifier: Option<Sender<Command>>,
     events: Receiver<Event>,
     cameras: Vec<CameraHandle>,
     session: Arc<Session>,
@@ -190,6 +193,7 @@ impl Runtime {
         let (events_tx, events) = bounded(EVENT_QUEUE);
         let (write_tx, write_rx) = bounded(WRITE_QUEUE);
         let (read_tx, read_rx) = bounded(READ_QUEUE);
+        let (verify_tx, verify_rx) = bounded(VERIFY_QUEUE);
         let waker = Waker::default();
         let session = Arc::new(Session::new());
         let events_dropped = Arc::new(AtomicU64::new(0));
@@ -202,6 +206,7 @@ impl Runtime {
         let mut runtime = Self {
             writer: Some(write_tx.clone()),
             reader: Some(read_tx),
+            verifier: Some(verify_tx),
             events,
             cameras: Vec::new(),
             session,
@@ -217,12 +222,19 @@ impl Runtime {
             signals: None,
         };
         runtime.start_writer(store, write_rx, options.session, shared.clone())?;
-        runtime.start_reader(&options, read_rx, write_tx, shared)?;
+        runtime.start_reader(
+            "store-reader",
+            &options,
+            read_rx,
+            write_tx.clone(),
+            shared.clone(),
+        )?;
+        runtime.start_reader("audit-verify", &options, verify_rx, write_tx, shared)?;
         runtime.start_health(&options)?;
         for (index, (name, spec)) in cameras.into_iter().enumerate() {
             runtime.start_camera(index, name, spec)?;
         }
-        runtime.send(Command::ListSignIn)?;
+        runtime.send(UsersCommand::ListSignIn)?;
         Ok(runtime)
     }
 
@@ -239,8 +251,11 @@ impl Runtime {
         )
     }
 
+    /// A reader worker on its own read-only connection: `store-reader` for lists and
+    /// `audit-verify` for chain checks.
     fn start_reader(
         &mut self,
+        name: &str,
         options: &RuntimeOptions,
         queries: Receiver<Command>,
         writer: Sender<WriteJob>,
@@ -248,7 +263,8 @@ impl Runtime {
     ) -> Result<(), RuntimeError> {
         let reader = StoreReader::open(&options.database)?;
         self.supervisor.start(
-            WorkerSpec::new("store-reader", Phase::Services),
+            // A long chain check beats between rows, but give it room.
+            WorkerSpec::new(name, Phase::Services).heartbeat_budget(Duration::from_secs(30)),
             move |worker| reader::run(&reader, &queries, &writer, &shared, worker),
         )
     }
@@ -367,23 +383,26 @@ impl Runtime {
         self.health.load_full()
     }
 
-    /// Queues a command without waiting; `Busy` when its queue is full.
-    pub fn send(&self, command: Command) -> Result<(), RuntimeError> {
+    /// Queues a command without waiting; `Busy` when its queue is full. Changes go to the
+    /// store-writer, queries to the store-reader, a chain check to the audit verifier (so a
+    /// long trail never holds up the lists on screen).
+    pub fn send(&self, command: impl Into<Command>) -> Result<(), RuntimeError> {
+        let command = command.into();
         tracing::debug!("command {command:?}");
-        let result = if command.is_query() {
-            let reader = self.reader.as_ref().ok_or(RuntimeError::Stopped)?;
-            reader.try_send(command).map_err(|err| match err {
-                TrySendError::Full(_) => RuntimeError::Busy(reader.len()),
+        fn offer<T>(queue: Option<&Sender<T>>, item: T) -> Result<(), RuntimeError> {
+            let queue = queue.ok_or(RuntimeError::Stopped)?;
+            queue.try_send(item).map_err(|err| match err {
+                TrySendError::Full(_) => RuntimeError::Busy(queue.len()),
                 TrySendError::Disconnected(_) => RuntimeError::Stopped,
             })
-        } else {
-            let writer = self.writer.as_ref().ok_or(RuntimeError::Stopped)?;
-            writer
-                .try_send(WriteJob::Command(command))
-                .map_err(|err| match err {
-                    TrySendError::Full(_) => RuntimeError::Busy(writer.len()),
-                    TrySendError::Disconnected(_) => RuntimeError::Stopped,
-                })
+        }
+        let result = match &command {
+            Command::Audit(AuditQuery::Verify) => offer(self.verifier.as_ref(), command),
+            Command::Audit(_) => offer(self.reader.as_ref(), command),
+            Command::Users(users) if users.is_query() => offer(self.reader.as_ref(), command),
+            Command::Users(_) | Command::Station(_) => {
+                offer(self.writer.as_ref(), WriteJob::Command(command))
+            }
         };
         if let Err(err) = &result {
             tracing::warn!("command refused: {err:#}");
@@ -408,7 +427,7 @@ impl Runtime {
         &self.session
     }
 
-    /// The settings as they were at start (changes arrive as `Event::Settings`).
+    /// The settings as they were at start (changes arrive as `Event::Station(StationEvent::Settings)`).
     pub fn initial_settings(&self) -> &StationSettings {
         &self.settings
     }
@@ -448,8 +467,9 @@ impl Runtime {
         let mut report = ShutdownReport::default();
         for phase in Phase::ORDER {
             if phase == Phase::Services {
-                // No new queries; the reader ends once it has answered the queued ones.
+                // No new queries; the readers end once they have answered the queued ones.
                 self.reader = None;
+                self.verifier = None;
             }
             if phase == Phase::Store {
                 // The writer commits everything queued, then ends when its queue is closed.

@@ -11,7 +11,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use super::context::Shared;
 use super::worker::{WorkerCtx, WorkerExit};
 use super::writer::WriteJob;
-use super::{Command, Event, SignInEntry};
+use super::{AuditEvent, AuditQuery, Command, Event, SignInEntry, UsersCommand, UsersEvent};
 use crate::domain::{Actor, Permission, SecretKind};
 use crate::store::{ActorNow, StoreError, StoreReader, now_utc};
 
@@ -36,8 +36,8 @@ pub(super) fn run(
         };
         let what = query.name();
         let needed = match &query {
-            Command::ListSignIn => None,
-            Command::ListUsers => Some(Permission::ManageUsers),
+            Command::Users(UsersCommand::ListSignIn) => None,
+            Command::Users(UsersCommand::List) => Some(Permission::ManageUsers),
             _ => Some(Permission::ViewAudit),
         };
         if let Some(permission) = needed {
@@ -114,13 +114,13 @@ fn current_actor(
 
 fn answer(reader: &StoreReader, query: Command) -> Result<Event, StoreError> {
     Ok(match query {
-        Command::ListSignIn => {
+        Command::Users(UsersCommand::ListSignIn) => {
             let users = reader.users()?;
             if users.is_empty() {
-                Event::NeedsFirstAdmin
+                Event::Users(UsersEvent::NeedsFirstAdmin)
             } else {
                 let now = now_utc();
-                Event::SignInList(
+                Event::Users(UsersEvent::SignInList(
                     users
                         .into_iter()
                         .filter(|user| !user.disabled)
@@ -131,15 +131,17 @@ fn answer(reader: &StoreReader, query: Command) -> Result<Event, StoreError> {
                             role: user.role,
                         })
                         .collect(),
-                )
+                ))
             }
         }
-        Command::ListUsers => Event::Users(reader.users()?),
-        Command::QueryAudit(filter) => {
+        Command::Users(UsersCommand::List) => Event::Users(UsersEvent::List(reader.users()?)),
+        Command::Audit(AuditQuery::Rows(filter)) => {
             let rows = reader.audit(&filter)?;
-            Event::Audit { filter, rows }
+            Event::Audit(AuditEvent::Rows { filter, rows })
         }
-        Command::VerifyAudit => Event::AuditVerified(reader.verify_audit()?),
+        Command::Audit(AuditQuery::Verify) => {
+            Event::Audit(AuditEvent::Verified(reader.verify_audit()?))
+        }
         other => Event::Failed {
             what: other.name(),
             error: "sent to the reader, which only answers queries (a bug): report it".to_owned(),

@@ -16,7 +16,10 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use super::context::Shared;
 use super::records::StoreRecord;
 use super::worker::{WorkerCtx, WorkerExit};
-use super::{Command, Event, SignOutReason};
+use super::{
+    AuditQuery, Command, Event, SignOutReason, StationCommand, StationEvent, UsersCommand,
+    UsersEvent,
+};
 use crate::auth::{new_secret_hash, verify_secret};
 use crate::domain::{Actor, Permission, Role, SecretHash};
 use crate::store::{
@@ -212,16 +215,16 @@ fn run_batch(store: &mut Store, batch: Vec<WriteJob>, policy: SessionPolicy, con
             Outcome::Events(events) => events.into_iter().for_each(|e| context.emit(e)),
             Outcome::SignedIn(actor) => {
                 context.session.set(Some(actor.clone()));
-                context.emit(Event::SignedIn(actor));
+                context.emit(Event::Users(UsersEvent::SignedIn(actor)));
             }
             Outcome::Record(record, result) => record.acknowledge(result),
             Outcome::Nothing => {}
             Outcome::SignedOut(actor) => {
                 context.session.set(None);
-                context.emit(Event::SignedOut {
+                context.emit(Event::Users(UsersEvent::SignedOut {
                     name: actor.name,
                     reason: SignOutReason::Requested,
-                });
+                }));
             }
         }
     }
@@ -233,22 +236,24 @@ fn prepare(store: &Store, job: &WriteJob) -> Prepared {
         return Prepared::Nothing;
     };
     match command {
-        Command::SignIn { name, secret } => Prepared::SignIn(match store.stored_secret(name) {
-            Ok(None) => Ok(None),
-            Ok(Some(stored)) => verify_secret(&stored.phc, secret)
-                .map(|matches| Some(SecretCheck { stored, matches }))
-                .map_err(|err| format!("{err:#}")),
-            Err(err) => Err(format!("{err:#}")),
-        }),
-        Command::CreateFirstAdmin { secret, .. } => {
+        Command::Users(UsersCommand::SignIn { name, secret }) => {
+            Prepared::SignIn(match store.stored_secret(name) {
+                Ok(None) => Ok(None),
+                Ok(Some(stored)) => verify_secret(&stored.phc, secret)
+                    .map(|matches| Some(SecretCheck { stored, matches }))
+                    .map_err(|err| format!("{err:#}")),
+                Err(err) => Err(format!("{err:#}")),
+            })
+        }
+        Command::Users(UsersCommand::CreateFirstAdmin { secret, .. }) => {
             Prepared::Secret(new_secret_hash(Role::Admin, secret).map_err(|err| format!("{err:#}")))
         }
-        Command::AddUser { role, secret, .. } => {
+        Command::Users(UsersCommand::Add { role, secret, .. }) => {
             Prepared::Secret(new_secret_hash(*role, secret).map_err(|err| format!("{err:#}")))
         }
-        Command::ResetSecret {
+        Command::Users(UsersCommand::ResetSecret {
             user_id, secret, ..
-        } => Prepared::Secret(match store.user(*user_id) {
+        }) => Prepared::Secret(match store.user(*user_id) {
             // The policy depends on the user's role; the store checks it again inside.
             Ok(Some(user)) => new_secret_hash(user.role, secret).map_err(|err| format!("{err:#}")),
             Ok(None) => Err(StoreError::UnknownUser(format!("#{user_id}")).to_string()),
@@ -275,7 +280,7 @@ fn refresh_session(store: &mut Store, actor: &Actor, context: &Shared) -> Result
                 now.role
             );
             context.session.set(Some(now.clone()));
-            context.emit(Event::SignedIn(now.clone()));
+            context.emit(Event::Users(UsersEvent::SignedIn(now.clone())));
             context.emit(Event::Done(message));
             Ok(now)
         }
@@ -289,10 +294,10 @@ fn refresh_session(store: &mut Store, actor: &Actor, context: &Shared) -> Result
                 tracing::error!("recording {}'s sign-out failed: {err:#}", actor.name);
             }
             context.session.set(None);
-            context.emit(Event::SignedOut {
+            context.emit(Event::Users(UsersEvent::SignedOut {
                 name: actor.name.clone(),
                 reason: SignOutReason::AccountChanged(message.clone()),
-            });
+            }));
             Err(message)
         }
     }
@@ -337,7 +342,7 @@ fn execute(
         }
     };
     let what = command.name();
-    if let Command::SignIn { name, .. } = &command {
+    if let Command::Users(UsersCommand::SignIn { name, .. }) = &command {
         let check = match prep {
             Prepared::SignIn(Ok(check)) => check,
             Prepared::SignIn(Err(error)) => return Outcome::Event(Event::Failed { what, error }),
@@ -346,12 +351,12 @@ fn execute(
         return match store.record_sign_in(name, check.as_ref(), policy.lockout, now_utc()) {
             Ok(SignInOutcome::SignedIn(actor)) => Outcome::SignedIn(actor),
             Ok(SignInOutcome::Refused(refusal)) => {
-                Outcome::Event(Event::SignInRefused(refusal.to_string()))
+                Outcome::Event(Event::Users(UsersEvent::SignInRefused(refusal.to_string())))
             }
             Err(err) => failed(what, &err),
         };
     }
-    if let Command::CreateFirstAdmin { name, .. } = &command {
+    if let Command::Users(UsersCommand::CreateFirstAdmin { name, .. }) = &command {
         return match prep {
             Prepared::Secret(Ok(secret)) => match store.create_first_admin(name, &secret) {
                 Ok(actor) => Outcome::SignedIn(actor),
@@ -375,7 +380,7 @@ fn execute(
     let secret = match prep {
         Prepared::Secret(Ok(secret)) => Some(secret),
         Prepared::Secret(Err(error)) => {
-            let own = matches!(&command, Command::ResetSecret { user_id, .. } if actor.user_id == Some(*user_id));
+            let own = matches!(&command, Command::Users(UsersCommand::ResetSecret { user_id, .. }) if actor.user_id == Some(*user_id));
             if !own
                 && let Err(err) = store.require(&actor, Permission::ManageUsers, what, "user", "")
             {
@@ -386,30 +391,30 @@ fn execute(
         _ => None,
     };
     let result = match command {
-        Command::SignOut => {
+        Command::Users(UsersCommand::SignOut) => {
             return match store.sign_out(&actor, "signed out") {
                 Ok(()) => Outcome::SignedOut(actor),
                 Err(err) => failed(what, &err),
             };
         }
-        Command::AddUser { name, role, .. } => match &secret {
+        Command::Users(UsersCommand::Add { name, role, .. }) => match &secret {
             Some(secret) => store
                 .add_user(&actor, &name, role, secret)
                 .map(|user| format!("Added {} as {}.", user.name, user.role)),
             None => return wrong_preparation(what),
         },
-        Command::SetRole {
+        Command::Users(UsersCommand::SetRole {
             user_id,
             role,
             reason,
-        } => store
+        }) => store
             .set_role(&actor, user_id, role, &reason)
             .map(|()| format!("Role changed to {role}.")),
-        Command::SetDisabled {
+        Command::Users(UsersCommand::SetDisabled {
             user_id,
             disabled,
             reason,
-        } => store
+        }) => store
             .set_disabled(&actor, user_id, disabled, &reason)
             .map(|()| {
                 if disabled {
@@ -419,32 +424,32 @@ fn execute(
                 }
                 .to_owned()
             }),
-        Command::ResetSecret {
+        Command::Users(UsersCommand::ResetSecret {
             user_id, reason, ..
-        } => match &secret {
+        }) => match &secret {
             Some(secret) => store
                 .reset_secret(&actor, user_id, secret, &reason)
                 .map(|kind| format!("New {} set; any lockout is cleared.", kind.as_str())),
             None => return wrong_preparation(what),
         },
-        Command::RenameStation { name } => {
+        Command::Station(StationCommand::Rename { name }) => {
             return match store
                 .set_station_name(&actor, &name)
                 .and_then(|()| store.settings())
             {
                 Ok(settings) => Outcome::Events(vec![
-                    Event::Settings(settings),
+                    Event::Station(StationEvent::Settings(settings)),
                     Event::Done(format!("Station renamed to {name}.")),
                 ]),
                 Err(err) => failed(what, &err),
             };
         }
-        Command::SignIn { .. }
-        | Command::CreateFirstAdmin { .. }
-        | Command::ListSignIn
-        | Command::ListUsers
-        | Command::QueryAudit(_)
-        | Command::VerifyAudit => {
+        Command::Users(UsersCommand::SignIn { .. })
+        | Command::Users(UsersCommand::CreateFirstAdmin { .. })
+        | Command::Users(UsersCommand::ListSignIn)
+        | Command::Users(UsersCommand::List)
+        | Command::Audit(AuditQuery::Rows(_))
+        | Command::Audit(AuditQuery::Verify) => {
             return Outcome::Event(Event::Failed {
                 what,
                 error: "sent to the wrong worker (a bug): report it".to_owned(),
@@ -491,8 +496,8 @@ fn sign_out_if_idle(store: &mut Store, policy: SessionPolicy, context: &Shared) 
         tracing::error!("recording the idle sign-out failed: {err:#}");
     }
     context.session.set(None);
-    context.emit(Event::SignedOut {
+    context.emit(Event::Users(UsersEvent::SignedOut {
         name: actor.name.clone(),
         reason: SignOutReason::Idle,
-    });
+    }));
 }
