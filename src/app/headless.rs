@@ -1,7 +1,8 @@
 //! `qcstation bench cameras`: the live grid with N synthetic cameras, drawn by the real Inspect
 //! code into an offscreen wgpu target at up to 60 Hz (a display's pace), for a set time. It
 //! measures frames produced vs shown, UI frame time (CPU + waiting for the GPU), CPU per shown
-//! frame, and the upload cost per frame, for either upload path.
+//! frame, the upload cost per frame, and allocations per frame (pool buffers allocated fresh, and
+//! the whole process's heap allocations when the binary counts them), for either upload path.
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -22,6 +23,14 @@ const SCREEN: FrameSize = FrameSize::new(1920, 1080);
 const DISPLAY_PERIOD: Duration = Duration::from_micros(16_667);
 const WARM_UP: Duration = Duration::from_secs(1);
 
+/// The process's heap allocations so far, from a counting global allocator in the binary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProcessAllocations {
+    /// Allocation and reallocation calls.
+    pub calls: u64,
+    pub bytes: u64,
+}
+
 #[derive(Debug, Clone)]
 pub struct CameraBenchResult {
     pub adapter: String,
@@ -40,6 +49,9 @@ pub struct CameraBenchResult {
     pub frame_ms_p99: f64,
     /// Process CPU (capture threads included) per frame shown.
     pub cpu_ms_per_shown_frame: f64,
+    /// Process CPU per frame produced: what a camera frame costs, whatever the UI manages to show
+    /// (less sensitive to other load on the machine than the per-shown figure).
+    pub cpu_ms_per_produced_frame: f64,
     /// UI-thread CPU per frame shown.
     pub ui_cpu_ms_per_shown_frame: f64,
     /// UI-thread CPU per UI frame (egui, tessellation, uploads, encoding; not the GPU's work).
@@ -48,6 +60,10 @@ pub struct CameraBenchResult {
     /// renderer's texture update at paint time).
     pub upload_ms_per_frame: f64,
     pub upload_mb_per_s: f64,
+    /// Frames whose pixel buffer was allocated rather than reused from the camera's pool.
+    pub fresh_buffers: u64,
+    /// Heap allocations of the whole process in the measured window, if they were counted.
+    pub process_allocations: Option<ProcessAllocations>,
 }
 
 impl fmt::Display for CameraBenchResult {
@@ -77,14 +93,39 @@ impl fmt::Display for CameraBenchResult {
             self.frame_ms_p99,
             self.ui_cpu_ms_per_ui_frame
         )?;
-        write!(
+        writeln!(
             f,
             "  CPU per shown frame: {:.2} ms process, {:.2} ms UI thread; upload {:.3} ms per frame ({:.0} MB/s)",
             self.cpu_ms_per_shown_frame,
             self.ui_cpu_ms_per_shown_frame,
             self.upload_ms_per_frame,
             self.upload_mb_per_s
-        )
+        )?;
+        writeln!(
+            f,
+            "  process CPU per produced frame: {:.2} ms",
+            self.cpu_ms_per_produced_frame
+        )?;
+        let produced = self.produced.max(1) as f64;
+        write!(
+            f,
+            "  allocations per produced frame: {:.3} fresh frame buffers ({} of {} frames)",
+            self.fresh_buffers as f64 / produced,
+            self.fresh_buffers,
+            self.produced
+        )?;
+        match self.process_allocations {
+            Some(process) => write!(
+                f,
+                "; process-wide {:.1} allocations, {:.2} MB",
+                process.calls as f64 / produced,
+                process.bytes as f64 / 1e6 / produced
+            ),
+            None => write!(
+                f,
+                "; process-wide not counted (build with --features alloc-count)"
+            ),
+        }
     }
 }
 
@@ -114,13 +155,15 @@ fn percentile_ms(sorted: &[Duration], fraction: f64) -> f64 {
     sorted[index].as_secs_f64() * 1000.0
 }
 
-/// Runs the benchmark; `wgpu_path` picks the upload path.
+/// Runs the benchmark; `wgpu_path` picks the upload path; `allocations` reads the process's
+/// allocation counter when the binary has one.
 pub fn bench_cameras(
     camera_count: usize,
     size: FrameSize,
     fps: f32,
     seconds: f32,
     wgpu_path: bool,
+    allocations: Option<fn() -> ProcessAllocations>,
 ) -> anyhow::Result<CameraBenchResult> {
     let dir = std::env::temp_dir().join(format!("qcstation-bench-{}", std::process::id()));
     let scenes = [DemoScene::Porosity, DemoScene::Label, DemoScene::Qr];
@@ -178,6 +221,7 @@ pub fn bench_cameras(
     let mut start_upload = textures.stats();
     let mut start_cpu = cpu_time::ProcessTime::now();
     let mut start_ui_cpu = cpu_time::ThreadTime::now();
+    let mut start_allocations = allocations.map(|count| count());
     let started = Instant::now();
     let mut measure_start = started;
     let run_for = Duration::from_secs_f32(seconds);
@@ -194,6 +238,7 @@ pub fn bench_cameras(
             start_upload = textures.stats();
             start_cpu = cpu_time::ProcessTime::now();
             start_ui_cpu = cpu_time::ThreadTime::now();
+            start_allocations = allocations.map(|count| count());
             delta_busy = Duration::ZERO;
         }
         if measuring && frame_start.duration_since(measure_start) >= run_for {
@@ -265,6 +310,13 @@ pub fn bench_cameras(
     }
     let cpu = start_cpu.elapsed();
     let ui_cpu = start_ui_cpu.elapsed();
+    let process_allocations = allocations.zip(start_allocations).map(|(count, start)| {
+        let end = count();
+        ProcessAllocations {
+            calls: end.calls.saturating_sub(start.calls),
+            bytes: end.bytes.saturating_sub(start.bytes),
+        }
+    });
     let measured_secs = measure_start.elapsed().as_secs_f64();
     let upload = textures.stats();
     let end_counters: Vec<_> = runtime
@@ -285,6 +337,7 @@ pub fn bench_cameras(
             .sum()
     };
     let shown = diff(|c| c.shown);
+    let produced = diff(|c| c.produced);
     let uploads = upload.uploads.saturating_sub(start_upload.uploads).max(1);
     let upload_busy = upload.busy.saturating_sub(start_upload.busy) + delta_busy;
     frame_times.sort();
@@ -300,18 +353,21 @@ pub fn bench_cameras(
         fps,
         seconds,
         measured_secs,
-        produced: diff(|c| c.produced),
+        produced,
         shown,
         dropped: diff(|c| c.dropped),
         ui_frames: frame_times.len(),
         frame_ms_p50: percentile_ms(&frame_times, 0.5),
         frame_ms_p99: percentile_ms(&frame_times, 0.99),
         cpu_ms_per_shown_frame: cpu.as_secs_f64() * 1000.0 / shown.max(1) as f64,
+        cpu_ms_per_produced_frame: cpu.as_secs_f64() * 1000.0 / produced.max(1) as f64,
         ui_cpu_ms_per_shown_frame: ui_cpu.as_secs_f64() * 1000.0 / shown.max(1) as f64,
         ui_cpu_ms_per_ui_frame: ui_cpu.as_secs_f64() * 1000.0 / frame_times.len().max(1) as f64,
         upload_ms_per_frame: upload_busy.as_secs_f64() * 1000.0 / uploads as f64,
         upload_mb_per_s: upload.bytes.saturating_sub(start_upload.bytes) as f64
             / 1e6
             / measured_secs,
+        fresh_buffers: diff(|c| c.fresh_buffers),
+        process_allocations,
     })
 }

@@ -2,10 +2,21 @@
 //! in `benches/` measure the parts).
 
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use clap::{Subcommand, ValueEnum};
 
+use crate::app::ProcessAllocations;
 use crate::camera::FrameSize;
+
+static ALLOCATION_COUNTER: OnceLock<fn() -> ProcessAllocations> = OnceLock::new();
+
+/// Called by a binary built with a counting global allocator (feature `alloc-count`) before the
+/// CLI runs, so benchmarks can report the process's allocations per frame.
+pub fn count_allocations_with(counter: fn() -> ProcessAllocations) {
+    // A second registration would be the same counter: ignoring it is right.
+    let _ = ALLOCATION_COUNTER.set(counter);
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum UploadPath {
@@ -67,7 +78,14 @@ pub fn run(command: BenchCommand, data_dir: Option<&std::path::Path>) -> anyhow:
             };
             let mut results = Vec::new();
             for &wgpu_path in paths {
-                let result = crate::app::bench_cameras(cameras, size, fps, seconds, wgpu_path)?;
+                let result = crate::app::bench_cameras(
+                    cameras,
+                    size,
+                    fps,
+                    seconds,
+                    wgpu_path,
+                    ALLOCATION_COUNTER.get().copied(),
+                )?;
                 println!("{result}");
                 results.push(result);
             }

@@ -15,6 +15,8 @@ use clap::{Parser, Subcommand};
 
 use crate::paths::{self, Mode, StationPaths};
 
+pub use bench::count_allocations_with;
+
 #[derive(Debug, Parser)]
 #[command(name = "qcstation", version, about = "Factory-floor quality station", long_about = None)]
 pub struct Cli {
