@@ -10,7 +10,7 @@ use qcstation::auth::new_secret_hash;
 use qcstation::camera::{DemoScene, FrameSize, SourceSpec};
 use qcstation::domain::{Actor, Role};
 use qcstation::runtime::{Command, Event, Runtime, RuntimeOptions, SessionPolicy, SignOutReason};
-use qcstation::store::{AuditFilter, LockoutPolicy, Store, StoreReader};
+use qcstation::store::{AuditFilter, AuditSeal, LockoutPolicy, Store, StoreReader};
 
 fn options(dir: &std::path::Path, cameras: Vec<(String, SourceSpec)>) -> RuntimeOptions {
     RuntimeOptions {
@@ -289,7 +289,8 @@ fn admin_renames_the_station_and_the_new_name_is_reported_after_commit() {
 
 /// An admin working on the same database file from elsewhere (the CLI, another station).
 fn admin_store(dir: &std::path::Path) -> (Store, Actor) {
-    let store = Store::open(&dir.join("station.sqlite")).unwrap();
+    let path = dir.join("station.sqlite");
+    let store = Store::open_sealed(&path, &AuditSeal::in_data_dir(dir, &path)).unwrap();
     (store, Actor::console("test-admin"))
 }
 

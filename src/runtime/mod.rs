@@ -23,7 +23,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 use crate::camera::{LatestFrame, SourceSpec};
-use crate::store::{StationSettings, Store, StoreError, StoreReader};
+use crate::store::{AuditSeal, StationSettings, Store, StoreError};
 
 pub use command::Command;
 pub use context::Waker;
@@ -118,7 +118,8 @@ fn spawn(
 impl Runtime {
     /// Opens (and migrates) the database and starts every worker.
     pub fn start(options: RuntimeOptions) -> Result<Self, RuntimeError> {
-        let mut store = Store::open(&options.database)?;
+        let seal = AuditSeal::in_data_dir(&options.data_dir, &options.database);
+        let mut store = Store::open_sealed(&options.database, &seal)?;
         if options.demo && store.seed_demo(crate::auth::new_secret_hash)? {
             tracing::info!("created the demo database {}", options.database.display());
         }
@@ -142,7 +143,7 @@ impl Runtime {
                 })
                 .collect::<Result<_, _>>()?,
         };
-        let reader = StoreReader::open(&options.database)?;
+        let reader = store.reader()?;
 
         let (events_tx, events) = bounded(EVENT_QUEUE);
         let (write_tx, write_rx) = bounded(WRITE_QUEUE);
