@@ -141,6 +141,47 @@ fn audit_verify_passes_then_names_the_tampered_row() {
 }
 
 #[test]
+fn audit_verify_prints_the_head_and_detects_a_full_wipe() {
+    let dir = tempfile::tempdir().unwrap(); // demo mode: seeded users and rows
+    let out = qcstation(dir.path(), &["audit", "verify"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let report = text(&out);
+    let head_line = report
+        .lines()
+        .find(|line| line.starts_with("head: row "))
+        .unwrap_or_else(|| panic!("no head printed: {report}"));
+    let conn = rusqlite::Connection::open(dir.path().join("demo.sqlite")).unwrap();
+    let (last_id, last_hash): (i64, String) = conn
+        .query_row(
+            "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(head_line, format!("head: row {last_id} hash {last_hash}"));
+    assert!(
+        report.contains(&format!("{last_id} rows verified")),
+        "{report}"
+    );
+    assert!(dir.path().join("station.key").exists());
+    assert!(dir.path().join("demo.sqlite.audit-head").exists());
+
+    // Someone with a SQLite shell (but not the key) wipes the whole trail and its anchor.
+    conn.execute_batch(
+        "DROP TRIGGER audit_is_append_only_delete; DELETE FROM audit; DELETE FROM audit_anchor;",
+    )
+    .unwrap();
+    drop(conn);
+    let out = qcstation(dir.path(), &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("BROKEN at row {last_id}")) && text(&out).contains("wiped"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
 fn audit_list_filters() {
     let dir = tempfile::tempdir().unwrap();
     let out = qcstation(dir.path(), &["audit", "list", "--action", "camera"], None);

@@ -13,7 +13,7 @@ use qcstation::runtime::{
     AuditEvent, AuditQuery, StationCommand, StationEvent, UsersCommand, UsersEvent,
 };
 use qcstation::runtime::{Command, Event, Runtime, RuntimeOptions, SessionPolicy, SignOutReason};
-use qcstation::store::{AuditFilter, LockoutPolicy, Store, StoreReader};
+use qcstation::store::{AuditFilter, AuditSeal, LockoutPolicy, Store, StoreReader};
 
 fn options(dir: &std::path::Path, cameras: Vec<(String, SourceSpec)>) -> RuntimeOptions {
     RuntimeOptions {
@@ -334,7 +334,8 @@ fn the_writer_never_waits_for_a_ui_that_does_not_drain_events() {
 
 /// An admin working on the same database file from elsewhere (the CLI, another station).
 fn admin_store(dir: &std::path::Path) -> (Store, Actor) {
-    let store = Store::open(&dir.join("station.sqlite")).unwrap();
+    let path = dir.join("station.sqlite");
+    let store = Store::open_sealed(&path, &AuditSeal::in_data_dir(dir, &path)).unwrap();
     (store, Actor::console("test-admin"))
 }
 
@@ -669,4 +670,55 @@ fn capability_records_are_acknowledged_after_their_commit_and_failures_are_their
         assert!(visible, "{label} was acknowledged before it was committed");
     }
     runtime.shutdown();
+}
+
+#[test]
+fn a_long_chain_check_reports_progress_and_does_not_hold_up_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("station.sqlite");
+    {
+        let seal = AuditSeal::in_data_dir(dir.path(), &database);
+        let mut store = Store::open_sealed(&database, &seal).unwrap();
+        store.begin_batch().unwrap();
+        for n in 0..60_000 {
+            store
+                .append_audit(&qcstation::store::AuditEntry::new(
+                    "line",
+                    "test.step",
+                    "part",
+                    &n.to_string(),
+                ))
+                .unwrap();
+        }
+        store.commit_batch().unwrap();
+    }
+    let runtime = Runtime::start(options(dir.path(), vec![])).unwrap();
+    sign_in(&runtime, "ada", "Demo-admin-2026");
+    runtime.send(AuditQuery::Verify).unwrap();
+    runtime.send(UsersCommand::List).unwrap();
+    let (mut progress, mut users_before_verdict) = (Vec::new(), false);
+    let report = wait_for(&runtime, |event| match event {
+        Event::Audit(AuditEvent::VerifyProgress { checked, total }) => {
+            progress.push((checked, total));
+            None
+        }
+        Event::Users(UsersEvent::List(_)) => {
+            users_before_verdict = true;
+            None
+        }
+        Event::Audit(AuditEvent::Verified(report)) => Some(report),
+        _ => None,
+    });
+    assert!(report.is_intact(), "{report:?}");
+    assert!(report.rows_checked > 60_000);
+    assert!(
+        users_before_verdict,
+        "the user list waited for the chain check"
+    );
+    assert!(
+        progress
+            .iter()
+            .any(|&(checked, total)| checked > 0 && checked <= total),
+        "{progress:?}"
+    );
 }

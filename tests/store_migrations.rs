@@ -1,13 +1,14 @@
 //! Databases left by every earlier schema version upgrade in place, keeping their records: users
-//! can still sign in and the audit chain still verifies (now anchored).
+//! can still sign in and the audit chain still verifies (now anchored, old rows keeping hash
+//! scheme 1 and new rows using scheme 2), also once the upgraded station seals its trail.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use qcstation::auth::{hash_secret, new_secret_hash, verify_secret};
 use qcstation::domain::{Actor, Role};
 use qcstation::store::{
-    AuditEntry, GENESIS_HASH, LATEST_VERSION, LockoutPolicy, SecretCheck, SignInOutcome, Store,
-    audit_row_hash, migrate_to_version, now_utc,
+    AuditEntry, AuditSeal, GENESIS_HASH, LATEST_VERSION, LockoutPolicy, SecretCheck, SignInOutcome,
+    Store, audit_row_hash, migrate_to_version, now_utc,
 };
 use rusqlite::{Connection, params};
 
@@ -49,6 +50,16 @@ fn fill_as_version(conn: &Connection, version: i64) {
                 ],
             )
             .unwrap();
+            if version >= 3 {
+                // Releases at v3 kept the chain's head in the anchor with every row.
+                conn.execute(
+                    "INSERT INTO audit_anchor (id, last_id, last_hash) VALUES (1, ?1, ?2)
+                     ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id,
+                                                    last_hash = excluded.last_hash",
+                    params![id, hash],
+                )
+                .unwrap();
+            }
             prev = hash;
         }
     }
@@ -72,7 +83,9 @@ fn every_earlier_version_upgrades_in_place() {
             migrate_to_version(&mut conn, version).unwrap();
             fill_as_version(&conn, version);
         }
-        let mut store = Store::open(&path).unwrap();
+        // As the station opens it: sealed with a station key created now.
+        let mut store =
+            Store::open_sealed(&path, &AuditSeal::in_data_dir(dir.path(), &path)).unwrap();
         assert_eq!(
             store.schema_version().unwrap(),
             LATEST_VERSION,
@@ -81,6 +94,7 @@ fn every_earlier_version_upgrades_in_place() {
         let reader = store.reader().unwrap();
         let report = reader.verify_audit().unwrap();
         assert!(report.is_intact(), "from v{version}: {report:?}");
+        assert!(report.sealed);
         if version >= 1 {
             assert_eq!(report.rows_checked, 3, "from v{version}");
             assert_eq!(store.settings().unwrap().station_name, "Line 7");

@@ -231,6 +231,8 @@ fn audit_trail_with_a_broken_chain() {
             row_id: 7,
             reason: "its contents do not match its hash (the row was altered)".into(),
         }),
+        head: None,
+        sealed: true,
     });
     let mut view = AdminView::default();
     let mut harness = harness(|ui| {

@@ -1,4 +1,6 @@
 //! `qcstation audit`: verify the hash chain (exit 1 naming the first bad row) and list rows.
+//! On success `verify` prints the chain's head (row count, newest row and its hash) so it can be
+//! written down or kept with a backup and compared later.
 
 use std::process::ExitCode;
 
@@ -9,7 +11,8 @@ use crate::store::AuditFilter;
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check every row's hash and link; exit 0 when intact, 1 naming the first bad row.
+    /// Check every row's hash and link, the anchor's signature and the head file; exit 0 when
+    /// intact (printing the head hash to keep elsewhere), 1 naming the first bad row.
     Verify,
     /// Print the newest rows.
     List {
@@ -40,6 +43,15 @@ pub fn run(command: AuditCommand, paths: &StationPaths) -> anyhow::Result<ExitCo
                         report.rows_checked,
                         paths.database.display()
                     );
+                    match &report.head {
+                        Some(head) => println!("head: row {} hash {}", head.row_id, head.hash),
+                        None => println!("head: empty trail"),
+                    }
+                    if report.sealed {
+                        println!(
+                            "sealed with the station key; keep the head hash with your backups and compare it later"
+                        );
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(broken) => {

@@ -101,7 +101,8 @@ fn console_actor() -> crate::domain::Actor {
 /// Opens the station's database for a CLI command, seeding it in demo mode like the GUI does.
 fn open_store(paths: &StationPaths) -> anyhow::Result<crate::store::Store> {
     use anyhow::Context as _;
-    let mut store = crate::store::Store::open(&paths.database)
+    let seal = crate::store::AuditSeal::in_data_dir(&paths.data_dir, &paths.database);
+    let mut store = crate::store::Store::open_sealed(&paths.database, &seal)
         .with_context(|| format!("opening the station database {}", paths.database.display()))?;
     if paths.mode == Mode::Demo {
         store.seed_demo(crate::auth::new_secret_hash)?;

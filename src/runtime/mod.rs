@@ -32,7 +32,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 use arc_swap::ArcSwapOption;
 
 use crate::camera::{FrameRing, LatestFrame, SourceSpec};
-use crate::store::{StationSettings, Store, StoreError, StoreReader};
+use crate::store::{AuditSeal, StationSettings, Store, StoreError, StoreReader};
 
 pub use command::{AuditQuery, Command, StationCommand, UsersCommand};
 pub use context::Waker;
@@ -184,12 +184,16 @@ const CAMERA_HEARTBEAT: Duration = Duration::from_secs(15);
 impl Runtime {
     /// Opens (and migrates) the database and starts every worker.
     pub fn start(options: RuntimeOptions) -> Result<Self, RuntimeError> {
-        let mut store = Store::open(&options.database)?;
+        let seal = AuditSeal::in_data_dir(&options.data_dir, &options.database);
+        let mut store = Store::open_sealed(&options.database, &seal)?;
         if options.demo && store.seed_demo(crate::auth::new_secret_hash)? {
             tracing::info!("created the demo database {}", options.database.display());
         }
         let settings = store.settings()?;
         let cameras = camera_plan(&store, options.cameras.clone())?;
+        // Readers carry the store's seal, so their chain checks see a wiped or forged trail.
+        let list_reader = store.reader()?;
+        let verify_reader = store.reader()?;
         let (events_tx, events) = bounded(EVENT_QUEUE);
         let (write_tx, write_rx) = bounded(WRITE_QUEUE);
         let (read_tx, read_rx) = bounded(READ_QUEUE);
@@ -224,12 +228,12 @@ impl Runtime {
         runtime.start_writer(store, write_rx, options.session, shared.clone())?;
         runtime.start_reader(
             "store-reader",
-            &options,
+            list_reader,
             read_rx,
             write_tx.clone(),
             shared.clone(),
         )?;
-        runtime.start_reader("audit-verify", &options, verify_rx, write_tx, shared)?;
+        runtime.start_reader("audit-verify", verify_reader, verify_rx, write_tx, shared)?;
         runtime.start_health(&options)?;
         for (index, (name, spec)) in cameras.into_iter().enumerate() {
             runtime.start_camera(index, name, spec)?;
@@ -256,12 +260,11 @@ impl Runtime {
     fn start_reader(
         &mut self,
         name: &str,
-        options: &RuntimeOptions,
+        reader: StoreReader,
         queries: Receiver<Command>,
         writer: Sender<WriteJob>,
         shared: Shared,
     ) -> Result<(), RuntimeError> {
-        let reader = StoreReader::open(&options.database)?;
         self.supervisor.start(
             // A long chain check beats between rows, but give it room.
             WorkerSpec::new(name, Phase::Services).heartbeat_budget(Duration::from_secs(30)),

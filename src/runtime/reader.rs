@@ -65,7 +65,12 @@ pub(super) fn run(
                 }
             }
         }
-        match answer(reader, query) {
+        let result = if query == Command::Audit(AuditQuery::Verify) {
+            verify_chain(reader, context, worker)
+        } else {
+            answer(reader, query)
+        };
+        match result {
             Ok(event) => context.emit(event),
             Err(err) => context.emit(Event::Failed {
                 what,
@@ -112,6 +117,31 @@ fn current_actor(
     }
 }
 
+/// How often a chain check reports its progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+/// Walks the whole chain, telling the UI how far it got a few times a second and beating the
+/// worker's heartbeat as it goes (a long trail is slow, not stalled).
+fn verify_chain(
+    reader: &StoreReader,
+    context: &Shared,
+    worker: &WorkerCtx,
+) -> Result<Event, StoreError> {
+    let mut last = std::time::Instant::now();
+    context.emit(Event::Audit(AuditEvent::VerifyProgress {
+        checked: 0,
+        total: 0,
+    }));
+    let report = reader.verify_audit_with_progress(&mut |checked, total| {
+        if last.elapsed() >= PROGRESS_EVERY {
+            last = std::time::Instant::now();
+            worker.beat();
+            context.emit(Event::Audit(AuditEvent::VerifyProgress { checked, total }));
+        }
+    })?;
+    Ok(Event::Audit(AuditEvent::Verified(report)))
+}
+
 fn answer(reader: &StoreReader, query: Command) -> Result<Event, StoreError> {
     Ok(match query {
         Command::Users(UsersCommand::ListSignIn) => {
@@ -138,9 +168,6 @@ fn answer(reader: &StoreReader, query: Command) -> Result<Event, StoreError> {
         Command::Audit(AuditQuery::Rows(filter)) => {
             let rows = reader.audit(&filter)?;
             Event::Audit(AuditEvent::Rows { filter, rows })
-        }
-        Command::Audit(AuditQuery::Verify) => {
-            Event::Audit(AuditEvent::Verified(reader.verify_audit()?))
         }
         other => Event::Failed {
             what: other.name(),

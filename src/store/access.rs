@@ -136,7 +136,8 @@ impl Store {
                 .change(None, Some(action.to_owned()))
                 .reason(why),
         )?;
-        savepoint.commit()?;
+        super::commit(savepoint, self.sealed.as_ref())?;
+        self.committed();
         Err(refused)
     }
 }

@@ -92,7 +92,8 @@ impl Store {
             &AuditEntry::new(&actor.name, "camera.add", "camera", name)
                 .change(None, Some(spec.to_owned())),
         )?;
-        savepoint.commit()?;
+        super::commit(savepoint, self.sealed.as_ref())?;
+        self.committed();
         Ok(CameraRecord {
             id,
             name: name.to_owned(),
@@ -119,7 +120,8 @@ impl Store {
             &savepoint,
             &AuditEntry::new(&actor.name, "camera.remove", "camera", name),
         )?;
-        savepoint.commit()?;
+        super::commit(savepoint, self.sealed.as_ref())?;
+        self.committed();
         Ok(())
     }
 }

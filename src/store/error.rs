@@ -45,6 +45,8 @@ pub enum StoreError {
         "the database rolled the transaction back itself (disk full or I/O error): nothing of the batch was saved"
     )]
     BatchLost,
+    #[error("{path}: {reason}")]
+    BadSeal { path: PathBuf, reason: String },
     #[error("no user named {0:?}")]
     UnknownUser(String),
     #[error("a user named {0:?} already exists")]

@@ -78,16 +78,24 @@ INSERT INTO audit_anchor (id, last_id, last_hash)
     SELECT 1, id, hash FROM audit ORDER BY id DESC LIMIT 1;
 ";
 
+/// Version 4: a versioned row hash (scheme 2 length-prefixes every field; older rows keep
+/// scheme 1 and keep verifying), and the anchor's signature with the station key.
+const V4_AUDIT_HASH_SCHEME_AND_SEAL: &str = "
+ALTER TABLE audit ADD COLUMN hash_scheme INTEGER NOT NULL DEFAULT 1 CHECK (hash_scheme IN (1, 2));
+ALTER TABLE audit_anchor ADD COLUMN mac TEXT;
+";
+
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(V1_STATION_USERS_AUDIT),
         M::up(V2_CAMERAS),
         M::up(V3_LOCKOUT_AUDIT_ANCHOR),
+        M::up(V4_AUDIT_HASH_SCHEME_AND_SEAL),
     ])
 });
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 3;
+pub const LATEST_VERSION: i64 = 4;
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;

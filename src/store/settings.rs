@@ -79,7 +79,8 @@ impl Store {
             &AuditEntry::new(&actor.name, "setting.change", "setting", STATION_NAME)
                 .change(old, Some(name.to_owned())),
         )?;
-        savepoint.commit()?;
+        super::commit(savepoint, self.sealed.as_ref())?;
+        self.committed();
         Ok(())
     }
 }

@@ -303,7 +303,8 @@ impl Store {
                 }),
         )?;
         let record = by_id(&savepoint, user_id)?;
-        savepoint.commit()?;
+        super::commit(savepoint, self.sealed.as_ref())?;
+        self.committed();
         Ok(record)
     }
 
@@ -377,7 +378,8 @@ impl Store {
                 .change(Some(user.role.to_string()), Some(role.to_string()))
                 .reason(reason),
         )?;
-        savepoint.commit()?;
+        super::commit(savepoint, self.sealed.as_ref())?;
+        self.committed();
         Ok(())
     }
 
@@ -435,7 +437,8 @@ impl Store {
             )
             .reason(reason),
         )?;
-        savepoint.commit()?;
+        super::commit(savepoint, self.sealed.as_ref())?;
+        self.committed();
         Ok(())
     }
 
@@ -479,7 +482,8 @@ impl Store {
                 .change(None, Some(secret.kind.as_str().to_owned()))
                 .reason(reason),
         )?;
-        savepoint.commit()?;
+        super::commit(savepoint, self.sealed.as_ref())?;
+        self.committed();
         Ok(secret.kind)
     }
 
@@ -589,7 +593,8 @@ impl Store {
                 }
             }
         };
-        savepoint.commit()?;
+        super::commit(savepoint, self.sealed.as_ref())?;
+        self.committed();
         Ok(outcome)
     }
 
