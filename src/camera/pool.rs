@@ -16,9 +16,12 @@ use image::RgbaImage;
 
 use super::FrameSize;
 
-/// Buffers kept beyond a ring's length: the latest-frame slot, the frame a viewer is drawing, a
-/// frame or two in vision workers' hands.
-pub const POOL_SPARE_BUFFERS: usize = 4;
+/// Buffers kept beyond a ring's length: the latest-frame slot, the frame a viewer is drawing,
+/// frames waiting in the vision queue (8 at most, shared by all cameras) and those in vision
+/// workers' hands. Measured with `bench vision`: 4 spares left a third of the frames allocating
+/// fresh once the vision queue was fed. Buffers are only allocated when needed; this bounds how
+/// many are kept.
+pub const POOL_SPARE_BUFFERS: usize = 14;
 
 /// A copy of a pool's counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 mod audit;
 mod bench;
 mod bench_store;
+mod bench_vision;
 mod camera;
 mod config_cmd;
 mod users;

@@ -43,8 +43,21 @@ impl Runtime {
         let fps = camera.spec.fps.unwrap_or(30.0);
         let tolerance = tolerance(fps);
         let wait_until = Instant::now() + tolerance * 2;
+        let half_period = Duration::from_secs_f32(0.5 / fps.max(0.1));
         let frame = loop {
             match camera.ring.nearest_within(fired_at, tolerance) {
+                // The newest frame is more than half a period before t: the next one, still
+                // being captured, will be nearer. Wait for it (bounded).
+                Ok(frame)
+                    if fired_at.saturating_duration_since(frame.captured_at) > half_period
+                        && camera
+                            .ring
+                            .newest()
+                            .is_some_and(|newest| newest.captured_at <= frame.captured_at)
+                        && Instant::now() < wait_until =>
+                {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
                 Ok(frame) => break frame,
                 Err(FrameMiss::TooFar {
                     trigger_after_newest: true,
@@ -53,7 +66,7 @@ impl Runtime {
                 | Err(FrameMiss::Empty)
                     if Instant::now() < wait_until =>
                 {
-                    std::thread::sleep(Duration::from_millis(2));
+                    std::thread::sleep(Duration::from_millis(1));
                 }
                 Err(miss) => {
                     return Err(TriggerError::NoFrame {
