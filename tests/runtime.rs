@@ -31,6 +31,16 @@ fn options(dir: &std::path::Path, cameras: Vec<(String, SourceSpec)>) -> Runtime
     }
 }
 
+/// The audit rows whose action starts with `action`.
+fn rows_of(reader: &StoreReader, action: &str) -> Vec<qcstation::store::AuditRow> {
+    reader
+        .audit(&AuditFilter {
+            action_prefix: action.into(),
+            ..AuditFilter::default()
+        })
+        .unwrap()
+}
+
 /// Waits for the first event `pick` accepts, skipping others (health, lists).
 fn wait_for<T>(runtime: &Runtime, mut pick: impl FnMut(Event) -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -101,12 +111,7 @@ fn operator_is_refused_admin_actions_and_the_refusal_is_audited() {
             .iter()
             .all(|user| user.name != "mallory")
     );
-    let denied = reader
-        .audit(&AuditFilter {
-            action_prefix: "denied".into(),
-            ..AuditFilter::default()
-        })
-        .unwrap();
+    let denied = rows_of(&reader, "denied");
     assert_eq!(denied.len(), 2, "{denied:?}");
     assert!(denied.iter().all(|row| row.entry.user_name == "olga"));
     assert!(reader.verify_audit().unwrap().is_intact());
@@ -145,12 +150,7 @@ fn admin_changes_are_committed_before_they_are_reported_and_survive_shutdown() {
         joined,
         vec!["audit-verify", "health", "store-reader", "store-writer"]
     );
-    let sign_outs = reader
-        .audit(&AuditFilter {
-            action_prefix: "sign_out".into(),
-            ..AuditFilter::default()
-        })
-        .unwrap();
+    let sign_outs = rows_of(&reader, "sign_out");
     assert_eq!(
         sign_outs[0].entry.reason.as_deref(),
         Some("station shut down")
@@ -202,12 +202,7 @@ fn idle_user_is_signed_out_and_it_is_recorded() {
     assert!(text.contains("Sign in first"), "{text}");
     drop(runtime);
     let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
-    let rows = reader
-        .audit(&AuditFilter {
-            action_prefix: "sign_out".into(),
-            ..AuditFilter::default()
-        })
-        .unwrap();
+    let rows = rows_of(&reader, "sign_out");
     assert!(rows[0].entry.reason.as_deref().unwrap().starts_with("idle"));
 }
 
@@ -427,12 +422,7 @@ fn a_user_demoted_while_signed_in_acts_with_the_new_role_at_once() {
     }
     drop(runtime);
     let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
-    let denied = reader
-        .audit(&AuditFilter {
-            action_prefix: "denied".into(),
-            ..AuditFilter::default()
-        })
-        .unwrap();
+    let denied = rows_of(&reader, "denied");
     assert_eq!(denied.len(), 2, "{denied:?}");
     assert!(denied.iter().all(|row| row.entry.user_name == "bob"));
     assert!(reader.users().unwrap().iter().all(|u| u.name != "mallory"));
@@ -475,12 +465,7 @@ fn a_user_disabled_while_signed_in_is_signed_out_with_the_reason() {
     assert!(runtime.session().actor().is_none());
     drop(runtime);
     let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
-    let sign_outs = reader
-        .audit(&AuditFilter {
-            action_prefix: "sign_out".into(),
-            ..AuditFilter::default()
-        })
-        .unwrap();
+    let sign_outs = rows_of(&reader, "sign_out");
     assert_eq!(sign_outs.len(), 1, "{sign_outs:?}");
     assert_eq!(sign_outs[0].entry.user_name, "olga");
     assert_eq!(

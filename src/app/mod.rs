@@ -19,7 +19,6 @@ mod users_admin;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use egui::{CentralPanel, Frame, Panel as SidePanel};
 
 use crate::config::Config;
@@ -350,9 +349,21 @@ impl StationApp {
     }
 }
 
+/// Why the station's window could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("starting the station on {database}: {source}")]
+    Start {
+        database: String,
+        source: crate::runtime::RuntimeError,
+    },
+    #[error("the station's window could not open: {0}")]
+    Window(String),
+}
+
 /// Starts the runtime and opens the station's window; returns when the window closes and every
 /// worker has stopped.
-pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> anyhow::Result<ExitCode> {
+pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> Result<ExitCode, AppError> {
     let idle = config.security.idle_signout_secs;
     let runtime = Runtime::start(RuntimeOptions {
         database: paths.database.clone(),
@@ -364,7 +375,10 @@ pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> anyhow::R
         },
         cameras: None,
     })
-    .with_context(|| format!("starting the station on {}", paths.database.display()))?;
+    .map_err(|source| AppError::Start {
+        database: paths.database.display().to_string(),
+        source,
+    })?;
     if paths.mode == Mode::Demo {
         tracing::info!(
             "demo mode (no config file): demo database {}",
@@ -393,6 +407,6 @@ pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> anyhow::R
         options,
         Box::new(move |cc| Ok(Box::new(StationApp::new(cc, runtime, ui_options)))),
     )
-    .map_err(|err| anyhow::anyhow!("the station's window could not open: {err}"))?;
+    .map_err(|err| AppError::Window(err.to_string()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -46,21 +46,7 @@ pub enum BenchCommand {
     },
     /// The frame fan-out with no UI: synthetic cameras feed a do-nothing vision pool while
     /// triggers fire on every camera; reports drops, lost triggers, buffers and CPU.
-    Vision {
-        #[arg(long, default_value_t = 4)]
-        cameras: usize,
-        #[arg(long, default_value = "1920x1080")]
-        size: FrameSize,
-        #[arg(long, default_value_t = 30.0)]
-        fps: f32,
-        #[arg(long, default_value_t = 2)]
-        workers: usize,
-        /// Triggers per second on each camera.
-        #[arg(long, default_value_t = 5.0)]
-        trigger_hz: f32,
-        #[arg(long, default_value_t = 10.0)]
-        seconds: f32,
-    },
+    Vision(super::bench_vision::VisionBench),
     /// Commit throughput of records, through the runtime's batching writer or the store
     /// directly, on a scratch database (`bench-store.sqlite` in --data-dir, else a temp dir).
     Store {
@@ -81,21 +67,7 @@ pub fn run(command: BenchCommand, data_dir: Option<&std::path::Path>) -> anyhow:
             path,
             print_acks,
         } => super::bench_store::run(data_dir, records, path, print_acks),
-        BenchCommand::Vision {
-            cameras,
-            size,
-            fps,
-            workers,
-            trigger_hz,
-            seconds,
-        } => super::bench_vision::run(&super::bench_vision::VisionBench {
-            cameras,
-            size,
-            fps,
-            workers,
-            trigger_hz,
-            seconds,
-        }),
+        BenchCommand::Vision(bench) => super::bench_vision::run(&bench),
         BenchCommand::Cameras {
             cameras,
             size,

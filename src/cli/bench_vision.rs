@@ -45,12 +45,21 @@ impl VisionHandler for DoNothing {
 }
 
 /// What to run.
+#[derive(Debug, clap::Args)]
 pub struct VisionBench {
+    #[arg(long, default_value_t = 4)]
     pub cameras: usize,
+    #[arg(long, default_value = "1920x1080")]
     pub size: FrameSize,
+    #[arg(long, default_value_t = 30.0)]
     pub fps: f32,
+    /// Vision workers in the pool.
+    #[arg(long, default_value_t = 2)]
     pub workers: usize,
+    /// Triggers per second on each camera.
+    #[arg(long, default_value_t = 5.0)]
     pub trigger_hz: f32,
+    #[arg(long, default_value_t = 10.0)]
     pub seconds: f32,
 }
 

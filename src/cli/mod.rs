@@ -81,8 +81,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         config.logging.keep_files,
     );
     match cli.command {
-        None => crate::app::run(&paths, &config, false),
-        Some(Command::Gui { fullscreen }) => crate::app::run(&paths, &config, fullscreen),
+        None => Ok(crate::app::run(&paths, &config, false)?),
+        Some(Command::Gui { fullscreen }) => Ok(crate::app::run(&paths, &config, fullscreen)?),
         Some(Command::Users(command)) => users::run(command, &paths),
         Some(Command::Audit(command)) => audit::run(command, &paths),
         Some(Command::Camera(command)) => camera::run(command, &paths),

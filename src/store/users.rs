@@ -342,16 +342,8 @@ impl Store {
         role: Role,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let action = "change a role";
-        let actor = self.require(
-            actor,
-            Permission::ManageUsers,
-            action,
-            "user",
-            &format!("#{user_id}"),
-        )?;
-        let reason = required_reason(reason, action)?;
-        let user = by_id(&self.conn, user_id)?;
+        let (actor, reason, user) =
+            self.admin_change_on(actor, user_id, "change a role", reason)?;
         if user.role == role {
             return Ok(());
         }
@@ -383,6 +375,27 @@ impl Store {
         Ok(())
     }
 
+    /// An administrator's change to a user, in the order that leaks nothing: permission first
+    /// (a refusal is audited), then the required reason, then the lookup.
+    fn admin_change_on<'r>(
+        &mut self,
+        actor: &Actor,
+        user_id: i64,
+        action: &'static str,
+        reason: &'r str,
+    ) -> Result<(Actor, &'r str, UserRecord), StoreError> {
+        let actor = self.require(
+            actor,
+            Permission::ManageUsers,
+            action,
+            "user",
+            &format!("#{user_id}"),
+        )?;
+        let reason = required_reason(reason, action)?;
+        let user = by_id(&self.conn, user_id)?;
+        Ok((actor, reason, user))
+    }
+
     /// Disables or enables an account; permission first, then the reason, then the lookup.
     pub fn set_disabled(
         &mut self,
@@ -396,15 +409,7 @@ impl Store {
         } else {
             "enable a user"
         };
-        let actor = self.require(
-            actor,
-            Permission::ManageUsers,
-            action,
-            "user",
-            &format!("#{user_id}"),
-        )?;
-        let reason = required_reason(reason, action)?;
-        let user = by_id(&self.conn, user_id)?;
+        let (actor, reason, user) = self.admin_change_on(actor, user_id, action, reason)?;
         if user.disabled == disabled {
             return Ok(());
         }
