@@ -50,7 +50,13 @@ fn sigterm_asks_the_face_to_close_and_shutdown_stays_orderly() {
         .recv_timeout(Duration::from_secs(10))
         .expect("the close callback ran");
 
+    let started = std::time::Instant::now();
     let report = runtime.shutdown();
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "an orderly shutdown took {took:?}"
+    );
     assert!(report.joined.contains(&"signals".to_owned()), "{report:?}");
     assert!(report.timed_out.is_empty(), "{report:?}");
     let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();

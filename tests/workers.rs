@@ -313,3 +313,33 @@ fn a_trigger_takes_the_frame_captured_nearest_its_time() {
     assert_eq!(queue.counts().triggers_refused, 0);
     assert!(runtime.trigger(5, now, &queue).is_err(), "no camera 5");
 }
+
+#[test]
+fn shutdown_does_not_wait_out_a_slow_camera_or_a_reconnect_backoff() {
+    use qcstation::camera::{DemoScene, FrameSize, SourceSpec};
+    let dir = tempfile::tempdir().unwrap();
+    // One camera paced at a frame every 5 s, one that cannot open (backing off for seconds).
+    let slow = SourceSpec::demo(DemoScene::Qr)
+        .with_size(FrameSize::new(64, 48))
+        .with_fps(0.2);
+    let missing: SourceSpec = "folder:/nonexistent/qcstation-frames".parse().unwrap();
+    let runtime = Runtime::start(RuntimeOptions {
+        cameras: Some(vec![("slow".into(), slow), ("gone".into(), missing)]),
+        ..options(dir.path())
+    })
+    .unwrap();
+    let slow_slot = runtime.cameras()[0].slot.clone();
+    eventually("the first slow frame", || {
+        slow_slot.counters().produced >= 1
+    });
+    let started = Instant::now();
+    let report = runtime.shutdown();
+    let took = started.elapsed();
+    assert!(report.timed_out.is_empty(), "{report:?}");
+    assert!(
+        report.phases[0].elapsed < Duration::from_millis(500),
+        "stopping the cameras took {:?}",
+        report.phases[0].elapsed
+    );
+    assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
+}

@@ -189,14 +189,14 @@ fn camera_tile(
                 theme::heading(),
                 theme::FAULT,
             );
-            let age_s = camera
-                .slot
-                .frame_age(std::time::Instant::now())
-                .map_or(0.0, |age| age.as_secs_f32());
+            let detail = match camera.slot.frame_age(std::time::Instant::now()) {
+                Some(age) => format!("no new frame for {} s: the picture is old", age.as_secs()),
+                None => "no frame since the camera opened".to_owned(),
+            };
             painter.text(
                 rect.center() + vec2(0.0, 18.0),
                 Align2::CENTER_CENTER,
-                format!("no new frame for {age_s:.0} s: the picture is old"),
+                detail,
                 theme::small(),
                 theme::TEXT,
             );

@@ -15,7 +15,7 @@ use super::frame_textures::FrameTextures;
 use super::inspect::{InspectView, grid_ui};
 use super::signin::{SignInForm, sign_in_screen_ui};
 use super::state::AppState;
-use super::theme;
+use super::theme::{self, Level};
 use super::top_bar::{alarms, top_bar_ui};
 use crate::camera::{DemoScene, Frame, FrameSize, LatestFrame, SourceSpec, SyntheticScene};
 use crate::domain::{Actor, Role, SecretKind};
@@ -70,6 +70,16 @@ fn cameras() -> Vec<CameraHandle> {
 
 /// Publishes one deterministic synthetic frame per camera and takes it at once.
 fn show_one_frame(ctx: &egui::Context, cameras: &[CameraHandle], textures: &mut FrameTextures) {
+    show_frames_except(ctx, cameras, textures, None);
+}
+
+/// `show_one_frame`, leaving camera `silent` without a frame.
+fn show_frames_except(
+    ctx: &egui::Context,
+    cameras: &[CameraHandle],
+    textures: &mut FrameTextures,
+    silent: Option<usize>,
+) {
     let images: Vec<_> = cameras
         .iter()
         .map(|camera| {
@@ -86,7 +96,10 @@ fn show_one_frame(ctx: &egui::Context, cameras: &[CameraHandle], textures: &mut 
     // A capture instant a little in the future reads as 0 ms latency however long the uploads
     // before it take, so the image does not depend on the machine's speed.
     let captured_at = Instant::now() + std::time::Duration::from_secs(5);
-    for (camera, image) in cameras.iter().zip(images) {
+    for (index, (camera, image)) in cameras.iter().zip(images).enumerate() {
+        if Some(index) == silent {
+            continue;
+        }
         camera.slot.publish(Frame {
             seq: 1,
             captured_at,
@@ -118,6 +131,42 @@ fn top_bar(ui: &mut egui::Ui, state: &AppState, cameras: &[CameraHandle]) {
 fn snapshot(harness: &mut Harness<'_>, name: &str) {
     harness.run_steps(4);
     harness.snapshot_options(name, &SnapshotOptions::default());
+}
+
+#[test]
+fn a_stalled_camera_says_so_on_its_tile_and_in_the_alarms() {
+    let state = state(Some(Actor {
+        user_id: Some(3),
+        name: "olga".into(),
+        role: Role::Operator,
+    }));
+    let cameras = cameras();
+    let mut textures = FrameTextures::new(None, cameras.len());
+    let mut view = InspectView::default();
+    let mut first = true;
+    // Camera 1 delivers; camera 0 opened and then never sent a frame (a hung driver).
+    cameras[0]
+        .slot
+        .set_stall_budget(std::time::Duration::from_millis(1));
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let alarm_list = alarms(&state, &cameras);
+    assert!(
+        alarm_list
+            .iter()
+            .any(|(level, text)| *level == Level::Fault && text.contains("Bay porosity is stalled")),
+        "{alarm_list:?}"
+    );
+    let mut harness = harness(|ui| {
+        if first {
+            show_frames_except(ui.ctx(), &cameras, &mut textures, Some(0));
+            first = false;
+        }
+        top_bar(ui, &state, &cameras);
+        egui::CentralPanel::default().show(ui, |ui| {
+            grid_ui(ui, &mut view, &textures, &cameras, false);
+        });
+    });
+    snapshot(&mut harness, "stalled_camera");
 }
 
 #[test]

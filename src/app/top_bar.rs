@@ -155,14 +155,14 @@ pub fn alarms(state: &AppState, cameras: &[CameraHandle]) -> Vec<(Level, String)
                 alarms.push((Level::Warn, format!("Camera {} is stopped.", camera.name)))
             }
             CameraState::Live if camera.slot.stalled(std::time::Instant::now()) => {
-                let age_s = camera
-                    .slot
-                    .frame_age(std::time::Instant::now())
-                    .map_or(0.0, |age| age.as_secs_f32());
+                let since = match camera.slot.frame_age(std::time::Instant::now()) {
+                    Some(age) => format!("no new frame for {} s", age.as_secs()),
+                    None => "no frame since it opened".to_owned(),
+                };
                 alarms.push((
                     Level::Fault,
                     format!(
-                        "Camera {} is stalled: no new frame for {age_s:.0} s. Check the camera and its cable; restart the station if it does not recover.",
+                        "Camera {} is stalled: {since}. Check the camera and its cable; restart the station if it does not recover.",
                         camera.name
                     ),
                 ));
