@@ -7,7 +7,6 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use eframe::egui_wgpu::{
     RenderState, RendererOptions, ScreenDescriptor, WgpuConfiguration, WgpuSetup,
 };
@@ -129,8 +128,21 @@ impl fmt::Display for CameraBenchResult {
     }
 }
 
+/// Why the offscreen benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum HeadlessError {
+    #[error(
+        "no wgpu adapter for offscreen rendering ({0}): install mesa-vulkan-drivers for a software one"
+    )]
+    NoAdapter(String),
+    #[error("starting the runtime for the benchmark: {0}")]
+    Runtime(#[from] crate::runtime::RuntimeError),
+    #[error("waiting for the GPU: {0}")]
+    Gpu(String),
+}
+
 /// A wgpu device with no window (a real GPU if there is one, else Mesa's lavapipe).
-pub fn headless_render_state() -> anyhow::Result<RenderState> {
+pub fn headless_render_state() -> Result<RenderState, HeadlessError> {
     let setup = WgpuSetup::without_display_handle();
     let instance = pollster::block_on(setup.new_instance());
     pollster::block_on(RenderState::create(
@@ -142,9 +154,7 @@ pub fn headless_render_state() -> anyhow::Result<RenderState> {
         None,
         RendererOptions::default(),
     ))
-    .context(
-        "no wgpu adapter for offscreen rendering (install mesa-vulkan-drivers for a software one)",
-    )
+    .map_err(|err| HeadlessError::NoAdapter(err.to_string()))
 }
 
 fn percentile_ms(sorted: &[Duration], fraction: f64) -> f64 {
@@ -164,7 +174,7 @@ pub fn bench_cameras(
     seconds: f32,
     wgpu_path: bool,
     allocations: Option<fn() -> ProcessAllocations>,
-) -> anyhow::Result<CameraBenchResult> {
+) -> Result<CameraBenchResult, HeadlessError> {
     let dir = std::env::temp_dir().join(format!("qcstation-bench-{}", std::process::id()));
     let scenes = [DemoScene::Porosity, DemoScene::Label, DemoScene::Qr];
     let cameras = (0..camera_count)
@@ -299,7 +309,7 @@ pub fn bench_cameras(
         }
         device
             .poll(wgpu::PollType::wait_indefinitely())
-            .context("waiting for the GPU")?;
+            .map_err(|err| HeadlessError::Gpu(err.to_string()))?;
         let elapsed = frame_start.elapsed();
         if measuring {
             frame_times.push(elapsed);
