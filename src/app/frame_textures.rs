@@ -37,8 +37,13 @@ pub struct UploadStats {
 struct GpuTexture {
     texture: wgpu::Texture,
     id: TextureId,
+    /// The texture's key in the live-quad pipeline's bindings.
+    live_key: u64,
     size: FrameSize,
 }
+
+/// Keys for live-quad bindings, unique in the process.
+static NEXT_LIVE_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 #[derive(Default)]
 struct CameraTexture {
@@ -52,6 +57,8 @@ struct CameraTexture {
 /// What a camera tile draws.
 pub struct CameraView<'a> {
     pub texture: TextureId,
+    /// On the wgpu path: the key to draw it with the live-quad pipeline (opaque, unblended).
+    pub live_key: Option<u64>,
     pub size_px: Vec2,
     pub frame: &'a Frame,
 }
@@ -129,13 +136,14 @@ impl FrameTextures {
     pub fn view(&self, index: usize) -> Option<CameraView<'_>> {
         let slot = self.cameras.get(index)?;
         let frame = slot.frame.as_deref()?;
-        let texture = match (&slot.gpu, &slot.managed) {
-            (Some(gpu), _) => gpu.id,
-            (None, Some(handle)) => handle.id(),
+        let (texture, live_key) = match (&slot.gpu, &slot.managed) {
+            (Some(gpu), _) => (gpu.id, Some(gpu.live_key)),
+            (None, Some(handle)) => (handle.id(), None),
             (None, None) => return None,
         };
         Some(CameraView {
             texture,
+            live_key,
             size_px: Vec2::new(frame.image.width() as f32, frame.image.height() as f32),
             frame,
         })
@@ -157,13 +165,23 @@ fn upload_wgpu(render_state: &RenderState, slot: &mut CameraTexture, frame: &Fra
     if slot.gpu.as_ref().is_none_or(|gpu| gpu.size != size) {
         let texture = frame_texture(&render_state.device, size, name);
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-        let mut renderer = render_state.renderer.write();
         if let Some(old) = slot.gpu.take() {
-            renderer.free_texture(&old.id);
+            render_state.renderer.write().free_texture(&old.id);
+            super::live_quad::unregister(render_state, old.live_key);
         }
-        let id =
-            renderer.register_native_texture(&render_state.device, &view, wgpu::FilterMode::Linear);
-        slot.gpu = Some(GpuTexture { texture, id, size });
+        let id = render_state.renderer.write().register_native_texture(
+            &render_state.device,
+            &view,
+            wgpu::FilterMode::Linear,
+        );
+        let live_key = NEXT_LIVE_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        super::live_quad::register(render_state, live_key, &view);
+        slot.gpu = Some(GpuTexture {
+            texture,
+            id,
+            live_key,
+            size,
+        });
     }
     if let Some(gpu) = &slot.gpu {
         write_frame(&render_state.queue, &gpu.texture, &frame.image);
@@ -182,7 +200,9 @@ pub fn frame_texture(device: &wgpu::Device, size: FrameSize, label: &str) -> wgp
         mip_level_count: 1,
         sample_count: 1,
         dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::Rgba8UnormSrgb,
+        // Not `…Srgb`: frames are sRGB-encoded bytes and the target is a non-sRGB framebuffer,
+        // so sampling must not linearise them (that darkened every camera image).
+        format: wgpu::TextureFormat::Rgba8Unorm,
         usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
         view_formats: &[],
     })

@@ -157,6 +157,12 @@ pub fn headless_render_state() -> Result<RenderState, HeadlessError> {
     .map_err(|err| HeadlessError::NoAdapter(err.to_string()))
 }
 
+/// The station window's clear colour as wgpu wants it.
+fn clear_colour() -> wgpu::Color {
+    let [r, g, b, a] = theme::clear_colour().map(f64::from);
+    wgpu::Color { r, g, b, a }
+}
+
 fn percentile_ms(sorted: &[Duration], fraction: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -290,7 +296,7 @@ pub fn bench_cameras(
                         depth_slice: None,
                         resolve_target: None,
                         ops: wgpu::Operations {
-                            load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                            load: wgpu::LoadOp::Clear(clear_colour()),
                             store: wgpu::StoreOp::Store,
                         },
                     })],

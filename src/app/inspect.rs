@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use egui::{Align2, Color32, Pos2, Rect, RichText, Sense, Vec2, pos2, vec2};
 
 use super::frame_textures::FrameTextures;
+use super::live_quad::LiveQuad;
 use super::theme;
 use crate::camera::{CameraState, CounterSnapshot};
 use crate::runtime::CameraHandle;
@@ -119,6 +120,28 @@ fn best_columns(count: usize, area: Vec2, aspect: f32) -> usize {
         .unwrap_or(1)
 }
 
+/// Paints the bars of `outer` that `image` leaves uncovered, and nothing under the image:
+/// every pixel is drawn once.
+fn letterbox(painter: &egui::Painter, outer: Rect, image: Rect) {
+    let bars = [
+        Rect::from_min_max(outer.min, pos2(outer.max.x, image.min.y)),
+        Rect::from_min_max(pos2(outer.min.x, image.max.y), outer.max),
+        Rect::from_min_max(
+            pos2(outer.min.x, image.min.y),
+            pos2(image.min.x, image.max.y),
+        ),
+        Rect::from_min_max(
+            pos2(image.max.x, image.min.y),
+            pos2(outer.max.x, image.max.y),
+        ),
+    ];
+    for bar in bars {
+        if bar.width() >= 0.5 && bar.height() >= 0.5 {
+            painter.rect_filled(bar, 0.0, Color32::BLACK);
+        }
+    }
+}
+
 /// The largest rect of `aspect` (width / height) centred in `outer`.
 fn fit_rect(outer: Rect, aspect: f32) -> Rect {
     let size = if outer.width() / outer.height() > aspect {
@@ -161,15 +184,26 @@ fn camera_tile(
     uv: Rect,
 ) -> Rect {
     let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 4.0, Color32::BLACK);
     let counters = camera.slot.counters();
     let produced_fps = view.produced_fps(index, counters);
     let mut image_rect = rect;
     let mut lines = vec![camera.name.clone()];
+    if textures.view(index).is_none() {
+        painter.rect_filled(rect, 4.0, Color32::BLACK);
+    }
     if let Some(frame_view) = textures.view(index) {
         let shown_uv = uv.size() * frame_view.size_px;
         image_rect = fit_rect(rect, shown_uv.x / shown_uv.y.max(1.0));
-        painter.image(frame_view.texture, image_rect, uv, Color32::WHITE);
+        letterbox(&painter, rect, image_rect);
+        match frame_view.live_key {
+            // Opaque and unblended: the camera's pixels cost one texture read each.
+            Some(key) => {
+                painter.add(LiveQuad { key, uv }.shape(image_rect));
+            }
+            None => {
+                painter.image(frame_view.texture, image_rect, uv, Color32::WHITE);
+            }
+        }
         let latency_ms = counters.last_latency_micros as f32 / 1000.0;
         lines.push(format!(
             "{:.0} fps in · {} fps shown · {:.0} ms · {} dropped",

@@ -8,6 +8,7 @@ mod fields;
 mod frame_textures;
 mod headless;
 mod inspect;
+mod live_quad;
 mod signin;
 #[cfg(test)]
 mod snapshots;
@@ -239,6 +240,10 @@ impl StationApp {
 }
 
 impl eframe::App for StationApp {
+    fn clear_color(&self, _visuals: &egui::Visuals) -> [f32; 4] {
+        theme::clear_colour()
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events(ctx);
         self.note_input(ctx);

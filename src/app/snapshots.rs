@@ -110,12 +110,20 @@ fn show_frames_except(
     textures.refresh(ctx, cameras, |_| true);
 }
 
-fn harness<'a>(app: impl FnMut(&mut egui::Ui) + 'a) -> Harness<'a> {
+fn harness<'a>(mut app: impl FnMut(&mut egui::Ui) + 'a) -> Harness<'a> {
     Harness::builder()
         .with_size(SIZE)
         .with_context_setup(|ctx| theme::apply(ctx, 1.0))
         .wgpu()
-        .build_ui(app)
+        .build_ui(move |ui| {
+            // The station's window is cleared to the panel colour; kittest clears to
+            // transparent, so paint it here.
+            let screen = ui.ctx().content_rect();
+            ui.ctx()
+                .layer_painter(egui::LayerId::background())
+                .rect_filled(screen, 0.0, theme::PANEL);
+            app(ui);
+        })
 }
 
 fn top_bar(ui: &mut egui::Ui, state: &AppState, cameras: &[CameraHandle]) {

@@ -6,6 +6,11 @@ use egui::{Color32, FontFamily, FontId, Stroke, TextStyle, Vec2};
 
 pub const BACKGROUND: Color32 = Color32::from_rgb(0x10, 0x12, 0x14);
 pub const PANEL: Color32 = Color32::from_rgb(0x1b, 0x1f, 0x24);
+
+/// What the window is cleared to before egui draws: the panels' colour (they paint none).
+pub fn clear_colour() -> [f32; 4] {
+    PANEL.to_normalized_gamma_f32()
+}
 pub const PANEL_RAISED: Color32 = Color32::from_rgb(0x26, 0x2b, 0x32);
 pub const TEXT: Color32 = Color32::from_rgb(0xf4, 0xf6, 0xf8);
 pub const TEXT_DIM: Color32 = Color32::from_rgb(0xb8, 0xc0, 0xc8);
@@ -97,7 +102,10 @@ pub fn apply(ctx: &egui::Context, ui_scale: f32) {
         visuals.widgets.inactive.fg_stroke = Stroke::new(1.5, TEXT);
         visuals.widgets.hovered.fg_stroke = Stroke::new(1.5, TEXT);
         visuals.widgets.active.fg_stroke = Stroke::new(2.0, TEXT);
-        visuals.panel_fill = PANEL;
+        // Panels paint nothing: the window is cleared to `PANEL` instead (`clear_colour`). A
+        // full-window panel fill is a blended full-screen quad through egui's pipeline, which
+        // cost 52 ms of a 54 ms empty frame on llvmpipe at 1920×1080; the clear costs ~2 ms.
+        visuals.panel_fill = Color32::TRANSPARENT;
         visuals.window_fill = PANEL;
         visuals.extreme_bg_color = BACKGROUND;
         visuals.faint_bg_color = PANEL_RAISED;
