@@ -10,17 +10,58 @@ use std::time::{Duration, Instant};
 use eframe::egui_wgpu::{
     RenderState, RendererOptions, ScreenDescriptor, WgpuConfiguration, WgpuSetup,
 };
-use egui::{CentralPanel, Pos2, RawInput, Rect, vec2};
+use egui::{CentralPanel, Panel, Pos2, RawInput, Rect, vec2};
 
-use super::frame_textures::{FrameTextures, UploadPath};
-use super::inspect::{InspectView, grid_ui};
-use super::theme;
-use crate::camera::{DemoScene, FrameSize, SourceSpec};
-use crate::runtime::{Runtime, RuntimeOptions, SessionPolicy};
+use super::admin::{AdminView, admin_ui};
+use super::frame_textures::{FrameTextures, UploadPath, write_frame};
+use super::inspect::{InspectView, grid_ui, inspect_ui};
+use super::live_quad::{CaptionBand, LivePipeline};
+use super::signin::{SignInForm, sign_in_screen_ui};
+use super::state::AppState;
+use super::{theme, top_bar};
+use crate::camera::{DemoScene, FrameSize, SourceSpec, SyntheticScene};
+use crate::runtime::{
+    AuditQuery, Event, Runtime, RuntimeOptions, SessionPolicy, UsersCommand, UsersEvent,
+};
 
 const SCREEN: FrameSize = FrameSize::new(1920, 1080);
 const DISPLAY_PERIOD: Duration = Duration::from_micros(16_667);
 const WARM_UP: Duration = Duration::from_secs(1);
+
+/// What the benchmark draws around the cameras: the station's own screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BenchScene {
+    /// Signed out: the sign-in form beside the live grid.
+    SignIn,
+    /// The Inspect grid of every camera.
+    Inspect,
+    /// One camera expanded and zoomed 2×.
+    Expanded,
+    /// Admin › Users: no camera visible.
+    Admin,
+}
+
+impl BenchScene {
+    pub const ALL: [Self; 4] = [Self::SignIn, Self::Inspect, Self::Expanded, Self::Admin];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::SignIn => "sign-in with live grid",
+            Self::Inspect => "Inspect grid",
+            Self::Expanded => "expanded camera, zoomed 2x",
+            Self::Admin => "Admin users",
+        }
+    }
+
+    /// Which cameras the scene shows.
+    fn shows(self, index: usize) -> bool {
+        match self {
+            Self::SignIn | Self::Inspect => true,
+            Self::Expanded => index == 0,
+            Self::Admin => false,
+        }
+    }
+}
 
 /// The process's heap allocations so far, from a counting global allocator in the binary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,6 +73,7 @@ pub struct ProcessAllocations {
 
 #[derive(Debug, Clone)]
 pub struct CameraBenchResult {
+    pub scene: BenchScene,
     pub adapter: String,
     pub path: UploadPath,
     pub cameras: usize,
@@ -69,8 +111,14 @@ impl fmt::Display for CameraBenchResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "bench cameras: {} x {} @ {} fps for {} s, {:?} upload path, adapter {}",
-            self.cameras, self.size, self.fps, self.seconds, self.path, self.adapter
+            "bench cameras, {}: {} x {} @ {} fps for {} s, {:?} upload path, adapter {}",
+            self.scene.title(),
+            self.cameras,
+            self.size,
+            self.fps,
+            self.seconds,
+            self.path,
+            self.adapter
         )?;
         let expected = f64::from(self.fps) * self.measured_secs * self.cameras as f64;
         writeln!(
@@ -139,6 +187,180 @@ pub enum HeadlessError {
     Runtime(#[from] crate::runtime::RuntimeError),
     #[error("waiting for the GPU: {0}")]
     Gpu(String),
+    #[error("preparing the {0} scene: {1}")]
+    Scene(&'static str, String),
+}
+
+/// What the scene's screen shows, from the runtime's own answers: the sign-in list, and for
+/// Admin a signed-in admin with the user list and audit rows.
+fn scene_state(runtime: &Runtime, scene: BenchScene) -> Result<AppState, HeadlessError> {
+    let mut state = AppState::new(&runtime.initial_settings().station_name);
+    state.demo = true;
+    let fail = |why: &str| HeadlessError::Scene(scene.title(), why.to_owned());
+    if scene == BenchScene::Admin {
+        let admin = crate::store::DEMO_USERS
+            .iter()
+            .find(|user| user.role == crate::domain::Role::Admin)
+            .ok_or_else(|| fail("the demo users have no admin"))?;
+        runtime.send(UsersCommand::SignIn {
+            name: admin.name.to_owned(),
+            secret: admin.secret.to_owned(),
+        })?;
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut asked = false;
+    loop {
+        let ready = !state.sign_in_list.is_empty()
+            && (scene != BenchScene::Admin || !state.users.is_empty());
+        if ready {
+            return Ok(state);
+        }
+        if Instant::now() > deadline {
+            return Err(fail("the runtime did not answer within 20 s"));
+        }
+        let Some(event) = runtime.next_event(Duration::from_millis(100)) else {
+            continue;
+        };
+        let signed_in = matches!(event, Event::Users(UsersEvent::SignedIn(_)));
+        state.apply(event);
+        if signed_in && !asked {
+            asked = true;
+            runtime.send(UsersCommand::List)?;
+            runtime.send(AuditQuery::Rows(state.audit_filter.clone()))?;
+        }
+    }
+}
+
+/// The bare-wgpu baseline: what the same pixels cost with nothing else drawn.
+#[derive(Debug, Clone)]
+pub struct BaselineResult {
+    pub quads: usize,
+    pub size: FrameSize,
+    pub frames: usize,
+    pub frame_ms_p50: f64,
+    pub frame_ms_p99: f64,
+}
+
+impl fmt::Display for BaselineResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "bare wgpu baseline: {} uploads of {} + clear + {} opaque textured quads in the quarters of {} (linear sampling, GPU wait included): frame p50 {:.2} ms, p99 {:.2} ms over {} frames",
+            self.quads,
+            self.size,
+            self.quads,
+            SCREEN,
+            self.frame_ms_p50,
+            self.frame_ms_p99,
+            self.frames
+        )
+    }
+}
+
+/// Draws the baseline on the same device and target size as the station's scenes: every frame
+/// uploads `quads` frames of `size`, clears, and draws each into one quarter of the target.
+pub fn bench_baseline(
+    quads: usize,
+    size: FrameSize,
+    seconds: f32,
+) -> Result<BaselineResult, HeadlessError> {
+    let quads = quads.clamp(1, 4);
+    let render_state = headless_render_state()?;
+    let (device, queue) = (&render_state.device, &render_state.queue);
+    let target = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("baseline target"),
+        size: wgpu::Extent3d {
+            width: SCREEN.width_px,
+            height: SCREEN.height_px,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: render_state.target_format,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+        view_formats: &[],
+    });
+    let target_view = target.create_view(&wgpu::TextureViewDescriptor::default());
+    let pipeline = LivePipeline::new(device, render_state.target_format);
+    let image = SyntheticScene::new(DemoScene::Porosity, size, 1)
+        .and_then(|mut scene| scene.render(0.0))
+        .map_err(|err| HeadlessError::Scene("baseline", err.to_string()))?;
+    let textures: Vec<wgpu::Texture> = (0..quads)
+        .map(|_| super::frame_textures::frame_texture(device, size, "baseline frame"))
+        .collect();
+    let bindings: Vec<_> = textures
+        .iter()
+        .map(|texture| {
+            let binding = pipeline.bind(
+                device,
+                &texture.create_view(&wgpu::TextureViewDescriptor::default()),
+            );
+            LivePipeline::set_uv(
+                queue,
+                &binding,
+                Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+                CaptionBand::NONE,
+            );
+            binding
+        })
+        .collect();
+    let (half_w, half_h) = (SCREEN.width_px as f32 / 2.0, SCREEN.height_px as f32 / 2.0);
+    let mut frame_times = Vec::new();
+    let started = Instant::now();
+    let run_for = WARM_UP + Duration::from_secs_f32(seconds);
+    while started.elapsed() < run_for {
+        let frame_start = Instant::now();
+        for texture in &textures {
+            write_frame(queue, texture, &image);
+        }
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("baseline frame"),
+        });
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("baseline pass"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &target_view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            for (index, binding) in bindings.iter().enumerate() {
+                let x = (index % 2) as f32 * half_w;
+                let y = (index / 2) as f32 * half_h;
+                pass.set_viewport(x, y, half_w, half_h, 0.0, 1.0);
+                pipeline.draw(&mut pass, binding);
+            }
+        }
+        queue.submit([encoder.finish()]);
+        device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|err| HeadlessError::Gpu(err.to_string()))?;
+        let elapsed = frame_start.elapsed();
+        if started.elapsed() >= WARM_UP {
+            frame_times.push(elapsed);
+        }
+        if elapsed < DISPLAY_PERIOD {
+            std::thread::sleep(DISPLAY_PERIOD - elapsed);
+        }
+    }
+    frame_times.sort();
+    Ok(BaselineResult {
+        quads,
+        size,
+        frames: frame_times.len(),
+        frame_ms_p50: percentile_ms(&frame_times, 0.5),
+        frame_ms_p99: percentile_ms(&frame_times, 0.99),
+    })
 }
 
 /// A wgpu device with no window (a real GPU if there is one, else Mesa's lavapipe).
@@ -174,6 +396,7 @@ fn percentile_ms(sorted: &[Duration], fraction: f64) -> f64 {
 /// Runs the benchmark; `wgpu_path` picks the upload path; `allocations` reads the process's
 /// allocation counter when the binary has one.
 pub fn bench_cameras(
+    scene: BenchScene,
     camera_count: usize,
     size: FrameSize,
     fps: f32,
@@ -195,7 +418,8 @@ pub fn bench_cameras(
     let runtime = Runtime::start(RuntimeOptions {
         database: dir.join("bench.sqlite"),
         data_dir: dir.clone(),
-        demo: false,
+        // Demo users, so the sign-in and Admin scenes show real lists.
+        demo: true,
         session: SessionPolicy {
             lockout: crate::store::LockoutPolicy::default(),
             idle_signout: None,
@@ -225,6 +449,12 @@ pub fn bench_cameras(
     theme::apply(&ctx, 1.0);
     let mut textures = FrameTextures::new(wgpu_path.then(|| render_state.clone()), camera_count);
     let mut view = InspectView::default();
+    if scene == BenchScene::Expanded {
+        view.expand_zoomed(0, 2.0);
+    }
+    let mut state = scene_state(&runtime, scene)?;
+    let mut signin = SignInForm::default();
+    let mut admin = AdminView::default();
     let screen = ScreenDescriptor {
         size_in_pixels: [SCREEN.width_px, SCREEN.height_px],
         pixels_per_point: 1.0,
@@ -267,10 +497,28 @@ pub fn bench_cameras(
             )),
             ..Default::default()
         };
+        state.health = runtime.health().map(|report| (*report).clone());
+        state.workers = runtime.workers();
         let output = ctx.run_ui(input, |ui| {
-            textures.refresh(ui.ctx(), runtime.cameras(), |_| true);
-            CentralPanel::default().show(ui, |ui| {
-                grid_ui(ui, &mut view, &textures, runtime.cameras(), true);
+            let cameras = runtime.cameras();
+            textures.refresh(ui.ctx(), cameras, |index| scene.shows(index));
+            let alarms = top_bar::alarms(&state, cameras);
+            Panel::top("top_bar")
+                .exact_size(theme::TOP_BAR_HEIGHT)
+                .frame(egui::Frame::new().fill(theme::BACKGROUND).inner_margin(8.0))
+                .show(ui, |ui| {
+                    top_bar::top_bar_ui(ui, &state, cameras, &alarms, &mut false, &mut Vec::new());
+                });
+            CentralPanel::default().show(ui, |ui| match scene {
+                BenchScene::SignIn => {
+                    sign_in_screen_ui(ui, &mut signin, &state, &mut Vec::new(), |ui| {
+                        grid_ui(ui, &mut view, &textures, cameras, false);
+                    });
+                }
+                BenchScene::Inspect | BenchScene::Expanded => {
+                    inspect_ui(ui, &mut view, &textures, cameras);
+                }
+                BenchScene::Admin => admin_ui(ui, &mut admin, &state, &mut Vec::new()),
             });
         });
         let jobs = ctx.tessellate(output.shapes, output.pixels_per_point);
@@ -358,6 +606,7 @@ pub fn bench_cameras(
     let upload_busy = upload.busy.saturating_sub(start_upload.busy) + delta_busy;
     frame_times.sort();
     Ok(CameraBenchResult {
+        scene,
         adapter: format!("{} ({:?})", adapter.name, adapter.backend),
         path: if wgpu_path {
             UploadPath::Wgpu

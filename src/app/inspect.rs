@@ -6,12 +6,13 @@ use std::time::{Duration, Instant};
 use egui::{Align2, Color32, Pos2, Rect, RichText, Sense, Vec2, pos2, vec2};
 
 use super::frame_textures::FrameTextures;
-use super::live_quad::LiveQuad;
+use super::live_quad::{CaptionBand, LiveQuad};
 use super::theme;
 use crate::camera::{CameraState, CounterSnapshot};
 use crate::runtime::CameraHandle;
 
 const MAX_ZOOM: f32 = 16.0;
+const CAPTION_LINE_PX: f32 = 24.0;
 
 /// Produced-frame rate from the slot's counters, sampled about once a second.
 #[derive(Default, Clone)]
@@ -39,6 +40,13 @@ impl InspectView {
     fn expand(&mut self, index: usize) {
         self.expanded = Some(index);
         self.fit();
+    }
+
+    /// Opens camera `index` expanded at `zoom` (the benchmark's "expanded, zoomed" scene).
+    pub fn expand_zoomed(&mut self, index: usize, zoom: f32) {
+        self.expand(index);
+        self.zoom = zoom.clamp(1.0, MAX_ZOOM);
+        self.clamp_centre();
     }
 
     fn fit(&mut self) {
@@ -152,19 +160,29 @@ fn fit_rect(outer: Rect, aspect: f32) -> Rect {
     Rect::from_center_size(outer.center(), size)
 }
 
-fn caption_ui(painter: &egui::Painter, rect: Rect, lines: &[String]) {
-    let line_px = 24.0;
-    let band = Rect::from_min_max(
+/// The band at the foot of a tile that holds `lines` of caption.
+fn caption_band(rect: Rect, lines: usize) -> Rect {
+    Rect::from_min_max(
         pos2(
             rect.left(),
-            rect.bottom() - line_px * lines.len() as f32 - 8.0,
+            rect.bottom() - CAPTION_LINE_PX * lines as f32 - 8.0,
         ),
         rect.right_bottom(),
-    );
-    painter.rect_filled(band, 0.0, theme::OVERLAY);
+    )
+}
+
+/// Writes the caption into `band`; `dim` paints the translucent overlay under it (the live-quad
+/// path dims the image in its own shader instead, and the letterbox bars are already black).
+fn caption_ui(painter: &egui::Painter, band: Rect, lines: &[String], dim: bool) {
+    if dim {
+        painter.rect_filled(band, 0.0, theme::OVERLAY);
+    }
     for (index, line) in lines.iter().enumerate() {
         painter.text(
-            pos2(band.left() + 8.0, band.top() + 4.0 + index as f32 * line_px),
+            pos2(
+                band.left() + 8.0,
+                band.top() + 4.0 + index as f32 * CAPTION_LINE_PX,
+            ),
             Align2::LEFT_TOP,
             line,
             theme::small(),
@@ -188,6 +206,7 @@ fn camera_tile(
     let produced_fps = view.produced_fps(index, counters);
     let mut image_rect = rect;
     let mut lines = vec![camera.name.clone()];
+    let mut live = None;
     if textures.view(index).is_none() {
         painter.rect_filled(rect, 4.0, Color32::BLACK);
     }
@@ -196,10 +215,9 @@ fn camera_tile(
         image_rect = fit_rect(rect, shown_uv.x / shown_uv.y.max(1.0));
         letterbox(&painter, rect, image_rect);
         match frame_view.live_key {
-            // Opaque and unblended: the camera's pixels cost one texture read each.
-            Some(key) => {
-                painter.add(LiveQuad { key, uv }.shape(image_rect));
-            }
+            // Opaque and unblended: the camera's pixels cost one texture read each. Its shape
+            // is set once the caption (and so the band it dims) is known.
+            Some(key) => live = Some((painter.add(egui::Shape::Noop), key)),
             None => {
                 painter.image(frame_view.texture, image_rect, uv, Color32::WHITE);
             }
@@ -276,7 +294,15 @@ fn camera_tile(
         // Small tiles get one caption line, so the band covers little of the picture.
         lines = vec![lines.join(" · ")];
     }
-    caption_ui(&painter, rect, &lines);
+    let band = caption_band(rect, lines.len());
+    if let Some((slot, key)) = live {
+        let band = CaptionBand {
+            from: ((band.top() - image_rect.top()) / image_rect.height().max(1.0)).clamp(0.0, 2.0),
+            keep: 1.0 - f32::from(theme::OVERLAY.a()) / 255.0,
+        };
+        painter.set(slot, LiveQuad { key, uv, band }.shape(image_rect));
+    }
+    caption_ui(&painter, band, &lines, live.is_none());
     image_rect
 }
 

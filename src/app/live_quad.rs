@@ -14,7 +14,7 @@ use eframe::egui_wgpu::{self, CallbackResources, CallbackTrait, RenderState, Scr
 use egui::Rect;
 
 const SHADER: &str = r"
-struct UvRect { min_uv: vec2<f32>, max_uv: vec2<f32> };
+struct UvRect { min_uv: vec2<f32>, max_uv: vec2<f32>, band_from: f32, band_keep: f32, pad: vec2<f32> };
 @group(0) @binding(0) var frame_tex: texture_2d<f32>;
 @group(0) @binding(1) var frame_sampler: sampler;
 @group(0) @binding(2) var<uniform> uv_rect: UvRect;
@@ -22,6 +22,7 @@ struct UvRect { min_uv: vec2<f32>, max_uv: vec2<f32> };
 struct VertexOut {
     @builtin(position) position: vec4<f32>,
     @location(0) uv: vec2<f32>,
+    @location(1) down: f32,
 };
 
 // A quad filling the viewport (egui sets it to the tile), as a 4-vertex triangle strip.
@@ -31,13 +32,18 @@ fn vs_main(@builtin(vertex_index) index: u32) -> VertexOut {
     var out: VertexOut;
     out.position = vec4<f32>(corner.x * 2.0 - 1.0, 1.0 - corner.y * 2.0, 0.0, 1.0);
     out.uv = mix(uv_rect.min_uv, uv_rect.max_uv, corner);
+    out.down = corner.y;
     return out;
 }
 
 // Frames and target are both 8-bit sRGB-encoded without conversion: a plain copy of colour.
+// Below `band_from` (0..1 down the quad) the image is dimmed for the caption drawn over it, so
+// the caption needs no blended overlay of its own.
 @fragment
 fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
-    return textureSample(frame_tex, frame_sampler, in.uv);
+    let colour = textureSample(frame_tex, frame_sampler, in.uv);
+    let keep = select(1.0, uv_rect.band_keep, in.down >= uv_rect.band_from);
+    return vec4<f32>(colour.rgb * keep, 1.0);
 }
 ";
 
@@ -47,6 +53,24 @@ fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
 struct UvUniform {
     min_uv: [f32; 2],
     max_uv: [f32; 2],
+    band_from: f32,
+    band_keep: f32,
+    pad: [f32; 2],
+}
+
+/// The foot of a quad dimmed under a caption: from `from` (0 = top, 1 = bottom) down, colour is
+/// multiplied by `keep`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CaptionBand {
+    pub from: f32,
+    pub keep: f32,
+}
+
+impl CaptionBand {
+    pub const NONE: Self = Self {
+        from: 2.0,
+        keep: 1.0,
+    };
 }
 
 /// The pipeline, shared by every camera.
@@ -89,7 +113,7 @@ impl LivePipeline {
                 },
                 wgpu::BindGroupLayoutEntry {
                     binding: 2,
-                    visibility: wgpu::ShaderStages::VERTEX,
+                    visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
                     ty: wgpu::BindingType::Buffer {
                         ty: wgpu::BufferBindingType::Uniform,
                         has_dynamic_offset: false,
@@ -178,11 +202,15 @@ impl LivePipeline {
         }
     }
 
-    /// Sets which part of the frame `binding` shows; call before the pass that draws it.
-    pub fn set_uv(queue: &wgpu::Queue, binding: &LiveBinding, uv: Rect) {
+    /// Sets which part of the frame `binding` shows, and the caption band dimmed at its foot;
+    /// call before the pass that draws it.
+    pub fn set_uv(queue: &wgpu::Queue, binding: &LiveBinding, uv: Rect, band: CaptionBand) {
         let uniform = UvUniform {
             min_uv: [uv.min.x, uv.min.y],
             max_uv: [uv.max.x, uv.max.y],
+            band_from: band.from,
+            band_keep: band.keep,
+            pad: [0.0; 2],
         };
         queue.write_buffer(&binding.uniform, 0, bytemuck::bytes_of(&uniform));
     }
@@ -229,6 +257,7 @@ pub fn unregister(render_state: &RenderState, key: u64) {
 pub struct LiveQuad {
     pub key: u64,
     pub uv: Rect,
+    pub band: CaptionBand,
 }
 
 impl LiveQuad {
@@ -250,7 +279,7 @@ impl CallbackTrait for LiveQuad {
             .get::<LiveResources>()
             .and_then(|live| live.bindings.get(&self.key))
         {
-            LivePipeline::set_uv(queue, binding, self.uv);
+            LivePipeline::set_uv(queue, binding, self.uv, self.band);
         }
         Vec::new()
     }

@@ -29,7 +29,10 @@ use crate::runtime::UsersCommand;
 use crate::runtime::{Command, Runtime, RuntimeOptions, SessionPolicy};
 
 pub use frame_textures::{FrameTextures, UploadPath, UploadStats, frame_texture, write_frame};
-pub use headless::{CameraBenchResult, ProcessAllocations, bench_cameras, headless_render_state};
+pub use headless::{
+    BaselineResult, BenchScene, CameraBenchResult, ProcessAllocations, bench_baseline,
+    bench_cameras, headless_render_state,
+};
 pub use state::{AppState, NoticeKind};
 
 /// Longest time `logic` spends applying events before it lets the frame be drawn.

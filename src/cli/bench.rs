@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use clap::{Subcommand, ValueEnum};
 
+use crate::app::BenchScene;
 use crate::app::ProcessAllocations;
 use crate::camera::FrameSize;
 
@@ -24,8 +25,16 @@ pub enum UploadPath {
     Wgpu,
     /// Frames uploaded through egui's managed textures.
     Egui,
-    /// Run both, one after the other, and report the ratio.
-    Both,
+}
+
+/// The screens `bench cameras` draws, each measured against the bare-wgpu baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SceneChoice {
+    All,
+    SignIn,
+    Inspect,
+    Expanded,
+    Admin,
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,8 +50,11 @@ pub enum BenchCommand {
         fps: f32,
         #[arg(long, default_value_t = 10.0)]
         seconds: f32,
-        #[arg(long, value_enum, default_value_t = UploadPath::Both)]
+        #[arg(long, value_enum, default_value_t = UploadPath::Wgpu)]
         path: UploadPath,
+        /// Which of the station's screens to draw around the cameras.
+        #[arg(long, value_enum, default_value_t = SceneChoice::All)]
+        scene: SceneChoice,
     },
     /// The frame fan-out with no UI: synthetic cameras feed a do-nothing vision pool while
     /// triggers fire on every camera; reports drops, lost triggers, buffers and CPU.
@@ -74,37 +86,39 @@ pub fn run(command: BenchCommand, data_dir: Option<&std::path::Path>) -> anyhow:
             fps,
             seconds,
             path,
+            scene,
         } => {
-            let paths: &[bool] = match path {
-                UploadPath::Wgpu => &[true],
-                UploadPath::Egui => &[false],
-                UploadPath::Both => &[true, false],
+            let baseline = crate::app::bench_baseline(cameras, size, seconds)?;
+            println!("{baseline}");
+            let scenes: Vec<BenchScene> = match scene {
+                SceneChoice::All => BenchScene::ALL.to_vec(),
+                SceneChoice::SignIn => vec![BenchScene::SignIn],
+                SceneChoice::Inspect => vec![BenchScene::Inspect],
+                SceneChoice::Expanded => vec![BenchScene::Expanded],
+                SceneChoice::Admin => vec![BenchScene::Admin],
             };
-            let mut results = Vec::new();
-            for &wgpu_path in paths {
+            let mut ratios = Vec::new();
+            for scene in scenes {
                 let result = crate::app::bench_cameras(
+                    scene,
                     cameras,
                     size,
                     fps,
                     seconds,
-                    wgpu_path,
+                    path == UploadPath::Wgpu,
                     ALLOCATION_COUNTER.get().copied(),
                 )?;
                 println!("{result}");
-                results.push(result);
-            }
-            if let [wgpu, egui] = results.as_slice() {
-                let ratio = |a: f64, b: f64| a / b.max(1e-9);
+                let ratio = result.frame_ms_p50 / baseline.frame_ms_p50.max(1e-9);
                 println!(
-                    "egui texture path / wgpu path: upload {:.2}x, UI-thread CPU per shown frame {:.2}x, process CPU per shown frame {:.2}x, UI frame p50 {:.2}x",
-                    ratio(egui.upload_ms_per_frame, wgpu.upload_ms_per_frame),
-                    ratio(
-                        egui.ui_cpu_ms_per_shown_frame,
-                        wgpu.ui_cpu_ms_per_shown_frame
-                    ),
-                    ratio(egui.cpu_ms_per_shown_frame, wgpu.cpu_ms_per_shown_frame),
-                    ratio(egui.frame_ms_p50, wgpu.frame_ms_p50),
+                    "  UI frame p50 / bare wgpu p50: {:.2} ms / {:.2} ms = {ratio:.2}x",
+                    result.frame_ms_p50, baseline.frame_ms_p50
                 );
+                ratios.push((scene, ratio));
+            }
+            println!("ratio to the bare-wgpu baseline, per scene (UI frame p50):");
+            for (scene, ratio) in ratios {
+                println!("  {:<28} {ratio:.2}x", scene.title());
             }
             Ok(ExitCode::SUCCESS)
         }
