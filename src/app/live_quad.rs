@@ -297,3 +297,119 @@ impl CallbackTrait for LiveQuad {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::frame_textures::{frame_texture, write_frame};
+    use crate::app::headless_render_state;
+    use crate::camera::FrameSize;
+
+    /// Draws a flat sRGB grey frame through the pipeline into an 8×8 target and reads it back.
+    fn draw_grey(band: CaptionBand) -> Vec<[u8; 4]> {
+        let state = headless_render_state().expect("lavapipe or a GPU");
+        let (device, queue) = (&state.device, &state.queue);
+        let size = FrameSize::new(8, 8);
+        let target = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("test target"),
+            size: wgpu::Extent3d {
+                width: 8,
+                height: 8,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8Unorm,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let pipeline = LivePipeline::new(device, wgpu::TextureFormat::Rgba8Unorm);
+        let frame = frame_texture(device, size, "grey");
+        write_frame(
+            queue,
+            &frame,
+            &image::RgbaImage::from_pixel(8, 8, image::Rgba([128, 64, 200, 255])),
+        );
+        let binding = pipeline.bind(
+            device,
+            &frame.create_view(&wgpu::TextureViewDescriptor::default()),
+        );
+        LivePipeline::set_uv(
+            queue,
+            &binding,
+            Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+            band,
+        );
+        let readback = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size: 256 * 8,
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
+        {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: None,
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &target.create_view(&wgpu::TextureViewDescriptor::default()),
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pipeline.draw(&mut pass, &binding);
+        }
+        encoder.copy_texture_to_buffer(
+            target.as_image_copy(),
+            wgpu::TexelCopyBufferInfo {
+                buffer: &readback,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(256),
+                    rows_per_image: Some(8),
+                },
+            },
+            wgpu::Extent3d {
+                width: 8,
+                height: 8,
+                depth_or_array_layers: 1,
+            },
+        );
+        queue.submit([encoder.finish()]);
+        readback
+            .slice(..)
+            .map_async(wgpu::MapMode::Read, |result| result.unwrap());
+        device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
+        let bytes = readback.slice(..).get_mapped_range().unwrap().to_vec();
+        (0..8)
+            .map(|row| {
+                let at = row * 256;
+                [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn frames_reach_the_target_unchanged_and_the_caption_band_is_dimmed() {
+        // Row colours of the first column, top to bottom.
+        let plain = draw_grey(CaptionBand::NONE);
+        assert!(
+            plain.iter().all(|pixel| *pixel == [128, 64, 200, 255]),
+            "colour changed on the way (an sRGB conversion?): {plain:?}"
+        );
+        let banded = draw_grey(CaptionBand {
+            from: 0.5,
+            keep: 0.5,
+        });
+        assert_eq!(banded[0], [128, 64, 200, 255], "above the band");
+        assert_eq!(banded[7], [64, 32, 100, 255], "inside the band");
+    }
+}
