@@ -25,7 +25,7 @@ use crate::runtime::{
 };
 
 const SCREEN: FrameSize = FrameSize::new(1920, 1080);
-const DISPLAY_PERIOD: Duration = Duration::from_micros(16_667);
+use super::repaint::DISPLAY_PERIOD;
 const WARM_UP: Duration = Duration::from_secs(1);
 
 /// What the benchmark draws around the cameras: the station's own screens.

@@ -9,6 +9,7 @@ mod frame_textures;
 mod headless;
 mod inspect;
 mod live_quad;
+mod repaint;
 mod signin;
 #[cfg(test)]
 mod snapshots;
@@ -94,7 +95,19 @@ impl StationApp {
     pub fn new(cc: &eframe::CreationContext<'_>, mut runtime: Runtime, options: UiOptions) -> Self {
         theme::apply(&cc.egui_ctx, options.ui_scale);
         let ctx = cc.egui_ctx.clone();
-        runtime.set_waker(move || ctx.request_repaint());
+        // Workers' repaints (mostly new camera frames) at the cameras' pace, not faster:
+        // drawing 60 times a second for 30 fps cameras doubled the rasteriser's work.
+        let pacer = repaint::RepaintPacer::for_rates(
+            runtime
+                .cameras()
+                .iter()
+                .map(|camera| camera.spec.fps.unwrap_or(30.0)),
+        );
+        runtime.set_waker(move || match pacer.request(Instant::now()) {
+            repaint::Repaint::Now => ctx.request_repaint(),
+            repaint::Repaint::After(delay) => ctx.request_repaint_after(delay),
+            repaint::Repaint::AlreadyScheduled => {}
+        });
         #[cfg(unix)]
         if options.close_on_signals {
             let ctx = cc.egui_ctx.clone();
