@@ -67,6 +67,7 @@ fn slot(c: &mut Criterion) {
                 captured_at: Instant::now(),
                 captured_utc: chrono::Utc::now(),
                 image: image.clone().into(),
+                display: None,
             });
             black_box(slot.take_newer(seq - 1))
         });

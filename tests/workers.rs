@@ -196,6 +196,7 @@ fn frame(seq: u64) -> Arc<Frame> {
         captured_at: Instant::now(),
         captured_utc: chrono::Utc::now(),
         image: image::RgbaImage::new(4, 4).into(),
+        display: None,
     })
 }
 
@@ -342,4 +343,45 @@ fn shutdown_does_not_wait_out_a_slow_camera_or_a_reconnect_backoff() {
         report.phases[0].elapsed
     );
     assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
+}
+
+#[test]
+fn frames_are_shrunk_for_the_screen_when_shown_small_and_kept_whole_for_inspection() {
+    use qcstation::camera::{DemoScene, FrameSize, SourceSpec};
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SourceSpec::demo(DemoScene::Qr)
+        .with_size(FrameSize::new(640, 480))
+        .with_fps(30.0);
+    let runtime = Runtime::start(RuntimeOptions {
+        cameras: Some(vec![("bay".into(), spec)]),
+        ..options(dir.path())
+    })
+    .unwrap();
+    runtime.set_live_view(true);
+    let slot = runtime.cameras()[0].slot.clone();
+    slot.set_display_size(FrameSize::new(150, 110));
+    let mut seen = 0;
+    let frame = loop {
+        eventually("a new frame", || slot.counters().produced > seen);
+        let frame = slot.take_newer(seen).unwrap();
+        seen = frame.seq;
+        if frame.display.is_some() {
+            break frame;
+        }
+    };
+    assert_eq!(
+        frame.image.dimensions(),
+        (640, 480),
+        "inspection keeps every pixel"
+    );
+    assert_eq!(
+        frame.display_image().dimensions(),
+        (160, 120),
+        "shrunk 4x for a 150x110 tile"
+    );
+    // Shown large again: no shrunk copy.
+    slot.set_display_size(FrameSize::new(600, 450));
+    std::thread::sleep(Duration::from_millis(100));
+    let frame = slot.take_newer(seen).unwrap();
+    assert!(frame.display.is_none());
 }

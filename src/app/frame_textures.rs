@@ -117,7 +117,7 @@ impl FrameTextures {
             }
             self.stats.busy += started.elapsed();
             self.stats.uploads += 1;
-            self.stats.bytes += frame.image.as_raw().len() as u64;
+            self.stats.bytes += frame.display_image().as_raw().len() as u64;
             slot.seen_seq = frame.seq;
             slot.frame = Some(frame);
             let now = Instant::now();
@@ -161,7 +161,8 @@ impl FrameTextures {
 }
 
 fn upload_wgpu(render_state: &RenderState, slot: &mut CameraTexture, frame: &Frame, name: &str) {
-    let size = frame.size();
+    let image = frame.display_image();
+    let size = FrameSize::new(image.width(), image.height());
     if slot.gpu.as_ref().is_none_or(|gpu| gpu.size != size) {
         let texture = frame_texture(&render_state.device, size, name);
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
@@ -184,7 +185,7 @@ fn upload_wgpu(render_state: &RenderState, slot: &mut CameraTexture, frame: &Fra
         });
     }
     if let Some(gpu) = &slot.gpu {
-        write_frame(&render_state.queue, &gpu.texture, &frame.image);
+        write_frame(&render_state.queue, &gpu.texture, image);
     }
 }
 
@@ -233,9 +234,10 @@ pub fn write_frame(queue: &wgpu::Queue, texture: &wgpu::Texture, image: &image::
 }
 
 fn upload_managed(ctx: &egui::Context, slot: &mut CameraTexture, frame: &Frame, name: &str) {
-    let size = [frame.image.width() as usize, frame.image.height() as usize];
+    let pixels = frame.display_image();
+    let size = [pixels.width() as usize, pixels.height() as usize];
     // Camera frames are opaque, so premultiplied and straight alpha are the same bytes.
-    let image = ColorImage::from_rgba_premultiplied(size, frame.image.as_raw());
+    let image = ColorImage::from_rgba_premultiplied(size, pixels.as_raw());
     match &mut slot.managed {
         Some(handle) => handle.set(image, TextureOptions::LINEAR),
         None => slot.managed = Some(ctx.load_texture(name, image, TextureOptions::LINEAR)),
@@ -279,6 +281,7 @@ mod tests {
                 captured_at: Instant::now(),
                 captured_utc: chrono::Utc::now(),
                 image: image::RgbaImage::new(4, 4).into(),
+                display: None,
             });
             textures.refresh(&ctx, &cameras, |_| true);
         }

@@ -505,7 +505,7 @@ pub fn bench_cameras(
             let alarms = top_bar::alarms(&state, cameras);
             Panel::top("top_bar")
                 .exact_size(theme::TOP_BAR_HEIGHT)
-                .frame(egui::Frame::new().fill(theme::BACKGROUND).inner_margin(8.0))
+                .frame(theme::top_bar_frame())
                 .show(ui, |ui| {
                     top_bar::top_bar_ui(ui, &state, cameras, &alarms, &mut false, &mut Vec::new());
                 });

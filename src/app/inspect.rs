@@ -128,6 +128,16 @@ fn best_columns(count: usize, area: Vec2, aspect: f32) -> usize {
         .unwrap_or(1)
 }
 
+/// The texture coordinates of `outer` when `inner` shows `uv`: the same mapping, extended to
+/// the edges of `outer` (beyond 0..1 where `outer` shows more than the frame).
+fn extend_uv(uv: Rect, inner: Rect, outer: Rect) -> Rect {
+    let per_point = uv.size() / inner.size().max(vec2(1.0, 1.0));
+    Rect::from_min_max(
+        uv.min - (inner.min - outer.min) * per_point,
+        uv.max + (outer.max - inner.max) * per_point,
+    )
+}
+
 /// Paints the bars of `outer` that `image` leaves uncovered, and nothing under the image:
 /// every pixel is drawn once.
 fn letterbox(painter: &egui::Painter, outer: Rect, image: Rect) {
@@ -213,12 +223,20 @@ fn camera_tile(
     if let Some(frame_view) = textures.view(index) {
         let shown_uv = uv.size() * frame_view.size_px;
         image_rect = fit_rect(rect, shown_uv.x / shown_uv.y.max(1.0));
-        letterbox(&painter, rect, image_rect);
+        // Tell the capture loop how many pixels the whole frame gets on screen, so it shrinks
+        // frames for display when that is half their size or less.
+        let whole_frame_px = image_rect.size() * ui.ctx().pixels_per_point() / uv.size();
+        camera.slot.set_display_size(crate::camera::FrameSize::new(
+            whole_frame_px.x.ceil() as u32,
+            whole_frame_px.y.ceil() as u32,
+        ));
         match frame_view.live_key {
-            // Opaque and unblended: the camera's pixels cost one texture read each. Its shape
-            // is set once the caption (and so the band it dims) is known.
+            // One opaque, unblended quad over the whole tile (black outside the frame): each
+            // pixel of the tile costs one texture read. Its shape is set once the caption, and
+            // so the band it dims, is known.
             Some(key) => live = Some((painter.add(egui::Shape::Noop), key)),
             None => {
+                letterbox(&painter, rect, image_rect);
                 painter.image(frame_view.texture, image_rect, uv, Color32::WHITE);
             }
         }
@@ -297,11 +315,13 @@ fn camera_tile(
     let band = caption_band(rect, lines.len());
     if let Some((slot, key)) = live {
         let band = CaptionBand {
-            from: ((band.top() - image_rect.top()) / image_rect.height().max(1.0)).clamp(0.0, 2.0),
+            from: ((band.top() - rect.top()) / rect.height().max(1.0)).clamp(0.0, 2.0),
             keep: 1.0 - f32::from(theme::OVERLAY.a()) / 255.0,
         };
-        painter.set(slot, LiveQuad { key, uv, band }.shape(image_rect));
+        let uv = extend_uv(uv, image_rect, rect);
+        painter.set(slot, LiveQuad { key, uv, band }.shape(rect));
     }
+
     caption_ui(&painter, band, &lines, live.is_none());
     image_rect
 }
@@ -457,6 +477,15 @@ pub fn inspect_ui(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tile_extends_the_frame_mapping_to_its_edges() {
+        let tile = Rect::from_min_max(pos2(0.0, 0.0), pos2(200.0, 100.0));
+        let image = Rect::from_min_max(pos2(50.0, 0.0), pos2(150.0, 100.0));
+        let full = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
+        let uv = extend_uv(full, image, tile);
+        assert_eq!(uv, Rect::from_min_max(pos2(-0.5, 0.0), pos2(1.5, 1.0)));
+    }
 
     #[test]
     fn zoomed_view_stays_inside_the_frame() {

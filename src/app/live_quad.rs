@@ -37,13 +37,16 @@ fn vs_main(@builtin(vertex_index) index: u32) -> VertexOut {
 }
 
 // Frames and target are both 8-bit sRGB-encoded without conversion: a plain copy of colour.
+// The sampler clamps, so texture coordinates outside 0..1 are safe to sample.
 // Below `band_from` (0..1 down the quad) the image is dimmed for the caption drawn over it, so
 // the caption needs no blended overlay of its own.
 @fragment
 fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
     let colour = textureSample(frame_tex, frame_sampler, in.uv);
+    // Outside the frame (the tile's letterbox bars) is black: one opaque pass covers the tile.
+    let inside = all(in.uv >= vec2<f32>(0.0)) && all(in.uv <= vec2<f32>(1.0));
     let keep = select(1.0, uv_rect.band_keep, in.down >= uv_rect.band_from);
-    return vec4<f32>(colour.rgb * keep, 1.0);
+    return vec4<f32>(select(vec3<f32>(0.0), colour.rgb * keep, inside), 1.0);
 }
 ";
 

@@ -21,7 +21,7 @@ mod users_admin;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use egui::{CentralPanel, Frame, Panel as SidePanel};
+use egui::{CentralPanel, Panel as SidePanel};
 
 use crate::config::Config;
 use crate::domain::Permission;
@@ -290,7 +290,7 @@ impl eframe::App for StationApp {
         let alarms = top_bar::alarms(&self.state, self.runtime.cameras());
         SidePanel::top("top_bar")
             .exact_size(theme::TOP_BAR_HEIGHT)
-            .frame(Frame::new().fill(theme::BACKGROUND).inner_margin(8.0))
+            .frame(theme::top_bar_frame())
             .show(ui, |ui| {
                 top_bar::top_bar_ui(
                     ui,

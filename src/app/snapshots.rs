@@ -105,6 +105,7 @@ fn show_frames_except(
             captured_at,
             captured_utc: chrono::DateTime::UNIX_EPOCH,
             image: image.into(),
+            display: None,
         });
     }
     textures.refresh(ctx, cameras, |_| true);
@@ -130,7 +131,7 @@ fn top_bar(ui: &mut egui::Ui, state: &AppState, cameras: &[CameraHandle]) {
     let alarms = alarms(state, cameras);
     Panel::top("top")
         .exact_size(theme::TOP_BAR_HEIGHT)
-        .frame(egui::Frame::new().fill(theme::BACKGROUND).inner_margin(8.0))
+        .frame(theme::top_bar_frame())
         .show(ui, |ui| {
             top_bar_ui(ui, state, cameras, &alarms, &mut false, &mut Vec::new())
         });

@@ -7,6 +7,12 @@ use egui::{Color32, FontFamily, FontId, Stroke, TextStyle, Vec2};
 pub const BACKGROUND: Color32 = Color32::from_rgb(0x10, 0x12, 0x14);
 pub const PANEL: Color32 = Color32::from_rgb(0x1b, 0x1f, 0x24);
 
+/// The top bar's frame: a margin and no fill (the panel's separator line sets it off). A filled
+/// strip across the window is a blended quad through egui's pipeline on every frame.
+pub fn top_bar_frame() -> egui::Frame {
+    egui::Frame::new().inner_margin(8.0)
+}
+
 /// What the window is cleared to before egui draws: the panels' colour (they paint none).
 pub fn clear_colour() -> [f32; 4] {
     PANEL.to_normalized_gamma_f32()

@@ -70,9 +70,17 @@ pub struct Frame {
     pub captured_utc: DateTime<Utc>,
     /// Reads as an `image::RgbaImage` (`Deref`).
     pub image: PooledImage,
+    /// A copy shrunk to the size the screen shows it at, when that is half the frame or less
+    /// (made on the capture thread); the UI uploads this instead of `image`.
+    pub display: Option<PooledImage>,
 }
 
 impl Frame {
+    /// The pixels to upload for the screen: the shrunk copy if there is one.
+    pub fn display_image(&self) -> &image::RgbaImage {
+        self.display.as_deref().unwrap_or(&self.image)
+    }
+
     pub fn size(&self) -> FrameSize {
         FrameSize::new(self.image.width(), self.image.height())
     }
@@ -90,6 +98,7 @@ impl FrameNumbering {
         self.last_seq += 1;
         let since_capture = chrono::Duration::from_std(captured_at.elapsed()).unwrap_or_default();
         Frame {
+            display: None,
             seq: self.last_seq,
             captured_at,
             captured_utc: Utc::now() - since_capture,

@@ -10,6 +10,7 @@
 //! camera and lends each read a `Cancel` so a waiting source returns when the runtime stops.
 
 mod cancel;
+mod display;
 mod frame;
 mod pool;
 mod replay;
@@ -22,6 +23,7 @@ mod synthetic;
 mod v4l;
 
 pub use cancel::{CANCEL_POLL, Cancel};
+pub use display::{DisplayScaler, display_factor};
 pub use frame::{Frame, FrameSize};
 pub use pool::{FramePool, POOL_SPARE_BUFFERS, PoolStats, PooledImage};
 pub use ring::{FrameMiss, FrameRing, RING_SPAN, ring_capacity};

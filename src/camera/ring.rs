@@ -158,6 +158,7 @@ mod tests {
                 captured_at: start + Duration::from_millis(100 * seq),
                 captured_utc: chrono::Utc::now(),
                 image: PooledImage::from(image::RgbaImage::new(1, 1)),
+                display: None,
             }));
         }
         ring

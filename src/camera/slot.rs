@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
 
-use super::Frame;
+use super::{Frame, FrameSize};
 
 /// Counts kept by the slot. `produced = shown + dropped + (0 or 1 waiting in the slot)`.
 #[derive(Debug, Default)]
@@ -78,6 +78,8 @@ pub struct LatestFrame {
     counters: FrameCounters,
     state: ArcSwapOption<StateEntry>,
     stall_budget_micros: AtomicU64,
+    /// Width << 32 | height of the largest size the screen shows this camera at (0: unknown).
+    display_px: AtomicU64,
 }
 
 impl LatestFrame {
@@ -91,6 +93,7 @@ impl LatestFrame {
                 since: Instant::now(),
             }),
             stall_budget_micros: AtomicU64::new(micros(MIN_STALL_BUDGET)),
+            display_px: AtomicU64::new(0),
         }
     }
 
@@ -171,6 +174,19 @@ impl LatestFrame {
         self.counters.errors.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The UI says how many pixels it shows this camera's whole frame at, so the capture loop
+    /// can shrink frames for the screen.
+    pub fn set_display_size(&self, shown: FrameSize) {
+        let packed = (u64::from(shown.width_px) << 32) | u64::from(shown.height_px);
+        self.display_px.store(packed, Ordering::Relaxed);
+    }
+
+    /// The size last set by `set_display_size`, if any.
+    pub fn display_size(&self) -> Option<FrameSize> {
+        let packed = self.display_px.load(Ordering::Relaxed);
+        (packed != 0).then(|| FrameSize::new((packed >> 32) as u32, packed as u32))
+    }
+
     /// The budget `stalled` uses; the capture loop sets it from the source's rate when it opens
     /// one (`stall_budget(fps)`).
     pub fn set_stall_budget(&self, budget: Duration) {
@@ -235,6 +251,7 @@ mod tests {
             captured_at,
             captured_utc: chrono::Utc::now(),
             image: image::RgbaImage::new(2, 2).into(),
+            display: None,
         }
     }
 
@@ -292,6 +309,7 @@ mod tests {
         for seq in 1..=3 {
             slot.publish(Frame {
                 image: pool.take(),
+                display: None,
                 ..frame(seq)
             });
         }

@@ -14,7 +14,8 @@ use super::context::Waker;
 use super::vision::{FrameJob, JobKind, VisionQueue};
 use super::worker::{WorkerCtx, WorkerExit};
 use crate::camera::{
-    CameraError, CameraState, Cancel, FrameRing, LatestFrame, SourceSpec, open_source, stall_budget,
+    CameraError, CameraState, Cancel, DisplayScaler, FrameRing, LatestFrame, SourceSpec,
+    open_source, stall_budget,
 };
 
 const FIRST_RETRY: Duration = Duration::from_millis(500);
@@ -39,6 +40,7 @@ impl CaptureLoop {
         let mut retry = FIRST_RETRY;
         let is_stopped = || worker.is_stopped();
         let cancel = Cancel::new(&is_stopped);
+        let mut scaler = DisplayScaler::default();
         while !worker.is_stopped() {
             let error = match open_source(&self.spec) {
                 Ok(mut source) => {
@@ -59,8 +61,13 @@ impl CaptureLoop {
                             return WorkerExit::Finished;
                         }
                         match source.next_frame(cancel) {
-                            Ok(frame) => {
+                            Ok(mut frame) => {
                                 worker.beat();
+                                if self.live_view.load(Ordering::Relaxed)
+                                    && let Some(shown) = self.slot.display_size()
+                                {
+                                    frame.display = scaler.shrink(&frame.image, shown);
+                                }
                                 // One buffer, three readers: display, trigger ring, vision.
                                 let frame = Arc::new(frame);
                                 self.ring.push(Arc::clone(&frame));

@@ -244,6 +244,7 @@ mod tests {
                 captured_at: Instant::now(),
                 captured_utc: chrono::Utc::now(),
                 image: image::RgbaImage::new(1, 1).into(),
+                display: None,
             }),
             kind,
         }
