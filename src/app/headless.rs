@@ -15,7 +15,7 @@ use egui::{CentralPanel, Panel, Pos2, RawInput, Rect, vec2};
 use super::admin::{AdminView, admin_ui};
 use super::frame_textures::{FrameTextures, UploadPath, write_frame};
 use super::inspect::{InspectView, grid_ui, inspect_ui};
-use super::live_quad::{CaptionBand, LivePipeline};
+use super::live_quad::{CaptionBand, LivePipeline, clearing_pass, offscreen_target};
 use super::signin::{SignInForm, sign_in_screen_ui};
 use super::state::AppState;
 use super::{theme, top_bar};
@@ -267,20 +267,12 @@ pub fn bench_baseline(
     let quads = quads.clamp(1, 4);
     let render_state = headless_render_state()?;
     let (device, queue) = (&render_state.device, &render_state.queue);
-    let target = device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("baseline target"),
-        size: wgpu::Extent3d {
-            width: SCREEN.width_px,
-            height: SCREEN.height_px,
-            depth_or_array_layers: 1,
-        },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: render_state.target_format,
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-        view_formats: &[],
-    });
+    let target = offscreen_target(
+        device,
+        render_state.target_format,
+        (SCREEN.width_px, SCREEN.height_px),
+        wgpu::TextureUsages::empty(),
+    );
     let target_view = target.create_view(&wgpu::TextureViewDescriptor::default());
     let pipeline = LivePipeline::new(device, render_state.target_format);
     let image = SyntheticScene::new(DemoScene::Porosity, size, 1)
@@ -318,22 +310,7 @@ pub fn bench_baseline(
             label: Some("baseline frame"),
         });
         {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("baseline pass"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &target_view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
+            let mut pass = clearing_pass(&mut encoder, &target_view, wgpu::Color::BLACK);
             for (index, binding) in bindings.iter().enumerate() {
                 let x = (index % 2) as f32 * half_w;
                 let y = (index / 2) as f32 * half_h;
@@ -430,20 +407,12 @@ pub fn bench_cameras(
     let adapter = render_state.adapter.get_info();
     let device = render_state.device.clone();
     let queue = render_state.queue.clone();
-    let target = device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("bench target"),
-        size: wgpu::Extent3d {
-            width: SCREEN.width_px,
-            height: SCREEN.height_px,
-            depth_or_array_layers: 1,
-        },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: render_state.target_format,
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-        view_formats: &[],
-    });
+    let target = offscreen_target(
+        &device,
+        render_state.target_format,
+        (SCREEN.width_px, SCREEN.height_px),
+        wgpu::TextureUsages::empty(),
+    );
     let target_view = target.create_view(&wgpu::TextureViewDescriptor::default());
     let ctx = egui::Context::default();
     theme::apply(&ctx, 1.0);
@@ -537,22 +506,7 @@ pub fn bench_cameras(
             let mut commands =
                 renderer.update_buffers(&device, &queue, &mut encoder, &jobs, &screen);
             {
-                let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                    label: Some("bench pass"),
-                    color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                        view: &target_view,
-                        depth_slice: None,
-                        resolve_target: None,
-                        ops: wgpu::Operations {
-                            load: wgpu::LoadOp::Clear(clear_colour()),
-                            store: wgpu::StoreOp::Store,
-                        },
-                    })],
-                    depth_stencil_attachment: None,
-                    timestamp_writes: None,
-                    occlusion_query_set: None,
-                    multiview_mask: None,
-                });
+                let pass = clearing_pass(&mut encoder, &target_view, clear_colour());
                 renderer.render(&mut pass.forget_lifetime(), &jobs, &screen);
             }
             for id in &output.textures_delta.free {

@@ -226,6 +226,53 @@ impl LivePipeline {
     }
 }
 
+/// An offscreen render target (benchmarks, tests): `usage` beyond rendering, e.g. `COPY_SRC`.
+pub fn offscreen_target(
+    device: &wgpu::Device,
+    format: wgpu::TextureFormat,
+    (width, height): (u32, u32),
+    usage: wgpu::TextureUsages,
+) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("offscreen target"),
+        size: wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | usage,
+        view_formats: &[],
+    })
+}
+
+/// A render pass that starts by clearing `view` to `colour`.
+pub fn clearing_pass<'e>(
+    encoder: &'e mut wgpu::CommandEncoder,
+    view: &wgpu::TextureView,
+    colour: wgpu::Color,
+) -> wgpu::RenderPass<'e> {
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some("clearing pass"),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view,
+            depth_slice: None,
+            resolve_target: None,
+            ops: wgpu::Operations {
+                load: wgpu::LoadOp::Clear(colour),
+                store: wgpu::StoreOp::Store,
+            },
+        })],
+        depth_stencil_attachment: None,
+        timestamp_writes: None,
+        occlusion_query_set: None,
+        multiview_mask: None,
+    })
+}
+
 /// The pipeline and every bound camera texture, stored in egui-wgpu's callback resources.
 pub struct LiveResources {
     pipeline: LivePipeline,
@@ -313,20 +360,12 @@ mod tests {
         let state = headless_render_state().expect("lavapipe or a GPU");
         let (device, queue) = (&state.device, &state.queue);
         let size = FrameSize::new(8, 8);
-        let target = device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("test target"),
-            size: wgpu::Extent3d {
-                width: 8,
-                height: 8,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: wgpu::TextureFormat::Rgba8Unorm,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-            view_formats: &[],
-        });
+        let target = offscreen_target(
+            device,
+            wgpu::TextureFormat::Rgba8Unorm,
+            (8, 8),
+            wgpu::TextureUsages::COPY_SRC,
+        );
         let pipeline = LivePipeline::new(device, wgpu::TextureFormat::Rgba8Unorm);
         let frame = frame_texture(device, size, "grey");
         write_frame(
@@ -352,22 +391,8 @@ mod tests {
         });
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
         {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: None,
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &target.create_view(&wgpu::TextureViewDescriptor::default()),
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
+            let view = target.create_view(&wgpu::TextureViewDescriptor::default());
+            let mut pass = clearing_pass(&mut encoder, &view, wgpu::Color::BLACK);
             pipeline.draw(&mut pass, &binding);
         }
         encoder.copy_texture_to_buffer(
