@@ -10,6 +10,7 @@ pub mod camera;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod engrave;
 pub mod paths;
 pub mod runtime;
 pub mod store;

@@ -329,3 +329,50 @@ fn config_check_names_key_line_and_reason() {
     assert!(!out.status.success());
     assert!(text(&out).contains("qcstation.toml"), "{}", text(&out));
 }
+
+#[test]
+fn gcode_writes_a_laser_program_and_names_a_bad_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("pad.nc");
+    let out = qcstation(
+        dir.path(),
+        &[
+            "gcode",
+            "PAD-V0100-L2025-09-00001",
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("25 x 25 modules"), "{}", text(&out));
+    assert!(text(&out).contains("estimated"), "{}", text(&out));
+    let program = std::fs::read_to_string(&out_file).unwrap();
+    assert!(program.starts_with("G21\nG90\nM4S0\n"));
+    assert!(
+        program
+            .lines()
+            .all(|line| line.len() <= 79 && line.is_ascii() && !line.is_empty())
+    );
+
+    let settings = dir.path().join("laser.toml");
+    std::fs::write(&settings, "power_percent = 140\n").unwrap();
+    let out = qcstation(
+        dir.path(),
+        &[
+            "gcode",
+            "PAD-V0100-L2025-09-00001",
+            "--settings",
+            settings.to_str().unwrap(),
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("laser.toml: power_percent = 140: must be above 0 and at most 100"),
+        "{}",
+        text(&out)
+    );
+}

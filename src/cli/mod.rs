@@ -7,6 +7,7 @@ mod bench_store;
 mod bench_vision;
 mod camera;
 mod config_cmd;
+mod gcode_cmd;
 mod users;
 
 use std::path::PathBuf;
@@ -52,6 +53,8 @@ pub enum Command {
     /// Configuration files.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// The laser G-code of one QR code, with its extent and estimated time.
+    Gcode(gcode_cmd::GcodeArgs),
     /// Measure the station's speed.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -88,6 +91,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Camera(command)) => camera::run(command, &paths),
         Some(Command::Bench(command)) => bench::run(command, cli.data_dir.as_deref()),
         Some(Command::Config(_)) => Ok(ExitCode::SUCCESS),
+        Some(Command::Gcode(args)) => gcode_cmd::run(&args),
     }
 }
 

@@ -1,0 +1,238 @@
+//! How long a GRBL machine takes to run a program, computed the way its planner moves: each
+//! block at its feed (or the rapid rate), limited by every axis' maximum rate and acceleration
+//! (`$110–$112`, `$120–$122`), with junction speeds from `$11` (junction deviation) and a
+//! trapezoidal speed profile per block, planned backwards and forwards so the machine can always
+//! stop. Distance over feed would miss most of a raster job: the head brakes at every line end.
+//!
+//! Reads G-code text; knows nothing of ports or jobs.
+
+use super::MachineSettings;
+
+/// The planned run of a program.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub seconds: f64,
+    pub moves: usize,
+    pub burn_mm: f64,
+    pub travel_mm: f64,
+}
+
+/// One straight move as the planner sees it.
+struct Block {
+    length_mm: f64,
+    unit: [f64; 2],
+    /// mm/s
+    nominal: f64,
+    /// mm/s²
+    accel: f64,
+    /// Starts after a synchronising command (M3/M4/M5, dwell): entry speed 0.
+    after_sync: bool,
+}
+
+/// The largest value along `unit` that keeps every axis within its `limits`.
+fn limit_by_axes(value: f64, unit: [f64; 2], limits: [f64; 2]) -> f64 {
+    let mut limited = value;
+    for axis in 0..2 {
+        if unit[axis].abs() > 1e-12 {
+            limited = limited.min(limits[axis] / unit[axis].abs());
+        }
+    }
+    limited
+}
+
+fn parse_blocks(program: &str, machine: &MachineSettings) -> (Vec<Block>, f64, f64) {
+    let rapid = [
+        machine.max_rate_mm_per_min[0] / 60.0,
+        machine.max_rate_mm_per_min[1] / 60.0,
+    ];
+    let accel = [machine.accel_mm_per_s2[0], machine.accel_mm_per_s2[1]];
+    let (mut mode, mut feed, mut power) = (0_u8, 0.0_f64, 0.0_f64);
+    let mut at = [0.0_f64, 0.0];
+    let mut sync = true;
+    let (mut burn, mut travel) = (0.0, 0.0);
+    let mut blocks = Vec::new();
+    for line in program.lines() {
+        let mut to = at;
+        let mut words = line.trim().char_indices().peekable();
+        let trimmed = line.trim();
+        while let Some((index, letter)) = words.next() {
+            let mut end = index + 1;
+            while let Some(&(next, c)) = words.peek() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+                end = next + c.len_utf8();
+                words.next();
+            }
+            let Ok(value) = trimmed[index + 1..end].trim().parse::<f64>() else {
+                continue;
+            };
+            match letter.to_ascii_uppercase() {
+                'G' if value == 0.0 || value == 1.0 => mode = value as u8,
+                'G' if value == 4.0 => sync = true,
+                'M' => sync = true,
+                'X' => to[0] = value,
+                'Y' => to[1] = value,
+                'F' => feed = value / 60.0,
+                'S' => power = value,
+                _ => {}
+            }
+        }
+        let delta = [to[0] - at[0], to[1] - at[1]];
+        let length_mm = (delta[0] * delta[0] + delta[1] * delta[1]).sqrt();
+        if length_mm < 1e-9 {
+            continue;
+        }
+        let unit = [delta[0] / length_mm, delta[1] / length_mm];
+        let wanted = if mode == 0 { f64::INFINITY } else { feed };
+        if mode == 0 {
+            travel += length_mm;
+        } else if power > 0.0 {
+            burn += length_mm;
+        }
+        blocks.push(Block {
+            length_mm,
+            unit,
+            nominal: limit_by_axes(wanted, unit, rapid),
+            accel: limit_by_axes(f64::INFINITY, unit, accel),
+            after_sync: std::mem::take(&mut sync),
+        });
+        at = to;
+    }
+    (blocks, burn, travel)
+}
+
+/// The fastest speed through the corner from `previous` into `next` (GRBL's junction deviation).
+fn junction_speed(previous: &Block, next: &Block, machine: &MachineSettings) -> f64 {
+    let cos_theta = -(previous.unit[0] * next.unit[0] + previous.unit[1] * next.unit[1]);
+    let limit = previous.nominal.min(next.nominal);
+    if cos_theta > 0.999_999 {
+        // A full reversal: stop.
+        return 0.0;
+    }
+    if cos_theta < -0.999_999 {
+        // Straight on.
+        return limit;
+    }
+    let junction_unit = {
+        let d = [
+            next.unit[0] - previous.unit[0],
+            next.unit[1] - previous.unit[1],
+        ];
+        let norm = (d[0] * d[0] + d[1] * d[1]).sqrt().max(1e-12);
+        [d[0] / norm, d[1] / norm]
+    };
+    let accel = limit_by_axes(
+        f64::INFINITY,
+        junction_unit,
+        [machine.accel_mm_per_s2[0], machine.accel_mm_per_s2[1]],
+    );
+    let sin_half = (0.5 * (1.0 - cos_theta)).sqrt();
+    let speed_sq = accel * machine.junction_deviation_mm * sin_half / (1.0 - sin_half);
+    speed_sq.sqrt().min(limit)
+}
+
+/// Time of one block from `entry` to `exit` speed, cruising at most at `nominal`.
+fn block_seconds(block: &Block, entry: f64, exit: f64) -> f64 {
+    let (a, length, cruise) = (block.accel, block.length_mm, block.nominal);
+    let accel_mm = (cruise * cruise - entry * entry) / (2.0 * a);
+    let decel_mm = (cruise * cruise - exit * exit) / (2.0 * a);
+    if accel_mm + decel_mm <= length {
+        (cruise - entry) / a + (cruise - exit) / a + (length - accel_mm - decel_mm) / cruise
+    } else {
+        let peak = ((2.0 * a * length + entry * entry + exit * exit) / 2.0).sqrt();
+        (peak - entry).max(0.0) / a + (peak - exit).max(0.0) / a
+    }
+}
+
+/// Plans `program` (G-code text) on `machine` and returns its running time.
+pub fn estimate(program: &str, machine: &MachineSettings) -> Estimate {
+    let (blocks, burn_mm, travel_mm) = parse_blocks(program, machine);
+    let count = blocks.len();
+    // Highest speed allowed at the start of each block by its corner (or a stop).
+    let mut entry_max: Vec<f64> = (0..count)
+        .map(|index| {
+            if index == 0 || blocks[index].after_sync {
+                0.0
+            } else {
+                junction_speed(&blocks[index - 1], &blocks[index], machine)
+            }
+        })
+        .collect();
+    // Backward: every block can still brake to what follows (the program ends at rest).
+    let mut exit_next = 0.0_f64;
+    for index in (0..count).rev() {
+        let block = &blocks[index];
+        let reachable = (exit_next * exit_next + 2.0 * block.accel * block.length_mm).sqrt();
+        entry_max[index] = entry_max[index].min(reachable);
+        exit_next = entry_max[index];
+    }
+    // Forward: speeds the machine can actually reach, and the time of each block.
+    let mut seconds = 0.0;
+    let mut entry = 0.0_f64;
+    for (index, block) in blocks.iter().enumerate() {
+        let next_entry = entry_max.get(index + 1).copied().unwrap_or(0.0);
+        let reachable = (entry * entry + 2.0 * block.accel * block.length_mm).sqrt();
+        let exit = next_entry.min(reachable);
+        seconds += block_seconds(block, entry, exit);
+        entry = exit;
+    }
+    Estimate {
+        seconds,
+        moves: count,
+        burn_mm,
+        travel_mm,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine() -> MachineSettings {
+        MachineSettings {
+            max_rate_mm_per_min: [6000.0, 6000.0, 6000.0],
+            accel_mm_per_s2: [10.0, 10.0, 10.0],
+            ..MachineSettings::default()
+        }
+    }
+
+    #[test]
+    fn one_move_is_a_trapezoid_or_a_triangle() {
+        // 10 mm at 10 mm/s with 10 mm/s²: 5 mm up to speed, 5 mm down, no cruise: 2 s.
+        let triangle = estimate("G1X10F600", &machine());
+        assert!((triangle.seconds - 2.0).abs() < 1e-9, "{triangle:?}");
+        // 30 mm: 1 s up, 1 s down, 20 mm cruising at 10 mm/s: 4 s.
+        let trapezoid = estimate("G1X30F600", &machine());
+        assert!((trapezoid.seconds - 4.0).abs() < 1e-9, "{trapezoid:?}");
+    }
+
+    #[test]
+    fn a_straight_junction_does_not_stop_and_a_reversal_does() {
+        let split = estimate("G1X15F600\nX30", &machine());
+        assert!((split.seconds - 4.0).abs() < 1e-9, "{split:?}");
+        let back = estimate("G1X10F600\nX0", &machine());
+        assert!((back.seconds - 4.0).abs() < 1e-9, "{back:?}");
+    }
+
+    #[test]
+    fn axis_limits_cap_feed_and_rapids() {
+        let slow_y = MachineSettings {
+            max_rate_mm_per_min: [6000.0, 300.0, 6000.0],
+            accel_mm_per_s2: [1000.0, 1000.0, 1000.0],
+            ..MachineSettings::default()
+        };
+        // Y can only do 5 mm/s: 100 mm of Y at "F6000" takes about 20 s.
+        let run = estimate("G1Y100F6000", &slow_y);
+        assert!((run.seconds - 20.0).abs() < 0.1, "{run:?}");
+        let rapid = estimate("G0Y100", &slow_y);
+        assert!((rapid.seconds - 20.0).abs() < 0.1, "{rapid:?}");
+    }
+
+    #[test]
+    fn a_corner_slows_by_the_junction_deviation() {
+        let corner = estimate("G1X30F600\nY30", &machine());
+        // Two 30 mm legs, each 4 s standing start to stop; the corner lets some speed through.
+        assert!(corner.seconds < 8.0 && corner.seconds > 6.0, "{corner:?}");
+    }
+}
