@@ -18,7 +18,8 @@ pub struct Estimate {
 }
 
 /// One straight move as the planner sees it.
-struct Block {
+#[derive(Debug, Clone)]
+pub(super) struct Block {
     length_mm: f64,
     unit: [f64; 2],
     /// mm/s
@@ -40,12 +41,48 @@ fn limit_by_axes(value: f64, unit: [f64; 2], limits: [f64; 2]) -> f64 {
     limited
 }
 
+impl Block {
+    /// The move from `from` to `to`: a rapid (`feed` ignored) or a feed move at `feed_mm_per_s`.
+    /// `None` for a move of no length.
+    pub(super) fn between(
+        from: [f64; 2],
+        to: [f64; 2],
+        rapid: bool,
+        feed_mm_per_s: f64,
+        after_sync: bool,
+        machine: &MachineSettings,
+    ) -> Option<Self> {
+        let delta = [to[0] - from[0], to[1] - from[1]];
+        let length_mm = (delta[0] * delta[0] + delta[1] * delta[1]).sqrt();
+        if length_mm < 1e-9 {
+            return None;
+        }
+        let unit = [delta[0] / length_mm, delta[1] / length_mm];
+        let rates = [
+            machine.max_rate_mm_per_min[0] / 60.0,
+            machine.max_rate_mm_per_min[1] / 60.0,
+        ];
+        let accel = [machine.accel_mm_per_s2[0], machine.accel_mm_per_s2[1]];
+        let wanted = if rapid { f64::INFINITY } else { feed_mm_per_s };
+        Some(Self {
+            length_mm,
+            unit,
+            nominal: limit_by_axes(wanted, unit, rates),
+            accel: limit_by_axes(f64::INFINITY, unit, accel),
+            after_sync,
+        })
+    }
+
+    pub(super) fn accel_mm_per_s2(&self) -> f64 {
+        self.accel
+    }
+
+    pub(super) fn nominal_mm_per_s(&self) -> f64 {
+        self.nominal
+    }
+}
+
 fn parse_blocks(program: &str, machine: &MachineSettings) -> (Vec<Block>, f64, f64) {
-    let rapid = [
-        machine.max_rate_mm_per_min[0] / 60.0,
-        machine.max_rate_mm_per_min[1] / 60.0,
-    ];
-    let accel = [machine.accel_mm_per_s2[0], machine.accel_mm_per_s2[1]];
     let (mut mode, mut feed, mut power) = (0_u8, 0.0_f64, 0.0_f64);
     let mut at = [0.0_f64, 0.0];
     let mut sync = true;
@@ -78,25 +115,16 @@ fn parse_blocks(program: &str, machine: &MachineSettings) -> (Vec<Block>, f64, f
                 _ => {}
             }
         }
-        let delta = [to[0] - at[0], to[1] - at[1]];
-        let length_mm = (delta[0] * delta[0] + delta[1] * delta[1]).sqrt();
-        if length_mm < 1e-9 {
+        let Some(block) = Block::between(at, to, mode == 0, feed, sync, machine) else {
             continue;
-        }
-        let unit = [delta[0] / length_mm, delta[1] / length_mm];
-        let wanted = if mode == 0 { f64::INFINITY } else { feed };
+        };
+        sync = false;
         if mode == 0 {
-            travel += length_mm;
+            travel += block.length_mm;
         } else if power > 0.0 {
-            burn += length_mm;
+            burn += block.length_mm;
         }
-        blocks.push(Block {
-            length_mm,
-            unit,
-            nominal: limit_by_axes(wanted, unit, rapid),
-            accel: limit_by_axes(f64::INFINITY, unit, accel),
-            after_sync: std::mem::take(&mut sync),
-        });
+        blocks.push(block);
         at = to;
     }
     (blocks, burn, travel)
@@ -133,7 +161,7 @@ fn junction_speed(previous: &Block, next: &Block, machine: &MachineSettings) -> 
 }
 
 /// Time of one block from `entry` to `exit` speed, cruising at most at `nominal`.
-fn block_seconds(block: &Block, entry: f64, exit: f64) -> f64 {
+pub(super) fn block_seconds(block: &Block, entry: f64, exit: f64) -> f64 {
     let (a, length, cruise) = (block.accel, block.length_mm, block.nominal);
     let accel_mm = (cruise * cruise - entry * entry) / (2.0 * a);
     let decel_mm = (cruise * cruise - exit * exit) / (2.0 * a);
@@ -145,21 +173,27 @@ fn block_seconds(block: &Block, entry: f64, exit: f64) -> f64 {
     }
 }
 
-/// Plans `program` (G-code text) on `machine` and returns its running time.
-pub fn estimate(program: &str, machine: &MachineSettings) -> Estimate {
-    let (blocks, burn_mm, travel_mm) = parse_blocks(program, machine);
+/// Entry and exit speed of every block: the first starts at `first_entry`, the last ends at
+/// rest (GRBL plans its queue so it can always stop at the end of what it has received).
+pub(super) fn plan_speeds(
+    blocks: &[Block],
+    first_entry: f64,
+    machine: &MachineSettings,
+) -> Vec<(f64, f64)> {
     let count = blocks.len();
     // Highest speed allowed at the start of each block by its corner (or a stop).
     let mut entry_max: Vec<f64> = (0..count)
         .map(|index| {
-            if index == 0 || blocks[index].after_sync {
+            if index == 0 {
+                first_entry
+            } else if blocks[index].after_sync {
                 0.0
             } else {
                 junction_speed(&blocks[index - 1], &blocks[index], machine)
             }
         })
         .collect();
-    // Backward: every block can still brake to what follows (the program ends at rest).
+    // Backward: every block can still brake to what follows.
     let mut exit_next = 0.0_f64;
     for index in (0..count).rev() {
         let block = &blocks[index];
@@ -167,19 +201,30 @@ pub fn estimate(program: &str, machine: &MachineSettings) -> Estimate {
         entry_max[index] = entry_max[index].min(reachable);
         exit_next = entry_max[index];
     }
-    // Forward: speeds the machine can actually reach, and the time of each block.
-    let mut seconds = 0.0;
-    let mut entry = 0.0_f64;
+    // Forward: the speeds the machine can actually reach.
+    let mut speeds = Vec::with_capacity(count);
+    let mut entry = first_entry.min(entry_max.first().copied().unwrap_or(0.0));
     for (index, block) in blocks.iter().enumerate() {
         let next_entry = entry_max.get(index + 1).copied().unwrap_or(0.0);
         let reachable = (entry * entry + 2.0 * block.accel * block.length_mm).sqrt();
         let exit = next_entry.min(reachable);
-        seconds += block_seconds(block, entry, exit);
+        speeds.push((entry, exit));
         entry = exit;
     }
+    speeds
+}
+
+/// Plans `program` (G-code text) on `machine` and returns its running time.
+pub fn estimate(program: &str, machine: &MachineSettings) -> Estimate {
+    let (blocks, burn_mm, travel_mm) = parse_blocks(program, machine);
+    let seconds = plan_speeds(&blocks, 0.0, machine)
+        .into_iter()
+        .zip(&blocks)
+        .map(|((entry, exit), block)| block_seconds(block, entry, exit))
+        .sum();
     Estimate {
         seconds,
-        moves: count,
+        moves: blocks.len(),
         burn_mm,
         travel_mm,
     }

@@ -8,6 +8,7 @@ mod estimate;
 mod gcode;
 mod machine;
 mod settings;
+pub mod sim;
 
 pub use estimate::{Estimate, estimate};
 pub use gcode::{GcodeError, GcodeProgram, QrMatrix, qr_matrix, raster_gcode};
