@@ -385,3 +385,29 @@ fn frames_are_shrunk_for_the_screen_when_shown_small_and_kept_whole_for_inspecti
     let frame = slot.take_newer(seen).unwrap();
     assert!(frame.display.is_none());
 }
+
+#[test]
+fn a_fed_vision_pool_sees_the_cameras_continuous_frames() {
+    use qcstation::camera::{DemoScene, FrameSize, SourceSpec};
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SourceSpec::demo(DemoScene::Label)
+        .with_size(FrameSize::new(160, 120))
+        .with_fps(30.0);
+    let mut runtime = Runtime::start(RuntimeOptions {
+        cameras: Some(vec![("a".into(), spec.clone()), ("b".into(), spec)]),
+        ..options(dir.path())
+    })
+    .unwrap();
+    let handler = Arc::new(Counting::default());
+    let queue = runtime
+        .start_vision(handler.clone(), 1, VisionLanes::default())
+        .unwrap();
+    assert_eq!(queue.counts().frames_queued, 0, "not fed yet");
+    runtime.feed_vision(queue.clone());
+    eventually("frames from both cameras", || {
+        handler.frames.load(Ordering::SeqCst) >= 20
+    });
+    let counts = queue.counts();
+    assert!(counts.frames_queued >= 20, "{counts:?}");
+    assert_eq!(counts.triggers_queued, 0);
+}
