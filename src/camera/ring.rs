@@ -5,6 +5,7 @@
 //! a frame is dropped or cloned. The UI never reads it (it reads the latest-frame slot).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -48,7 +49,8 @@ fn distance(a: Instant, b: Instant) -> Duration {
 #[derive(Debug)]
 pub struct FrameRing {
     frames: Mutex<VecDeque<Arc<Frame>>>,
-    capacity: usize,
+    /// Set again when the source (re)opens at its own rate (`reset_for_fps`).
+    capacity: AtomicUsize,
 }
 
 impl FrameRing {
@@ -57,7 +59,7 @@ impl FrameRing {
         let capacity = capacity.max(2);
         Self {
             frames: Mutex::new(VecDeque::with_capacity(capacity)),
-            capacity,
+            capacity: AtomicUsize::new(capacity),
         }
     }
 
@@ -67,7 +69,15 @@ impl FrameRing {
     }
 
     pub fn capacity(&self) -> usize {
+        self.capacity.load(Ordering::Relaxed)
+    }
+
+    /// Forgets every frame and sizes the ring for a source at `fps` (a source (re)opened: its
+    /// old frames belong to another stream, and its rate may differ from the spec's).
+    pub fn reset_for_fps(&self, fps: f32) {
         self.capacity
+            .store(ring_capacity(fps, RING_SPAN), Ordering::Relaxed);
+        self.clear();
     }
 
     pub fn len(&self) -> usize {
@@ -86,7 +96,7 @@ impl FrameRing {
     pub fn push(&self, frame: Arc<Frame>) {
         let evicted = {
             let mut frames = self.lock();
-            let evicted = if frames.len() >= self.capacity {
+            let evicted = if frames.len() >= self.capacity() {
                 frames.pop_front()
             } else {
                 None

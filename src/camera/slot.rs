@@ -78,6 +78,8 @@ pub struct LatestFrame {
     counters: FrameCounters,
     state: ArcSwapOption<StateEntry>,
     stall_budget_micros: AtomicU64,
+    /// The open source's rate in thousandths of a frame per second (0: not open yet).
+    nominal_millifps: AtomicU64,
     /// Width << 32 | height of the largest size the screen shows this camera at (0: unknown).
     display_px: AtomicU64,
 }
@@ -93,6 +95,7 @@ impl LatestFrame {
                 since: Instant::now(),
             }),
             stall_budget_micros: AtomicU64::new(micros(MIN_STALL_BUDGET)),
+            nominal_millifps: AtomicU64::new(0),
             display_px: AtomicU64::new(0),
         }
     }
@@ -187,8 +190,22 @@ impl LatestFrame {
         (packed != 0).then(|| FrameSize::new((packed >> 32) as u32, packed as u32))
     }
 
-    /// The budget `stalled` uses; the capture loop sets it from the source's rate when it opens
-    /// one (`stall_budget(fps)`).
+    /// The capture loop tells the slot the rate of the source it opened; the stall budget
+    /// follows from it (`stall_budget(fps)`), and triggers use it for their tolerance.
+    pub fn set_nominal_fps(&self, fps: f32) {
+        let millifps = (f64::from(fps.max(0.0)) * 1000.0).round() as u64;
+        self.nominal_millifps.store(millifps, Ordering::Relaxed);
+        self.set_stall_budget(stall_budget(fps));
+    }
+
+    /// The open source's rate, once one has opened.
+    pub fn nominal_fps(&self) -> Option<f32> {
+        let millifps = self.nominal_millifps.load(Ordering::Relaxed);
+        (millifps != 0).then(|| millifps as f32 / 1000.0)
+    }
+
+    /// The budget `stalled` uses (set with the rate by `set_nominal_fps`; tests may set their
+    /// own).
     pub fn set_stall_budget(&self, budget: Duration) {
         self.stall_budget_micros
             .store(micros(budget), Ordering::Relaxed);
@@ -295,8 +312,9 @@ mod tests {
         assert_eq!(stall_budget(2.0), Duration::from_millis(1500));
         let slot = LatestFrame::new("test");
         assert_eq!(slot.stall_budget(), MIN_STALL_BUDGET);
-        slot.set_stall_budget(stall_budget(1.0));
+        slot.set_nominal_fps(1.0);
         assert_eq!(slot.stall_budget(), Duration::from_secs(3));
+        assert_eq!(slot.nominal_fps(), Some(1.0));
         slot.set_state(CameraState::Live);
         assert!(!slot.stalled(Instant::now() + Duration::from_secs(2)));
         assert!(slot.stalled(Instant::now() + Duration::from_secs(4)));

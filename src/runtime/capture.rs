@@ -15,7 +15,7 @@ use super::vision::{FrameJob, JobKind, VisionQueue};
 use super::worker::{WorkerCtx, WorkerExit};
 use crate::camera::{
     CameraError, CameraState, Cancel, DisplayScaler, FrameRing, LatestFrame, SourceSpec,
-    open_source, stall_budget,
+    open_source,
 };
 
 const FIRST_RETRY: Duration = Duration::from_millis(500);
@@ -44,9 +44,8 @@ impl CaptureLoop {
         while !worker.is_stopped() {
             let error = match open_source(&self.spec) {
                 Ok(mut source) => {
-                    self.slot
-                        .set_stall_budget(stall_budget(source.nominal_fps()));
-                    self.ring.clear();
+                    self.slot.set_nominal_fps(source.nominal_fps());
+                    self.ring.reset_for_fps(source.nominal_fps());
                     self.slot.set_state(CameraState::Live);
                     tracing::info!(
                         "camera {} live: {} at {} fps",

@@ -1,6 +1,6 @@
-//! What the store workers share: the event sender, the UI's repaint waker and the session; and
-//! the stop signal every worker's phase closes. Sending an event wakes the UI so it drains
-//! promptly.
+//! What workers share with the faces: the UI's repaint waker, the stop signal every worker's
+//! phase closes, and `Outbox`, the one way a worker publishes events (never waiting, counting
+//! what a full queue drops, waking the UI).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -53,28 +53,70 @@ impl StopSignal {
     }
 }
 
-#[derive(Clone)]
-pub struct Shared {
-    pub events: Sender<Event>,
-    pub waker: Waker,
-    pub session: Arc<Session>,
-    /// Events dropped because the queue was full (the UI was not draining it).
-    pub dropped: Arc<AtomicU64>,
+/// The sending side of an event queue to the faces: it never waits (a worker is never held up
+/// by a slow UI), drops and counts what a full queue cannot take, and wakes the UI. The faces
+/// re-read the state they show when they see the count move.
+pub struct Outbox<E> {
+    name: &'static str,
+    events: Sender<E>,
+    dropped: Arc<AtomicU64>,
+    waker: Waker,
 }
 
-impl Shared {
-    /// Publishes an event without waiting: a worker is never held up by a slow UI. A full queue
-    /// drops the event and counts it; the UI re-reads its state when it sees the count move.
-    pub fn emit(&self, event: Event) {
-        if let Err(err) = self.events.try_send(event) {
+impl<E> Clone for Outbox<E> {
+    fn clone(&self) -> Self {
+        Self {
+            name: self.name,
+            events: self.events.clone(),
+            dropped: Arc::clone(&self.dropped),
+            waker: self.waker.clone(),
+        }
+    }
+}
+
+impl<E> Outbox<E> {
+    /// A bounded queue of `length` events named `name` (for the log); returns the outbox, the
+    /// receiving end and the shared drop count.
+    pub fn bounded(
+        name: &'static str,
+        length: usize,
+        waker: Waker,
+    ) -> (Self, Receiver<E>, Arc<AtomicU64>) {
+        let (events, receiver) = crossbeam_channel::bounded(length.max(1));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let outbox = Self {
+            name,
+            events,
+            dropped: Arc::clone(&dropped),
+            waker,
+        };
+        (outbox, receiver, dropped)
+    }
+
+    /// Publishes `event` without waiting and wakes the UI.
+    pub fn emit(&self, event: E) {
+        if self.events.try_send(event).is_err() {
             let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             if dropped.is_power_of_two() {
                 tracing::warn!(
-                    "event queue full (is the UI draining it?): dropped {:?}; {dropped} dropped so far",
-                    err.into_inner()
+                    "{}: {dropped} event(s) dropped so far (the UI is not draining them)",
+                    self.name
                 );
             }
         }
         self.waker.wake();
+    }
+}
+
+/// What the record workers share: where their events go, and the session.
+#[derive(Clone)]
+pub struct Shared {
+    pub outbox: Outbox<Event>,
+    pub session: Arc<Session>,
+}
+
+impl Shared {
+    pub fn emit(&self, event: Event) {
+        self.outbox.emit(event);
     }
 }

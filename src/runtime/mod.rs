@@ -50,7 +50,7 @@ pub use worker::{
 };
 pub use writer::SessionPolicy;
 
-use context::Shared;
+use context::{Outbox, Shared};
 use health::HealthCell;
 use supervisor::Supervisor;
 use writer::WriteJob;
@@ -194,18 +194,17 @@ impl Runtime {
         // Readers carry the store's seal, so their chain checks see a wiped or forged trail.
         let list_reader = store.reader()?;
         let verify_reader = store.reader()?;
-        let (events_tx, events) = bounded(EVENT_QUEUE);
+
         let (write_tx, write_rx) = bounded(WRITE_QUEUE);
         let (read_tx, read_rx) = bounded(READ_QUEUE);
         let (verify_tx, verify_rx) = bounded(VERIFY_QUEUE);
         let waker = Waker::default();
         let session = Arc::new(Session::new());
-        let events_dropped = Arc::new(AtomicU64::new(0));
+        let (outbox, events, events_dropped) =
+            Outbox::bounded("station events", EVENT_QUEUE, waker.clone());
         let shared = Shared {
-            events: events_tx,
-            waker: waker.clone(),
+            outbox,
             session: Arc::clone(&session),
-            dropped: Arc::clone(&events_dropped),
         };
         let mut runtime = Self {
             writer: Some(write_tx.clone()),

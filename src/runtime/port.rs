@@ -15,7 +15,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 
 use super::RuntimeError;
-use super::context::Waker;
+use super::context::{Outbox, Waker};
 
 /// The faces' side of a capability: send commands, drain events.
 pub struct Handle<C, E> {
@@ -61,11 +61,8 @@ impl<C, E> Handle<C, E> {
 
 /// The worker's side of a capability.
 pub struct Port<C, E> {
-    name: &'static str,
     commands: Receiver<C>,
-    events: Sender<E>,
-    dropped: Arc<AtomicU64>,
-    waker: Waker,
+    events: Outbox<E>,
 }
 
 impl<C, E> Port<C, E> {
@@ -81,16 +78,7 @@ impl<C, E> Port<C, E> {
 
     /// Publishes an event without waiting and wakes the UI; a full queue drops it and counts.
     pub fn emit(&self, event: E) {
-        if self.events.try_send(event).is_err() {
-            let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-            if dropped.is_power_of_two() {
-                tracing::warn!(
-                    "{}: {dropped} event(s) dropped so far (the UI is not draining them)",
-                    self.name
-                );
-            }
-        }
-        self.waker.wake();
+        self.events.emit(event);
     }
 }
 
@@ -102,21 +90,17 @@ pub(super) fn pair<C, E>(
     waker: Waker,
 ) -> (Handle<C, E>, Port<C, E>) {
     let (commands_tx, commands_rx) = crossbeam_channel::bounded(inbox.max(1));
-    let (events_tx, events_rx) = crossbeam_channel::bounded(outbox.max(1));
-    let dropped = Arc::new(AtomicU64::new(0));
+    let (events, events_rx, dropped) = Outbox::bounded(name, outbox, waker);
     (
         Handle {
             name,
             commands: commands_tx,
             events: events_rx,
-            dropped: Arc::clone(&dropped),
+            dropped,
         },
         Port {
-            name,
             commands: commands_rx,
-            events: events_tx,
-            dropped,
-            waker,
+            events,
         },
     )
 }

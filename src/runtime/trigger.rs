@@ -40,7 +40,12 @@ impl Runtime {
             .cameras
             .get(camera_index)
             .ok_or(TriggerError::NoCamera(camera_index))?;
-        let fps = camera.spec.fps.unwrap_or(30.0);
+        // The open source's own rate; before it opens, what the spec asks for.
+        let fps = camera
+            .slot
+            .nominal_fps()
+            .or(camera.spec.fps)
+            .unwrap_or(30.0);
         let tolerance = tolerance(fps);
         let wait_until = Instant::now() + tolerance * 2;
         let half_period = Duration::from_secs_f32(0.5 / fps.max(0.1));
