@@ -8,6 +8,8 @@ mod bench_vision;
 mod camera;
 mod config_cmd;
 mod gcode_cmd;
+mod grbl_sim;
+mod laser;
 mod users;
 
 use std::path::PathBuf;
@@ -55,6 +57,11 @@ pub enum Command {
     Config(config_cmd::ConfigCommand),
     /// The laser G-code of one QR code, with its extent and estimated time.
     Gcode(gcode_cmd::GcodeArgs),
+    /// The engraving laser's GRBL controller: stream a file, status, ports.
+    #[command(subcommand)]
+    Laser(laser::LaserCommand),
+    /// A simulated GRBL 1.1 laser on a pseudo-terminal (prints its device path).
+    GrblSim(grbl_sim::GrblSimArgs),
     /// Measure the station's speed.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -92,6 +99,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Bench(command)) => bench::run(command, cli.data_dir.as_deref()),
         Some(Command::Config(_)) => Ok(ExitCode::SUCCESS),
         Some(Command::Gcode(args)) => gcode_cmd::run(&args),
+        Some(Command::Laser(command)) => laser::run(command),
+        Some(Command::GrblSim(args)) => grbl_sim::run(&args),
     }
 }
 

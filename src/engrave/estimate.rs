@@ -7,6 +7,7 @@
 //! Reads G-code text; knows nothing of ports or jobs.
 
 use super::MachineSettings;
+use super::modal::ModalState;
 
 /// The planned run of a program.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -83,49 +84,37 @@ impl Block {
 }
 
 fn parse_blocks(program: &str, machine: &MachineSettings) -> (Vec<Block>, f64, f64) {
-    let (mut mode, mut feed, mut power) = (0_u8, 0.0_f64, 0.0_f64);
-    let mut at = [0.0_f64, 0.0];
+    let mut state = ModalState::default();
     let mut sync = true;
     let (mut burn, mut travel) = (0.0, 0.0);
     let mut blocks = Vec::new();
-    for line in program.lines() {
-        let mut to = at;
-        let mut words = line.trim().char_indices().peekable();
-        let trimmed = line.trim();
-        while let Some((index, letter)) = words.next() {
-            let mut end = index + 1;
-            while let Some(&(next, c)) = words.peek() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-                end = next + c.len_utf8();
-                words.next();
-            }
-            let Ok(value) = trimmed[index + 1..end].trim().parse::<f64>() else {
-                continue;
-            };
-            match letter.to_ascii_uppercase() {
-                'G' if value == 0.0 || value == 1.0 => mode = value as u8,
-                'G' if value == 4.0 => sync = true,
-                'M' => sync = true,
-                'X' => to[0] = value,
-                'Y' => to[1] = value,
-                'F' => feed = value / 60.0,
-                'S' => power = value,
-                _ => {}
-            }
-        }
-        let Some(block) = Block::between(at, to, mode == 0, feed, sync, machine) else {
+    for (index, line) in program.lines().enumerate() {
+        // A line GRBL would refuse runs nothing; the estimate skips it as the machine would.
+        let Ok(step) = state.apply(index + 1, line) else {
+            continue;
+        };
+        sync |= step.synchronises;
+        let Some(movement) = step.movement else {
+            continue;
+        };
+        let feed_mm_per_s = movement.feed_mm_per_min / 60.0;
+        let Some(block) = Block::between(
+            movement.from_mm,
+            movement.to_mm,
+            movement.rapid,
+            feed_mm_per_s,
+            sync,
+            machine,
+        ) else {
             continue;
         };
         sync = false;
-        if mode == 0 {
+        if movement.rapid {
             travel += block.length_mm;
-        } else if power > 0.0 {
+        } else if movement.burns() {
             burn += block.length_mm;
         }
         blocks.push(block);
-        at = to;
     }
     (blocks, burn, travel)
 }

@@ -286,36 +286,15 @@ mod tests {
     /// Runs a program the way GRBL would read it: modal G0/G1, X, Y, S; returns the segments
     /// burned (from, to) in machine coordinates.
     fn burned(program: &GcodeProgram) -> Vec<([f64; 2], [f64; 2])> {
-        let (mut mode, mut at, mut s) = (0, [0.0, 0.0], 0.0);
-        let mut segments = Vec::new();
-        for line in &program.lines {
-            let mut to = at;
-            let mut chars = line.char_indices().peekable();
-            while let Some((index, letter)) = chars.next() {
-                let mut end = index + 1;
-                while let Some(&(next, c)) = chars.peek() {
-                    if c.is_ascii_alphabetic() {
-                        break;
-                    }
-                    end = next + c.len_utf8();
-                    chars.next();
-                }
-                let value: f64 = line[index + 1..end].parse().unwrap();
-                match letter {
-                    'G' => mode = value as u8,
-                    'X' => to[0] = value,
-                    'Y' => to[1] = value,
-                    'S' => s = value,
-                    'F' | 'M' => {}
-                    other => panic!("unexpected word {other} in {line}"),
-                }
-            }
-            if to != at && mode == 1 && s > 0.0 {
-                segments.push((at, to));
-            }
-            at = to;
-        }
-        segments
+        let mut state = crate::engrave::modal::ModalState::default();
+        program
+            .lines
+            .iter()
+            .enumerate()
+            .filter_map(|(index, line)| state.apply(index + 1, line).unwrap().movement)
+            .filter(|movement| movement.burns() && movement.length_mm() > 0.0)
+            .map(|movement| (movement.from_mm, movement.to_mm))
+            .collect()
     }
 
     fn settings() -> LaserSettings {

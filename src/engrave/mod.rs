@@ -1,12 +1,16 @@
 //! Engraving: laser settings and material presets, the machine's GRBL settings, QR codes turned
-//! into laser G-code, and the time a GRBL machine takes to run it.
+//! into laser G-code, the time a GRBL machine takes to run it, the GRBL protocol a sender
+//! speaks, and a GRBL simulator to speak it to.
 //!
-//! This module computes; it opens no port and spawns nothing. Streaming to a controller and the
-//! GRBL simulator come with the engraver worker.
+//! This module opens a port only when asked and spawns nothing: the engraver worker (or a CLI
+//! command) calls it on its own thread.
 
 mod estimate;
 mod gcode;
+pub mod grbl;
+mod line;
 mod machine;
+pub mod modal;
 mod settings;
 pub mod sim;
 

@@ -10,13 +10,17 @@
 //! disabled), arcs, probing, Z moves. It owns no port: `receive`, `advance` and `take_output`
 //! move bytes and time; the engraver worker or a test puts it on a pseudo-terminal.
 
-mod line;
-
 use std::collections::{BTreeMap, VecDeque};
 
 use super::MachineSettings;
 use super::estimate::{Block, block_seconds, plan_speeds};
-pub use line::error;
+use super::line;
+pub use super::line::error;
+
+#[cfg(unix)]
+mod pty;
+#[cfg(unix)]
+pub use pty::{PtyOptions, PtyTraffic, SimPty};
 
 /// The banner GRBL prints after a reset (a blank line comes first).
 pub const BANNER: &str = "Grbl 1.1h ['$' for help]";
@@ -85,6 +89,8 @@ enum Waiting {
         dwell_s: f64,
         spindle: Option<Spindle>,
     },
+    /// A G4 dwelling: GRBL answers it only when the dwell is over.
+    Dwelling,
 }
 
 /// The simulated controller.
@@ -93,6 +99,7 @@ pub struct GrblSim {
     rx: VecDeque<u8>,
     out: Vec<u8>,
     dropped_bytes: u64,
+    peak_rx_bytes: usize,
     waiting: Option<Waiting>,
     dwell_left_s: f64,
     queue: VecDeque<Queued>,
@@ -179,6 +186,7 @@ impl GrblSim {
             rx: VecDeque::with_capacity(RX_BUFFER_BYTES),
             out: Vec::new(),
             dropped_bytes: 0,
+            peak_rx_bytes: 0,
             waiting: None,
             dwell_left_s: 0.0,
             queue: VecDeque::new(),
@@ -242,6 +250,7 @@ impl GrblSim {
                 _ => self.dropped_bytes += 1,
             }
         }
+        self.peak_rx_bytes = self.peak_rx_bytes.max(self.rx.len());
     }
 
     /// What the controller has written since the last call.
@@ -252,6 +261,11 @@ impl GrblSim {
     /// Bytes lost to a full receive buffer since start (a correct sender never causes any).
     pub fn dropped_bytes(&self) -> u64 {
         self.dropped_bytes
+    }
+
+    /// The fullest the receive buffer has been (a correct sender keeps it at 127 or less).
+    pub fn peak_rx_bytes(&self) -> usize {
+        self.peak_rx_bytes
     }
 
     /// Seconds spent moving (the pure motion time of what was run).
@@ -526,9 +540,14 @@ impl GrblSim {
                 if let Some(spindle) = spindle {
                     self.spindle = spindle;
                 }
-                self.dwell_left_s = dwell_s;
-                self.say("ok");
+                if dwell_s > 0.0 && !self.check_mode {
+                    self.dwell_left_s = dwell_s;
+                    self.waiting = Some(Waiting::Dwelling);
+                } else {
+                    self.say("ok");
+                }
             }
+            Some(Waiting::Dwelling) if self.dwell_left_s <= 0.0 => self.say("ok"),
             other => self.waiting = other,
         }
     }

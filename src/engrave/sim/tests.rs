@@ -248,3 +248,11 @@ fn a_streamed_qr_job_runs_at_motion_speed_and_matches_the_estimate() {
         );
     }
 }
+
+#[test]
+fn a_dwell_is_answered_when_it_is_over() {
+    let mut sim = sim();
+    assert_eq!(ask(&mut sim, "G4P0.5", 0.4), "");
+    sim.advance(0.11);
+    assert_eq!(text(&sim.take_output()), "ok\r\n");
+}

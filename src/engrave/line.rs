@@ -16,8 +16,8 @@ pub mod error {
     pub const UNDEFINED_FEED_RATE: u8 = 22;
 }
 
-/// The significant characters of a raw line, or the error GRBL gives for it.
-pub fn clean(raw: &[u8]) -> Result<String, u8> {
+/// The characters GRBL keeps of a raw line: no spaces, no comments, upper case.
+pub fn significant(raw: &[u8]) -> String {
     let mut out = String::new();
     let mut in_paren = false;
     for &byte in raw {
@@ -31,6 +31,12 @@ pub fn clean(raw: &[u8]) -> Result<String, u8> {
             _ => {}
         }
     }
+    out
+}
+
+/// The significant characters of a raw line, or the error GRBL gives for it.
+pub fn clean(raw: &[u8]) -> Result<String, u8> {
+    let out = significant(raw);
     if out.len() > 79 {
         return Err(error::OVERFLOW);
     }

@@ -1,0 +1,205 @@
+//! `qcstation grbl-sim`, `laser stream` and `laser status` as a plant would run them: the real
+//! binary on both ends of a pseudo-terminal, exit codes and the `--json` shape.
+
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_qcstation");
+
+struct Sim {
+    child: Child,
+    port: String,
+}
+
+impl Sim {
+    fn start(data_dir: &Path, time_scale: &str) -> Self {
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["grbl-sim", "--time-scale", time_scale])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let port = first.trim().to_owned();
+        assert!(port.starts_with("/dev/"), "grbl-sim printed {first:?}");
+        Self { child, port }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn qcstation(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    let text = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(text.trim()).unwrap_or_else(|err| panic!("{err}: {text:?}"))
+}
+
+#[test]
+fn a_file_streams_with_exit_0_and_a_refused_line_gives_exit_1_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Sim::start(dir.path(), "200");
+    let good = dir.path().join("good.nc");
+    std::fs::write(
+        &good,
+        "; a hand-written job\nG21 G90\nM4 S0\nG0 X2 Y2\nG1 X6 F600 S300 (burn)\nY4\nG0 X0 Y0\nM5 S0\n",
+    )
+    .unwrap();
+    let out = qcstation(
+        dir.path(),
+        &[
+            "laser",
+            "stream",
+            good.to_str().unwrap(),
+            "--port",
+            &sim.port,
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let body = json(&out);
+    assert_eq!(body["result"], "done");
+    assert_eq!(body["lines_total"], 7);
+    assert_eq!(body["lines_acked"], 7);
+    assert_eq!(body["last_acked_file_line"], 8);
+    assert!(body["peak_in_flight_bytes"].as_u64().unwrap() <= 127);
+    assert!(body["wall_s"].as_f64().unwrap() > 0.0);
+
+    let bad = dir.path().join("bad.nc");
+    std::fs::write(&bad, "G21\nG1 X1 F600\nG2 X1 Y1\nG1 X2\n").unwrap();
+    let out = qcstation(
+        dir.path(),
+        &[
+            "laser",
+            "stream",
+            bad.to_str().unwrap(),
+            "--port",
+            &sim.port,
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let body = json(&out);
+    assert_eq!(body["result"], "error");
+    assert_eq!(body["failed_line"], 3);
+    assert_eq!(body["code"], 20);
+
+    // Text output names the file, the line and the error in words.
+    let out = qcstation(
+        dir.path(),
+        &[
+            "laser",
+            "stream",
+            bad.to_str().unwrap(),
+            "--port",
+            &sim.port,
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("bad.nc line 3: `G2X1Y1`: error:20: unsupported"),
+        "{text}"
+    );
+
+    let out = qcstation(
+        dir.path(),
+        &["laser", "status", "--port", &sim.port, "--json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let body = json(&out);
+    assert_eq!(body["state"], "Idle");
+    assert_eq!(body["version"], "1.1h");
+    assert_eq!(body["settings"]["30"], "1000");
+    assert_eq!(body["settings"]["32"], "1");
+}
+
+#[test]
+fn a_lost_port_gives_exit_2_and_a_bad_file_is_refused_before_sending() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sim = Sim::start(dir.path(), "1");
+    let long = dir.path().join("long.nc");
+    // Enough motion to outlast the kill below at real time.
+    let mut text = String::from("G21G90\nM4S0\n");
+    for row in 0..200 {
+        text.push_str(&format!(
+            "G1X{}Y{:.1}F300S100\n",
+            10 * (row % 2),
+            f64::from(row) * 0.1
+        ));
+    }
+    std::fs::write(&long, text).unwrap();
+    let streamer = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "laser",
+            "stream",
+            long.to_str().unwrap(),
+            "--port",
+            &sim.port,
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    sim.child.kill().unwrap();
+    sim.child.wait().unwrap();
+    let out = streamer.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let body = json(&out);
+    assert_eq!(body["result"], "lost");
+    let acked = body["lines_acked"].as_u64().unwrap();
+    assert!(acked > 0 && acked < 202, "{body}");
+    assert_eq!(body["last_acked_file_line"].as_u64().unwrap(), acked);
+
+    let utf8 = dir.path().join("utf8.nc");
+    std::fs::write(&utf8, "G21\nG1 X5 (5×5 mm)\n").unwrap();
+    let out = qcstation(
+        dir.path(),
+        &[
+            "laser",
+            "stream",
+            utf8.to_str().unwrap(),
+            "--port",
+            "/dev/null",
+        ],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("utf8.nc line 2: byte 9 is 0xc3"), "{err}");
+
+    let out = qcstation(
+        dir.path(),
+        &[
+            "laser",
+            "stream",
+            long.to_str().unwrap(),
+            "--port",
+            "/dev/nonexistent-tty",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
