@@ -12,6 +12,7 @@ pub mod config;
 pub mod domain;
 pub mod engrave;
 pub mod paths;
+pub mod qr;
 pub mod runtime;
 pub mod store;
 pub mod telemetry;

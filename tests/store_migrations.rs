@@ -1,14 +1,15 @@
 //! Databases left by every earlier schema version upgrade in place, keeping their records: users
 //! can still sign in and the audit chain still verifies (now anchored, old rows keeping hash
-//! scheme 1 and new rows using scheme 2), also once the upgraded station seals its trail.
+//! scheme 1 and new rows using scheme 2), also once the upgraded station seals its trail, and
+//! the inventory added in version 5 starts empty and allocates from sequence 1.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use qcstation::auth::{hash_secret, new_secret_hash, verify_secret};
-use qcstation::domain::{Actor, Role};
+use qcstation::domain::{Actor, LotKey, LotRule, Role};
 use qcstation::store::{
-    AuditEntry, AuditSeal, GENESIS_HASH, LATEST_VERSION, LockoutPolicy, SecretCheck, SignInOutcome,
-    Store, audit_row_hash, migrate_to_version, now_utc,
+    AuditEntry, AuditSeal, BatchRequest, GENESIS_HASH, ItemFilter, LATEST_VERSION, LockoutPolicy,
+    SecretCheck, SignInOutcome, Store, audit_row_hash, migrate_to_version, now_utc,
 };
 use rusqlite::{Connection, params};
 
@@ -125,6 +126,31 @@ fn every_earlier_version_upgrades_in_place() {
         if version >= 2 {
             assert_eq!(store.cameras().unwrap()[0].name, "Bay 1");
         }
+        assert_eq!(
+            store.item_counts(&ItemFilter::default()).unwrap().total(),
+            0,
+            "from v{version}"
+        );
+        let batch = store
+            .allocate_batch(
+                &Actor::console("test"),
+                &BatchRequest {
+                    key: LotKey::new("PAD", "V0100", "L2025-09", &LotRule::default()).unwrap(),
+                    count: 2,
+                    manufactured_on: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+                    warranty_years: 1,
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            (batch.first_seq, batch.last_seq()),
+            (1, 2),
+            "from v{version}"
+        );
+        assert!(
+            reader.verify_audit().unwrap().is_intact(),
+            "from v{version}"
+        );
     }
 }
 

@@ -1,16 +1,23 @@
 //! Plain types and rules shared by every layer: roles and what they permit, user names, the
-//! secret (PIN or password) policy, the sign-in lockout, and who performs an action.
+//! secret (PIN or password) policy, the sign-in lockout, who performs an action, item UIDs and
+//! the item lifecycle.
 //!
 //! Nothing here does I/O, reads the environment, spawns threads or knows about the UI.
 
 mod actor;
+mod item_status;
 mod lockout;
 mod role;
 mod secret_policy;
+mod uid;
 mod user_name;
 
 pub use actor::Actor;
+pub use item_status::{ItemStatus, ItemStatusParseError, TransitionError};
 pub use lockout::LockoutPolicy;
 pub use role::{Permission, Role, RoleParseError};
 pub use secret_policy::{SecretHash, SecretKind, SecretPolicyError, check_secret};
+pub use uid::{
+    LotKey, LotRule, MAX_SEQ, Uid, UidError, UidPart, check_component, check_seq, check_vendor,
+};
 pub use user_name::{UserName, UserNameError};

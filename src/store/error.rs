@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::domain::{Permission, Role, SecretPolicyError, UserNameError};
+use crate::domain::{
+    MAX_SEQ, Permission, Role, SecretPolicyError, TransitionError, UidError, UserNameError,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -55,6 +57,28 @@ pub enum StoreError {
     UserName(#[from] UserNameError),
     #[error(transparent)]
     SecretPolicy(#[from] SecretPolicyError),
+    #[error("no item with UID {0:?}")]
+    UnknownItem(String),
+    #[error("{uid}: {refused}")]
+    Transition {
+        uid: String,
+        refused: TransitionError,
+    },
+    #[error(
+        "{lot} cannot take {count} more item(s): its next sequence is {next_seq} and sequences end at {MAX_SEQ}, so {} are left (a sequence is never reused): allocate at most that many, or start a new lot", left_in_lot(*next_seq)
+    )]
+    SequenceExhausted {
+        /// `COMPONENT-VENDOR-LOT`.
+        lot: String,
+        next_seq: u32,
+        count: u32,
+    },
+    #[error(transparent)]
+    Uid(#[from] UidError),
     #[error("{0}")]
     Invalid(String),
+}
+
+fn left_in_lot(next_seq: u32) -> u32 {
+    (MAX_SEQ + 1).saturating_sub(next_seq)
 }

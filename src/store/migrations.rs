@@ -85,17 +85,93 @@ ALTER TABLE audit ADD COLUMN hash_scheme INTEGER NOT NULL DEFAULT 1 CHECK (hash_
 ALTER TABLE audit_anchor ADD COLUMN mac TEXT;
 ";
 
+/// Version 5: item identity and inventory. Sequences are counted per lot in `uid_sequences`
+/// (never from `MAX(seq)`, so a scrapped or deleted item's number is never handed out again);
+/// a batch is a contiguous range of one lot; items carry the lifecycle status, and every move
+/// is kept in the append-only `item_transitions`. `engrave_job_id` has no foreign key: the
+/// engraving jobs table comes in version 6. Low-stock thresholds are per component type.
+const V5_ITEMS_INVENTORY: &str = "
+CREATE TABLE uid_sequences (
+    component TEXT NOT NULL,
+    vendor TEXT NOT NULL,
+    lot TEXT NOT NULL,
+    next_seq INTEGER NOT NULL CHECK (next_seq BETWEEN 1 AND 100000),
+    PRIMARY KEY (component, vendor, lot)
+) STRICT;
+
+CREATE TABLE item_batches (
+    id INTEGER PRIMARY KEY,
+    component TEXT NOT NULL,
+    vendor TEXT NOT NULL,
+    lot TEXT NOT NULL,
+    first_seq INTEGER NOT NULL CHECK (first_seq BETWEEN 1 AND 99999),
+    count INTEGER NOT NULL CHECK (count >= 1 AND first_seq + count - 1 <= 99999),
+    manufactured_on TEXT NOT NULL,
+    warranty_years INTEGER NOT NULL CHECK (warranty_years BETWEEN 0 AND 50),
+    created_by TEXT NOT NULL,
+    created_at_utc TEXT NOT NULL
+) STRICT;
+CREATE INDEX item_batches_by_lot ON item_batches (component, vendor, lot, first_seq);
+
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    component TEXT NOT NULL,
+    vendor TEXT NOT NULL,
+    lot TEXT NOT NULL,
+    seq INTEGER NOT NULL CHECK (seq BETWEEN 1 AND 99999),
+    batch_id INTEGER NOT NULL REFERENCES item_batches (id),
+    manufactured_on TEXT NOT NULL,
+    warranty_years INTEGER NOT NULL CHECK (warranty_years BETWEEN 0 AND 50),
+    status TEXT NOT NULL CHECK (status IN ('allocated', 'engraved', 'verified', 'in_stock',
+                                           'consumed', 'scrapped', 'engrave_failed')),
+    created_at_utc TEXT NOT NULL,
+    updated_at_utc TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    engrave_job_id INTEGER,
+    verification TEXT,
+    UNIQUE (component, vendor, lot, seq)
+) STRICT;
+CREATE INDEX items_by_batch ON items (batch_id, seq);
+CREATE INDEX items_by_component_status ON items (component, status);
+CREATE INDEX items_by_status ON items (status);
+
+CREATE TABLE item_transitions (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES items (id),
+    from_status TEXT,
+    to_status TEXT NOT NULL,
+    at_utc TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    reason TEXT
+) STRICT;
+CREATE INDEX item_transitions_by_item ON item_transitions (item_id, id);
+
+CREATE TRIGGER item_transitions_are_append_only_update BEFORE UPDATE ON item_transitions
+BEGIN SELECT RAISE(ABORT, 'item transitions are append-only'); END;
+CREATE TRIGGER item_transitions_are_append_only_delete BEFORE DELETE ON item_transitions
+BEGIN SELECT RAISE(ABORT, 'item transitions are append-only'); END;
+
+CREATE TABLE stock_thresholds (
+    component TEXT PRIMARY KEY NOT NULL,
+    min_in_stock INTEGER NOT NULL CHECK (min_in_stock >= 0),
+    updated_by TEXT NOT NULL,
+    updated_at_utc TEXT NOT NULL
+) STRICT;
+";
+
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(V1_STATION_USERS_AUDIT),
         M::up(V2_CAMERAS),
         M::up(V3_LOCKOUT_AUDIT_ANCHOR),
         M::up(V4_AUDIT_HASH_SCHEME_AND_SEAL),
+        M::up(V5_ITEMS_INVENTORY),
     ])
 });
 
-/// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 4;
+/// The schema version this build writes. (Version 6 is taken by the engraving jobs.)
+pub const LATEST_VERSION: i64 = 5;
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;

@@ -1,4 +1,5 @@
-//! The station's records in one SQLite file: settings, cameras, users and the audit trail.
+//! The station's records in one SQLite file: settings, cameras, users, the audit trail, and
+//! items with their UIDs, batches and lifecycle.
 //!
 //! `Store` owns the one write connection (the runtime gives it to the store-writer thread; the
 //! CLI uses it directly). `StoreReader` is a read-only connection for queries. Every mutation that
@@ -13,6 +14,7 @@ mod audit;
 mod cameras;
 mod demo;
 mod error;
+mod items;
 mod migrations;
 mod seal;
 mod settings;
@@ -34,6 +36,10 @@ pub use audit::{
 pub use cameras::CameraRecord;
 pub use demo::{DEMO_USERS, DemoUser};
 pub use error::StoreError;
+pub use items::{
+    BatchRecord, BatchRequest, ItemFacts, ItemFilter, ItemRecord, LowStockAlert,
+    MAX_WARRANTY_YEARS, StatusCounts, StockThreshold, TransitionRecord,
+};
 pub use migrations::{LATEST_VERSION, migrate_to_version};
 pub use seal::AuditSeal;
 pub use settings::StationSettings;
