@@ -23,6 +23,16 @@ impl Actor {
         }
     }
 
+    /// The station itself, recording what its own workers observed (a job cut short when the
+    /// station stopped, a mark verified by the bench camera). It may operate, nothing more.
+    pub fn station(worker: &str) -> Self {
+        Self {
+            user_id: None,
+            name: format!("station:{worker}"),
+            role: Role::Operator,
+        }
+    }
+
     pub fn may(&self, permission: Permission) -> bool {
         self.role.permits(permission)
     }

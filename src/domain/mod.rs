@@ -1,11 +1,12 @@
 //! Plain types and rules shared by every layer: roles and what they permit, user names, the
-//! secret (PIN or password) policy, the sign-in lockout, who performs an action, item UIDs and
-//! the item lifecycle.
+//! secret (PIN or password) policy, the sign-in lockout, who performs an action, item UIDs, the
+//! item lifecycle and engraving job states.
 //!
 //! Nothing here does I/O, reads the environment, spawns threads or knows about the UI.
 
 mod actor;
 mod item_status;
+mod job_status;
 mod lockout;
 mod role;
 mod secret_policy;
@@ -14,6 +15,7 @@ mod user_name;
 
 pub use actor::Actor;
 pub use item_status::{ItemStatus, ItemStatusParseError, TransitionError};
+pub use job_status::{JobStatus, JobStatusParseError};
 pub use lockout::LockoutPolicy;
 pub use role::{Permission, Role, RoleParseError};
 pub use secret_policy::{SecretHash, SecretKind, SecretPolicyError, check_secret};

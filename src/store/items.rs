@@ -357,6 +357,72 @@ fn low_stock(conn: &Connection) -> Result<Vec<LowStockAlert>, StoreError> {
     Ok(alerts)
 }
 
+/// Moves an item inside the caller's transaction: checks the lifecycle, updates the item, keeps
+/// the transition row and the audit row. The caller has checked the permission.
+pub(super) fn transition_in(
+    conn: &Connection,
+    user_name: &str,
+    uid_text: &str,
+    to: ItemStatus,
+    reason: Option<&str>,
+    facts: &ItemFacts,
+) -> Result<ItemRecord, StoreError> {
+    let uid_text = uid_text.to_owned();
+    let now = to_text(now_utc());
+    let item =
+        item_by_uid(conn, &uid_text)?.ok_or_else(|| StoreError::UnknownItem(uid_text.clone()))?;
+    item.status
+        .check_transition(to)
+        .map_err(|refused| StoreError::Transition {
+            uid: uid_text.clone(),
+            refused,
+        })?;
+    let changed = conn.execute(
+        "UPDATE items SET status = ?1, updated_at_utc = ?2,
+                          engrave_job_id = COALESCE(?3, engrave_job_id),
+                          verification = COALESCE(?4, verification)
+         WHERE id = ?5 AND status = ?6",
+        params![
+            to.as_str(),
+            now,
+            facts.engrave_job_id,
+            facts.verification,
+            item.id,
+            item.status.as_str()
+        ],
+    )?;
+    if changed != 1 {
+        return Err(StoreError::Invalid(format!(
+            "{uid_text} changed while being moved to {to}: try again"
+        )));
+    }
+    conn.execute(
+        "INSERT INTO item_transitions (item_id, from_status, to_status, at_utc, user_name,
+                                       reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            item.id,
+            item.status.as_str(),
+            to.as_str(),
+            now,
+            user_name,
+            reason
+        ],
+    )?;
+    let mut entry = AuditEntry::new(user_name, "item.status", "item", &uid_text).change(
+        Some(item.status.to_string()),
+        Some(match facts.engrave_job_id {
+            Some(job) => format!("{to} (engrave job {job})"),
+            None => to.to_string(),
+        }),
+    );
+    if let Some(reason) = reason {
+        entry = entry.reason(reason);
+    }
+    append(conn, &entry)?;
+    item_by_uid(conn, &uid_text)?.ok_or_else(|| StoreError::UnknownItem(uid_text.clone()))
+}
+
 macro_rules! item_queries {
     ($type:ty) => {
         impl $type {
@@ -579,61 +645,8 @@ impl Store {
                 action: "scrap an item",
             });
         }
-        let now = to_text(now_utc());
         let savepoint = self.conn.savepoint()?;
-        let item = item_by_uid(&savepoint, &uid_text)?
-            .ok_or_else(|| StoreError::UnknownItem(uid_text.clone()))?;
-        item.status
-            .check_transition(to)
-            .map_err(|refused| StoreError::Transition {
-                uid: uid_text.clone(),
-                refused,
-            })?;
-        let changed = savepoint.execute(
-            "UPDATE items SET status = ?1, updated_at_utc = ?2,
-                              engrave_job_id = COALESCE(?3, engrave_job_id),
-                              verification = COALESCE(?4, verification)
-             WHERE id = ?5 AND status = ?6",
-            params![
-                to.as_str(),
-                now,
-                facts.engrave_job_id,
-                facts.verification,
-                item.id,
-                item.status.as_str()
-            ],
-        )?;
-        if changed != 1 {
-            return Err(StoreError::Invalid(format!(
-                "{uid_text} changed while being moved to {to}: try again"
-            )));
-        }
-        savepoint.execute(
-            "INSERT INTO item_transitions (item_id, from_status, to_status, at_utc, user_name,
-                                           reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                item.id,
-                item.status.as_str(),
-                to.as_str(),
-                now,
-                actor.name,
-                reason
-            ],
-        )?;
-        let mut entry = AuditEntry::new(&actor.name, "item.status", "item", &uid_text).change(
-            Some(item.status.to_string()),
-            Some(match facts.engrave_job_id {
-                Some(job) => format!("{to} (engrave job {job})"),
-                None => to.to_string(),
-            }),
-        );
-        if let Some(reason) = reason {
-            entry = entry.reason(reason);
-        }
-        append(&savepoint, &entry)?;
-        let record = item_by_uid(&savepoint, &uid_text)?
-            .ok_or_else(|| StoreError::UnknownItem(uid_text.clone()))?;
+        let record = transition_in(&savepoint, &actor.name, &uid_text, to, reason, facts)?;
         super::commit(savepoint, self.sealed.as_ref())?;
         self.committed();
         Ok(record)

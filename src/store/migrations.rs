@@ -160,6 +160,33 @@ CREATE TABLE stock_thresholds (
 ) STRICT;
 ";
 
+/// Version 6: the engraving job queue. A job engraves one payload (an item's UID) with laser
+/// settings fixed when it was queued (TOML); progress is kept as lines acknowledged, so a job cut
+/// short can be resumed from a known line.
+const V6_ENGRAVE_JOBS: &str = "
+CREATE TABLE engrave_jobs (
+    id INTEGER PRIMARY KEY,
+    payload TEXT NOT NULL,
+    item_id INTEGER REFERENCES items (id),
+    batch_id INTEGER REFERENCES item_batches (id),
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'paused', 'done', 'failed',
+                                           'interrupted', 'cancelled')),
+    settings_toml TEXT NOT NULL,
+    lines_total INTEGER NOT NULL CHECK (lines_total >= 0),
+    lines_acked INTEGER NOT NULL DEFAULT 0 CHECK (lines_acked >= 0),
+    estimate_s REAL NOT NULL,
+    elapsed_s REAL NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    outcome TEXT,
+    created_by TEXT NOT NULL,
+    created_at_utc TEXT NOT NULL,
+    started_at_utc TEXT,
+    finished_at_utc TEXT
+) STRICT;
+CREATE INDEX engrave_jobs_by_status ON engrave_jobs (status, id);
+CREATE INDEX engrave_jobs_by_batch ON engrave_jobs (batch_id, id);
+";
+
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(V1_STATION_USERS_AUDIT),
@@ -167,11 +194,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V3_LOCKOUT_AUDIT_ANCHOR),
         M::up(V4_AUDIT_HASH_SCHEME_AND_SEAL),
         M::up(V5_ITEMS_INVENTORY),
+        M::up(V6_ENGRAVE_JOBS),
     ])
 });
 
-/// The schema version this build writes. (Version 6 is taken by the engraving jobs.)
-pub const LATEST_VERSION: i64 = 5;
+/// The schema version this build writes.
+pub const LATEST_VERSION: i64 = 6;
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;

@@ -13,6 +13,7 @@ mod access;
 mod audit;
 mod cameras;
 mod demo;
+mod engrave_jobs;
 mod error;
 mod items;
 mod migrations;
@@ -35,6 +36,7 @@ pub use audit::{
 };
 pub use cameras::CameraRecord;
 pub use demo::{DEMO_USERS, DemoUser};
+pub use engrave_jobs::{JobEnd, JobFilter, JobRecord, NewJob};
 pub use error::StoreError;
 pub use items::{
     BatchRecord, BatchRequest, ItemFacts, ItemFilter, ItemRecord, LowStockAlert,
