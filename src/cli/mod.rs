@@ -7,6 +7,7 @@ mod bench_store;
 mod bench_vision;
 mod camera;
 mod config_cmd;
+mod engrave_cmd;
 mod gcode_cmd;
 mod grbl_sim;
 mod laser;
@@ -60,6 +61,8 @@ pub enum Command {
     /// The engraving laser's GRBL controller: stream a file, status, ports.
     #[command(subcommand)]
     Laser(laser::LaserCommand),
+    /// Engrave inventory items on the laser, recording each job and the item's new status.
+    Engrave(engrave_cmd::EngraveArgs),
     /// A simulated GRBL 1.1 laser on a pseudo-terminal (prints its device path).
     GrblSim(grbl_sim::GrblSimArgs),
     /// Measure the station's speed.
@@ -100,6 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Config(_)) => Ok(ExitCode::SUCCESS),
         Some(Command::Gcode(args)) => gcode_cmd::run(&args),
         Some(Command::Laser(command)) => laser::run(command),
+        Some(Command::Engrave(args)) => engrave_cmd::run(&args, &paths),
         Some(Command::GrblSim(args)) => grbl_sim::run(&args),
     }
 }

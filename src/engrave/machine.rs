@@ -11,7 +11,7 @@ pub enum MachineError {
 }
 
 /// The machine settings a laser sender uses.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MachineSettings {
     /// `$30`: the S value of 100 % power.

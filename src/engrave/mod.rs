@@ -8,6 +8,7 @@
 mod estimate;
 mod gcode;
 pub mod grbl;
+mod job;
 mod line;
 mod machine;
 pub mod modal;
@@ -16,5 +17,6 @@ pub mod sim;
 
 pub use estimate::{Estimate, estimate};
 pub use gcode::{GcodeError, GcodeProgram, QrMatrix, qr_matrix, raster_gcode};
+pub use job::{JobError, JobPlan, job_end};
 pub use machine::{MachineError, MachineSettings};
 pub use settings::{EcLevel, LaserSettings, MATERIAL_PRESETS, MaterialPreset, SettingsError};

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::MachineSettings;
 
 /// QR error correction (H suits metal, where marks wear).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 pub enum EcLevel {
     L,
     M,
@@ -32,7 +32,7 @@ pub enum SettingsError {
 
 /// How one code is engraved. Raster fill: lines `line_interval_mm` apart through every module
 /// row, bidirectional, with overscan so the head is at speed before a dark module.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LaserSettings {
     /// Power while burning, % of the machine's `$30`.
@@ -134,6 +134,12 @@ impl LaserSettings {
         self.passes = preset.passes;
         self.line_interval_mm = preset.line_interval_mm;
         Ok(self)
+    }
+
+    /// The settings as TOML, as a job keeps them.
+    pub fn to_toml(&self) -> String {
+        // Plain numbers, booleans and an enum: serialisation cannot fail.
+        toml::to_string(self).unwrap_or_default()
     }
 
     /// Reads and checks a settings file (TOML; every key optional, defaults as `Default`).
