@@ -10,6 +10,8 @@ mod config_cmd;
 mod gcode_cmd;
 mod grbl_sim;
 mod laser;
+mod items_cmd;
+mod qr_cmd;
 mod users;
 
 use std::path::PathBuf;
@@ -62,6 +64,12 @@ pub enum Command {
     Laser(laser::LaserCommand),
     /// A simulated GRBL 1.1 laser on a pseudo-terminal (prints its device path).
     GrblSim(grbl_sim::GrblSimArgs),
+    /// Allocate item UIDs and write their QR codes (PNG, SVG, sheets, manifest.csv).
+    #[command(subcommand)]
+    Qr(qr_cmd::QrCommand),
+    /// The item inventory: list, counts, lifecycle moves, low-stock thresholds.
+    #[command(subcommand)]
+    Items(items_cmd::ItemsCommand),
     /// Measure the station's speed.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -101,6 +109,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Gcode(args)) => gcode_cmd::run(&args),
         Some(Command::Laser(command)) => laser::run(command),
         Some(Command::GrblSim(args)) => grbl_sim::run(&args),
+        Some(Command::Qr(command)) => qr_cmd::run(command, &paths, &config),
+        Some(Command::Items(command)) => items_cmd::run(command, &paths, &config),
     }
 }
 
