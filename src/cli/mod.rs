@@ -11,6 +11,8 @@ mod engrave_cmd;
 mod gcode_cmd;
 mod grbl_sim;
 mod laser;
+mod items_cmd;
+mod qr_cmd;
 mod users;
 
 use std::path::PathBuf;
@@ -65,6 +67,12 @@ pub enum Command {
     Engrave(engrave_cmd::EngraveArgs),
     /// A simulated GRBL 1.1 laser on a pseudo-terminal (prints its device path).
     GrblSim(grbl_sim::GrblSimArgs),
+    /// Allocate item UIDs and write their QR codes (PNG, SVG, sheets, manifest.csv).
+    #[command(subcommand)]
+    Qr(qr_cmd::QrCommand),
+    /// The item inventory: list, counts, lifecycle moves, low-stock thresholds.
+    #[command(subcommand)]
+    Items(items_cmd::ItemsCommand),
     /// Measure the station's speed.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -105,6 +113,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Laser(command)) => laser::run(command),
         Some(Command::Engrave(args)) => engrave_cmd::run(&args, &paths),
         Some(Command::GrblSim(args)) => grbl_sim::run(&args),
+        Some(Command::Qr(command)) => qr_cmd::run(command, &paths, &config),
+        Some(Command::Items(command)) => items_cmd::run(command, &paths, &config),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The station's configuration file (TOML): where the data lives, sign-in security, the UI's
-//! kiosk options and logging. Every key has a documented default (`DEFAULT_TOML`); unknown keys
+//! kiosk options, logging and the plant's lot-number pattern. Every key has a documented default (`DEFAULT_TOML`); unknown keys
 //! and bad values are reported with the key and the reason, never silently replaced.
 //!
 //! No config file means demo mode: a demo database with demo users and synthetic cameras.
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::domain::LockoutPolicy;
+use crate::domain::{LockoutPolicy, LotRule};
 
 /// The file written by `qcstation config init`, documenting every key and its default.
 pub const DEFAULT_TOML: &str = r#"# qcstation configuration. Every key is optional; the values shown are the defaults.
@@ -32,6 +32,12 @@ idle_signout_secs = 300
 # Where the database, images and logs live. Empty: the platform's data directory.
 data_dir = ""
 
+[inventory]
+# The plant's lot-number pattern for item UIDs; empty: L + year + '-' + month (L2025-09).
+# '#' is a digit, '@' an upper-case letter, '*' either; upper-case letters, digits and '-'
+# stand for themselves, e.g. "LOT-####@".
+lot_pattern = ""
+
 [logging]
 # tracing filter for the log file and stderr, e.g. "info" or "qcstation=debug,info".
 filter = "info"
@@ -45,6 +51,7 @@ pub struct Config {
     pub station: StationSection,
     pub security: SecuritySection,
     pub storage: StorageSection,
+    pub inventory: InventorySection,
     pub logging: LoggingSection,
 }
 
@@ -67,6 +74,12 @@ pub struct SecuritySection {
 #[serde(deny_unknown_fields, default)]
 pub struct StorageSection {
     pub data_dir: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InventorySection {
+    pub lot_pattern: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -141,6 +154,12 @@ impl Config {
         }
     }
 
+    /// The rule lot numbers follow (validated when the file was read; an unreadable pattern
+    /// falls back to the default only for a `Config` built in code without validation).
+    pub fn lot_rule(&self) -> LotRule {
+        LotRule::pattern(&self.inventory.lot_pattern).unwrap_or_default()
+    }
+
     /// Parses and validates TOML text; `path` only names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let config: Config = toml::from_str(text).map_err(|err| ConfigError {
@@ -212,6 +231,14 @@ impl Config {
             "logging.filter",
             "is not a valid tracing filter (try \"info\" or \"qcstation=debug,info\")",
         );
+        if let Err(reason) = LotRule::pattern(&self.inventory.lot_pattern) {
+            issues.push(("inventory.lot_pattern".to_owned(), reason));
+        }
+        let mut check = |ok: bool, key: &str, reason: &str| {
+            if !ok {
+                issues.push((key.to_owned(), reason.to_owned()));
+            }
+        };
         check(
             (1..=365).contains(&self.logging.keep_files),
             "logging.keep_files",
@@ -303,6 +330,22 @@ mod tests {
         assert_eq!(err.issues[1].key, "security.lockout_secs");
         assert_eq!(err.issues[1].line, Some(5));
         assert!(err.to_string().starts_with("station.toml: "));
+    }
+
+    #[test]
+    fn the_lot_pattern_is_checked_and_becomes_the_lot_rule() {
+        let config = Config::parse(
+            "[inventory]\nlot_pattern = \"LOT-####@\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.lot_rule(), LotRule::Pattern("LOT-####@".to_owned()));
+        assert_eq!(Config::default().lot_rule(), LotRule::YearMonth);
+        let err = Config::parse("[inventory]\nlot_pattern = \"lot#\"\n", Path::new("c.toml"))
+            .unwrap_err();
+        assert_eq!(err.issues[0].key, "inventory.lot_pattern");
+        assert_eq!(err.issues[0].line, Some(2));
+        assert!(err.issues[0].reason.contains("cannot appear"), "{err}");
     }
 
     #[test]

@@ -786,6 +786,49 @@ mod tests {
     }
 
     #[test]
+    fn two_connections_allocating_on_one_lot_never_share_a_sequence() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("station.sqlite");
+        drop(Store::open(&path).unwrap());
+        let batches: Vec<BatchRecord> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..2)
+                .map(|worker| {
+                    let path = path.clone();
+                    std::thread::Builder::new()
+                        .name(format!("allocator-{worker}"))
+                        .spawn_scoped(scope, move || {
+                            let mut store = Store::open(&path).unwrap();
+                            (0..15)
+                                .map(|_| {
+                                    store
+                                        .allocate_batch(&console(), &request("L2025-09", 7))
+                                        .unwrap()
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap()
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| worker.join().unwrap())
+                .collect()
+        });
+        let mut ranges: Vec<(u32, u32)> = batches
+            .iter()
+            .map(|batch| (batch.first_seq, batch.last_seq()))
+            .collect();
+        ranges.sort_unstable();
+        for (index, &(first, last)) in ranges.iter().enumerate() {
+            assert_eq!(first, 7 * index as u32 + 1, "{ranges:?}");
+            assert_eq!(last, first + 6);
+        }
+        let store = Store::open(&path).unwrap();
+        let counts = store.item_counts(&ItemFilter::default()).unwrap();
+        assert_eq!(counts.get(ItemStatus::Allocated), 210);
+    }
+
+    #[test]
     fn a_scrapped_items_sequence_is_never_reused() {
         let (dir, mut store) = store();
         store
