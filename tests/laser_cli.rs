@@ -203,3 +203,60 @@ fn a_lost_port_gives_exit_2_and_a_bad_file_is_refused_before_sending() {
     );
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
+
+#[test]
+fn engrave_runs_a_job_per_item_and_records_each_items_new_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = qcstation(
+        dir.path(),
+        &[
+            "qr",
+            "generate",
+            "--component",
+            "PAD",
+            "--vendor",
+            "V0100",
+            "--lot",
+            "L2025-09",
+            "--count",
+            "2",
+            "--out",
+            dir.path().join("codes").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let sim = Sim::start(dir.path(), "400");
+    let uids = ["PAD-V0100-L2025-09-00001", "PAD-V0100-L2025-09-00002"];
+    let mut args = vec!["engrave"];
+    args.extend(uids);
+    args.extend(["--port", &sim.port, "--json"]);
+    let out = qcstation(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let jobs: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(jobs.len(), 2);
+    for (job, uid) in jobs.iter().zip(uids) {
+        assert_eq!(job["uid"], uid);
+        assert_eq!(job["status"], "done");
+        assert_eq!(job["lines_acked"], job["lines_total"]);
+        // The simulator ran 400x real time: the wall time times 400 is the machine's time.
+        let machine_s = job["wall_s"].as_f64().unwrap() * 400.0;
+        let estimate_s = job["estimate_s"].as_f64().unwrap();
+        assert!(
+            (machine_s - estimate_s).abs() / estimate_s < 0.05,
+            "{machine_s:.1} s on the machine against {estimate_s:.1} s estimated"
+        );
+    }
+    let out = qcstation(dir.path(), &["items", "list", "--json"]);
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["counts"]["engraved"], 2);
+    assert_eq!(body["items"][0]["engrave_job_id"], 1);
+
+    // An engraved item is not engraved again.
+    let out = qcstation(dir.path(), &["engrave", uids[0], "--port", &sim.port]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is engraved, not allocated"));
+}
