@@ -10,8 +10,8 @@ mod config_cmd;
 mod engrave_cmd;
 mod gcode_cmd;
 mod grbl_sim;
-mod laser;
 mod items_cmd;
+mod laser;
 mod qr_cmd;
 mod users;
 
