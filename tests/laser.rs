@@ -53,19 +53,24 @@ impl Served {
                         time_scale,
                         baud: DEFAULT_BAUD,
                     };
-                    pty.serve(sim, options, &stop, &mut |sim, traffic| {
-                        let mut seen = seen.lock().unwrap();
-                        seen.state = Some(sim.state());
-                        seen.position = sim.position();
-                        seen.motion_s = sim.motion_seconds();
-                        seen.peak_rx_bytes = sim.peak_rx_bytes();
-                        seen.dropped_bytes = sim.dropped_bytes();
-                        if sim.state() == qcstation::engrave::sim::SimState::Idle {
-                            seen.max_laser_while_idle =
-                                seen.max_laser_while_idle.max(sim.laser_output());
-                        }
-                        seen.traffic = *traffic;
-                    })
+                    pty.serve(
+                        sim,
+                        options,
+                        &|| stop.load(Ordering::Relaxed),
+                        &mut |sim, traffic| {
+                            let mut seen = seen.lock().unwrap();
+                            seen.state = Some(sim.state());
+                            seen.position = sim.position();
+                            seen.motion_s = sim.motion_seconds();
+                            seen.peak_rx_bytes = sim.peak_rx_bytes();
+                            seen.dropped_bytes = sim.dropped_bytes();
+                            if sim.state() == qcstation::engrave::sim::SimState::Idle {
+                                seen.max_laser_while_idle =
+                                    seen.max_laser_while_idle.max(sim.laser_output());
+                            }
+                            seen.traffic = *traffic;
+                        },
+                    )
                 })
                 .unwrap()
         };

@@ -28,6 +28,7 @@ fn options(dir: &std::path::Path, cameras: Vec<(String, SourceSpec)>) -> Runtime
             idle_signout: None,
         },
         cameras: Some(cameras),
+        laser: None,
     }
 }
 

@@ -20,6 +20,7 @@ fn start(dir: &std::path::Path, demo: bool) -> Runtime {
             idle_signout: None,
         },
         cameras: Some(Vec::new()),
+        laser: None,
     })
     .unwrap()
 }

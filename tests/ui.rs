@@ -36,6 +36,7 @@ fn start_with(
             idle_signout: None,
         },
         cameras: Some(cameras),
+        laser: None,
     })
     .unwrap();
     let options = UiOptions {

@@ -26,6 +26,7 @@ fn options(dir: &std::path::Path) -> RuntimeOptions {
             idle_signout: None,
         },
         cameras: Some(Vec::new()),
+        laser: None,
     }
 }
 
@@ -275,6 +276,7 @@ fn a_trigger_takes_the_frame_captured_nearest_its_time() {
         .with_fps(fps);
     let mut runtime = Runtime::start(RuntimeOptions {
         cameras: Some(vec![("bay".into(), spec)]),
+        laser: None,
         ..options(dir.path())
     })
     .unwrap();
@@ -326,6 +328,7 @@ fn shutdown_does_not_wait_out_a_slow_camera_or_a_reconnect_backoff() {
     let missing: SourceSpec = "folder:/nonexistent/qcstation-frames".parse().unwrap();
     let runtime = Runtime::start(RuntimeOptions {
         cameras: Some(vec![("slow".into(), slow), ("gone".into(), missing)]),
+        laser: None,
         ..options(dir.path())
     })
     .unwrap();
@@ -354,6 +357,7 @@ fn frames_are_shrunk_for_the_screen_when_shown_small_and_kept_whole_for_inspecti
         .with_fps(30.0);
     let runtime = Runtime::start(RuntimeOptions {
         cameras: Some(vec![("bay".into(), spec)]),
+        laser: None,
         ..options(dir.path())
     })
     .unwrap();
@@ -395,6 +399,7 @@ fn a_fed_vision_pool_sees_the_cameras_continuous_frames() {
         .with_fps(30.0);
     let mut runtime = Runtime::start(RuntimeOptions {
         cameras: Some(vec![("a".into(), spec.clone()), ("b".into(), spec)]),
+        laser: None,
         ..options(dir.path())
     })
     .unwrap();

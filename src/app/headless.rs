@@ -402,6 +402,7 @@ pub fn bench_cameras(
             idle_signout: None,
         },
         cameras: Some(cameras),
+        laser: None,
     })?;
     let render_state = headless_render_state()?;
     let adapter = render_state.adapter.get_info();

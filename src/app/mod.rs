@@ -395,6 +395,14 @@ pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> Result<Ex
             idle_signout: (idle > 0).then(|| Duration::from_secs(u64::from(idle))),
         },
         cameras: None,
+        laser: match paths.mode {
+            // The demo has a laser: the station's GRBL simulator, in real time.
+            Mode::Demo => Some(crate::runtime::LaserPlan::Simulated {
+                time_scale: 1.0,
+                machine: crate::engrave::MachineSettings::desktop_diode(),
+            }),
+            _ => config.laser_plan(),
+        },
     })
     .map_err(|source| AppError::Start {
         database: paths.database.display().to_string(),

@@ -136,6 +136,7 @@ fn through_runtime(
             idle_signout: None,
         },
         cameras: Some(Vec::new()),
+        laser: None,
     })
     .with_context(|| format!("starting the runtime on {}", database.display()))?;
     let admin = admin()?;

@@ -84,6 +84,7 @@ pub fn run(bench: &VisionBench) -> anyhow::Result<ExitCode> {
             idle_signout: None,
         },
         cameras: Some(cameras),
+        laser: None,
     })
     .context("starting the runtime")?;
     let handler = Arc::new(DoNothing::default());

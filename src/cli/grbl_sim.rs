@@ -59,7 +59,12 @@ pub fn run(args: &GrblSimArgs) -> anyhow::Result<ExitCode> {
         time_scale: args.time_scale,
         baud: args.baud,
     };
-    let (sim, traffic) = pty.serve(GrblSim::new(&machine), options, &stop, &mut |_, _| {});
+    let (sim, traffic) = pty.serve(
+        GrblSim::new(&machine),
+        options,
+        &|| stop.load(Ordering::Relaxed),
+        &mut |_, _| {},
+    );
     stop.store(true, Ordering::Relaxed);
     println!(
         "served {} connection(s): {} bytes in, {} out, {} lost to a full buffer; {:.2} s of motion",

@@ -1,5 +1,5 @@
 //! The station's configuration file (TOML): where the data lives, sign-in security, the UI's
-//! kiosk options, logging and the plant's lot-number pattern. Every key has a documented default (`DEFAULT_TOML`); unknown keys
+//! kiosk options, logging, the plant's lot-number pattern and the laser's port. Every key has a documented default (`DEFAULT_TOML`); unknown keys
 //! and bad values are reported with the key and the reason, never silently replaced.
 //!
 //! No config file means demo mode: a demo database with demo users and synthetic cameras.
@@ -38,6 +38,12 @@ data_dir = ""
 # stand for themselves, e.g. "LOT-####@".
 lot_pattern = ""
 
+[laser]
+# The engraving laser's GRBL controller: its serial device (e.g. "/dev/ttyUSB0"); empty: this
+# station has no laser. "simulated" runs the station's own GRBL simulator (as the demo does).
+port = ""
+baud = 115200
+
 [logging]
 # tracing filter for the log file and stderr, e.g. "info" or "qcstation=debug,info".
 filter = "info"
@@ -52,7 +58,24 @@ pub struct Config {
     pub security: SecuritySection,
     pub storage: StorageSection,
     pub inventory: InventorySection,
+    pub laser: LaserSection,
     pub logging: LoggingSection,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LaserSection {
+    pub port: String,
+    pub baud: u32,
+}
+
+impl Default for LaserSection {
+    fn default() -> Self {
+        Self {
+            port: String::new(),
+            baud: 115_200,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -154,6 +177,21 @@ impl Config {
         }
     }
 
+    /// The laser the engraver drives: none, the simulator, or a serial device.
+    pub fn laser_plan(&self) -> Option<crate::runtime::LaserPlan> {
+        match self.laser.port.trim() {
+            "" => None,
+            "simulated" => Some(crate::runtime::LaserPlan::Simulated {
+                time_scale: 1.0,
+                machine: crate::engrave::MachineSettings::desktop_diode(),
+            }),
+            path => Some(crate::runtime::LaserPlan::Device {
+                path: path.to_owned(),
+                baud: self.laser.baud,
+            }),
+        }
+    }
+
     /// The rule lot numbers follow (validated when the file was read; an unreadable pattern
     /// falls back to the default only for a `Config` built in code without validation).
     pub fn lot_rule(&self) -> LotRule {
@@ -243,6 +281,11 @@ impl Config {
             (1..=365).contains(&self.logging.keep_files),
             "logging.keep_files",
             "must be 1 to 365",
+        );
+        check(
+            [9_600, 19_200, 38_400, 57_600, 115_200, 230_400, 250_000].contains(&self.laser.baud),
+            "laser.baud",
+            "must be a serial rate GRBL boards use (115200 for GRBL 1.1)",
         );
         issues
     }

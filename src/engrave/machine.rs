@@ -44,6 +44,16 @@ impl Default for MachineSettings {
 impl MachineSettings {
     /// Reads a `$$` dump (`$n=value` lines; other lines — `ok`, messages — are ignored).
     /// Settings not in the dump keep GRBL's defaults.
+    /// A desktop diode laser as plants run them: GRBL's defaults with the rates and
+    /// accelerations such machines are set to (the demo's simulated laser).
+    pub fn desktop_diode() -> Self {
+        Self {
+            max_rate_mm_per_min: [6000.0, 6000.0, 500.0],
+            accel_mm_per_s2: [1000.0, 1000.0, 100.0],
+            ..Self::default()
+        }
+    }
+
     pub fn from_dump(text: &str) -> Result<Self, MachineError> {
         let mut values = BTreeMap::new();
         for (index, line) in text.lines().enumerate() {

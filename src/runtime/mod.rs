@@ -8,6 +8,7 @@
 mod capture;
 mod command;
 mod context;
+mod engraver;
 mod event;
 mod health;
 mod port;
@@ -36,6 +37,9 @@ use crate::store::{AuditSeal, StationSettings, Store, StoreError, StoreReader};
 
 pub use command::{AuditQuery, Command, StationCommand, UsersCommand};
 pub use context::Waker;
+pub use engraver::{
+    AlarmView, EngraverCommand, EngraverEvent, EngraverHandle, EngraverView, LaserLink, RunningJob,
+};
 pub use event::{AuditEvent, Event, SignInEntry, SignOutReason, StationEvent, UsersEvent};
 pub use health::{DISK_LOW_BYTES, HealthReport};
 pub use port::{Handle, Port};
@@ -93,6 +97,21 @@ pub struct RuntimeOptions {
     pub session: SessionPolicy,
     /// Cameras to run instead of the ones in the database (benchmarks, tests).
     pub cameras: Option<Vec<(String, SourceSpec)>>,
+    /// The engraving laser, if this station has one.
+    pub laser: Option<LaserPlan>,
+}
+
+/// Which laser the engraver drives.
+#[derive(Debug, Clone)]
+pub enum LaserPlan {
+    /// A GRBL controller on a serial port.
+    Device { path: String, baud: u32 },
+    /// The station's GRBL simulator on a pseudo-terminal pair (demo mode, tests), its motion
+    /// `time_scale` times faster than real time.
+    Simulated {
+        time_scale: f64,
+        machine: crate::engrave::MachineSettings,
+    },
 }
 
 /// A camera as the faces see it: its name, spec and latest-frame slot.
@@ -150,6 +169,7 @@ pub struct Runtime {
     settings: StationSettings,
     #[cfg(unix)]
     signals: Option<signals::SignalWatch>,
+    engraver: Option<EngraverHandle>,
 }
 
 /// The cameras to run: the given plan, or the enabled cameras of the database.
@@ -194,6 +214,10 @@ impl Runtime {
         // Readers carry the store's seal, so their chain checks see a wiped or forged trail.
         let list_reader = store.reader()?;
         let verify_reader = store.reader()?;
+        let laser_reader = match options.laser {
+            Some(_) => Some(store.reader()?),
+            None => None,
+        };
 
         let (write_tx, write_rx) = bounded(WRITE_QUEUE);
         let (read_tx, read_rx) = bounded(READ_QUEUE);
@@ -223,6 +247,7 @@ impl Runtime {
             settings,
             #[cfg(unix)]
             signals: None,
+            engraver: None,
         };
         runtime.start_writer(store, write_rx, options.session, shared.clone())?;
         runtime.start_reader(
@@ -234,6 +259,9 @@ impl Runtime {
         )?;
         runtime.start_reader("audit-verify", verify_reader, verify_rx, write_tx, shared)?;
         runtime.start_health(&options)?;
+        if let (Some(plan), Some(reader)) = (options.laser.clone(), laser_reader) {
+            runtime.start_laser(plan, reader)?;
+        }
         for (index, (name, spec)) in cameras.into_iter().enumerate() {
             runtime.start_camera(index, name, spec)?;
         }
@@ -283,6 +311,78 @@ impl Runtime {
             .start(WorkerSpec::new("health", Phase::Services), move |worker| {
                 check.run(worker)
             })
+    }
+
+    /// The engraver (hardware phase: the laser goes off before the store closes) and, for a
+    /// simulated laser, the simulator serving a pseudo-terminal (services phase, after it).
+    fn start_laser(&mut self, plan: LaserPlan, reader: StoreReader) -> Result<(), RuntimeError> {
+        let link = match plan {
+            LaserPlan::Device { path, baud } => LaserLink {
+                path,
+                baud,
+                simulated: false,
+            },
+            LaserPlan::Simulated {
+                time_scale,
+                machine,
+            } => self.start_laser_simulator(time_scale, &machine)?,
+        };
+        let store = self.store().ok_or(RuntimeError::Stopped)?;
+        let mut engraver = engraver::Engraver::new(link, store, reader);
+        let view = Arc::clone(&engraver.view);
+        let handle = self.start_capability(
+            WorkerSpec::new("engraver", Phase::Hardware).heartbeat_budget(Duration::from_secs(20)),
+            "engraver",
+            (32, 64),
+            move |worker, port| engraver.run(worker, port),
+        )?;
+        self.engraver = Some(EngraverHandle { handle, view });
+        Ok(())
+    }
+
+    fn start_laser_simulator(
+        &mut self,
+        time_scale: f64,
+        machine: &crate::engrave::MachineSettings,
+    ) -> Result<LaserLink, RuntimeError> {
+        use crate::engrave::sim::{GrblSim, PtyOptions, SimPty};
+        let pty = SimPty::open().map_err(|source| RuntimeError::Spawn {
+            name: "grbl-sim".into(),
+            source,
+        })?;
+        let link = LaserLink {
+            path: pty.path().to_owned(),
+            baud: crate::engrave::grbl::DEFAULT_BAUD,
+            simulated: true,
+        };
+        let mut pty = Some(pty);
+        let machine = machine.clone();
+        self.supervisor.start(
+            WorkerSpec::new("grbl-sim", Phase::Services).restart(Restart::Never),
+            move |worker| {
+                let Some(pty) = pty.take() else {
+                    return WorkerExit::Finished;
+                };
+                let options = PtyOptions {
+                    time_scale,
+                    ..PtyOptions::default()
+                };
+                let mut last_beat = std::time::Instant::now();
+                pty.serve(
+                    GrblSim::new(&machine),
+                    options,
+                    &|| worker.is_stopped(),
+                    &mut |_, _| {
+                        if last_beat.elapsed() > Duration::from_secs(1) {
+                            last_beat = std::time::Instant::now();
+                            worker.beat();
+                        }
+                    },
+                );
+                WorkerExit::Finished
+            },
+        )?;
+        Ok(link)
     }
 
     fn start_camera(
@@ -419,6 +519,11 @@ impl Runtime {
     /// Waits up to `timeout` for the next event (CLI and tests; the GUI uses `events()`).
     pub fn next_event(&self, timeout: Duration) -> Option<Event> {
         self.events.recv_timeout(timeout).ok()
+    }
+
+    /// The engraving bench, when the station has a laser.
+    pub fn engraver(&self) -> Option<&EngraverHandle> {
+        self.engraver.as_ref()
     }
 
     pub fn cameras(&self) -> &[CameraHandle] {

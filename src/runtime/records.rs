@@ -59,3 +59,86 @@ impl StoreHandle {
         }
     }
 }
+
+/// A store change a worker needs the result of (the job it started, the batch it allocated):
+/// the call runs in the writer's next batch, and its result comes back only once that batch
+/// committed, or the reason it was not saved.
+pub struct StoreCall<T: Send + 'static> {
+    name: &'static str,
+    #[allow(clippy::type_complexity)]
+    call: Option<Box<dyn FnOnce(&mut Store) -> Result<T, StoreError> + Send>>,
+    result: Option<T>,
+    reply: Sender<Result<T, String>>,
+}
+
+impl<T: Send + 'static> StoreRecord for StoreCall<T> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn write(&mut self, store: &mut Store, _actor: Option<&Actor>) -> Result<(), StoreError> {
+        let call = self
+            .call
+            .take()
+            .ok_or_else(|| StoreError::Invalid(format!("{}: written twice", self.name)))?;
+        self.result = Some(call(store)?);
+        Ok(())
+    }
+
+    fn acknowledge(self: Box<Self>, outcome: Result<(), String>) {
+        let this = *self;
+        let answer = outcome.and_then(|()| {
+            this.result
+                .ok_or_else(|| format!("{}: committed without a result", this.name))
+        });
+        // The caller may have stopped waiting (shutdown); then nobody needs the answer.
+        let _ = this.reply.try_send(answer);
+    }
+}
+
+impl StoreHandle {
+    /// Runs `call` in the writer's next batch and waits (up to `wait`) until it is committed;
+    /// returns its result, or why it was not saved.
+    pub fn call<T: Send + 'static>(
+        &self,
+        name: &'static str,
+        wait: Duration,
+        call: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, String> {
+        let (reply, answer) = crossbeam_channel::bounded(1);
+        self.submit(Box::new(StoreCall {
+            name,
+            call: Some(Box::new(call)),
+            result: None,
+            reply,
+        }))
+        .map_err(|err| format!("{name}: {err}"))?;
+        answer.recv_timeout(wait).map_err(|_| {
+            format!(
+                "{name}: the store did not answer within {} s",
+                wait.as_secs()
+            )
+        })?
+    }
+}
+
+impl StoreHandle {
+    /// Like `call`, without waiting for the result: for records whose loss is logged, not
+    /// acted on (a job's progress, rewritten every few seconds).
+    pub fn call_later<T: Send + 'static>(
+        &self,
+        name: &'static str,
+        call: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) {
+        let (reply, _unheard) = crossbeam_channel::bounded(1);
+        let record = StoreCall {
+            name,
+            call: Some(Box::new(call)),
+            result: None,
+            reply,
+        };
+        if let Err(err) = self.submit(Box::new(record)) {
+            tracing::warn!("{name}: not submitted: {err}");
+        }
+    }
+}

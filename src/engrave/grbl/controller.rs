@@ -355,6 +355,11 @@ impl Grbl {
         Ok(())
     }
 
+    /// A real-time byte (an override, a jog cancel) outside a stream.
+    pub fn send_realtime(&mut self, command: RealTime) -> Result<(), GrblError> {
+        Ok(self.link.send_realtime(command)?)
+    }
+
     /// Laser off: `M5 S0` as a line, when the controller can take one.
     pub fn laser_off(&mut self) -> Result<(), GrblError> {
         self.command("M5S0").map(drop)

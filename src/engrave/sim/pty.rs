@@ -11,7 +11,6 @@
 
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serialport::{SerialPort, TTYPort};
@@ -75,13 +74,14 @@ impl SimPty {
         &self.path
     }
 
-    /// Serves `sim` until `stop` is set, calling `observe` after every tick (keep it quick).
+    /// Serves `sim` until `stopped()` says so, calling `observe` after every tick (keep both
+    /// quick).
     /// Returns the simulator as it was left, and the traffic.
     pub fn serve(
         mut self,
         mut sim: GrblSim,
         options: PtyOptions,
-        stop: &AtomicBool,
+        stopped: &dyn Fn() -> bool,
         observe: &mut dyn FnMut(&GrblSim, &PtyTraffic),
     ) -> (GrblSim, PtyTraffic) {
         let mut traffic = PtyTraffic::default();
@@ -91,7 +91,7 @@ impl SimPty {
         let mut connected = false;
         let mut last = Instant::now();
         let mut buf = [0_u8; 512];
-        while !stop.load(Ordering::Relaxed) {
+        while !stopped() {
             match self.master.read(&mut buf) {
                 Ok(n) => {
                     if !connected {

@@ -1,0 +1,170 @@
+//! The engraver worker through the public runtime, on the station's simulated laser (a real
+//! pseudo-terminal and the real serial code): a batch is allocated, queued and engraved with each
+//! item moved to `engraved`; hold and resume from the bench; stopping the station mid-job
+//! aborts it keeping position and records it interrupted at its last line.
+
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use std::time::{Duration, Instant};
+
+use qcstation::domain::{Actor, ItemStatus, JobStatus, LotKey, LotRule};
+use qcstation::engrave::{LaserSettings, MachineSettings};
+use qcstation::runtime::{
+    EngraverCommand, EngraverEvent, EngraverHandle, LaserPlan, Runtime, RuntimeOptions,
+    SessionPolicy,
+};
+use qcstation::store::{BatchRequest, ItemFilter, JobFilter, LockoutPolicy, Store};
+
+fn start(dir: &std::path::Path, time_scale: f64) -> Runtime {
+    Runtime::start(RuntimeOptions {
+        database: dir.join("station.sqlite"),
+        data_dir: dir.to_owned(),
+        demo: true,
+        session: SessionPolicy {
+            lockout: LockoutPolicy::default(),
+            idle_signout: None,
+        },
+        cameras: Some(Vec::new()),
+        laser: Some(LaserPlan::Simulated {
+            time_scale,
+            machine: MachineSettings::desktop_diode(),
+        }),
+    })
+    .unwrap()
+}
+
+fn eventually(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn batch(count: u32) -> BatchRequest {
+    BatchRequest {
+        key: LotKey::new("PAD", "V0100", "L2025-09", &LotRule::default()).unwrap(),
+        count,
+        manufactured_on: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+        warranty_years: 2,
+    }
+}
+
+fn queue_and_start(engraver: &EngraverHandle, count: u32) {
+    let actor = Actor::console("test");
+    eventually("the laser to connect", Duration::from_secs(10), || {
+        engraver.view().connected
+    });
+    engraver
+        .send(EngraverCommand::QueueBatch {
+            actor: actor.clone(),
+            request: batch(count),
+            settings: LaserSettings::default(),
+        })
+        .unwrap();
+    eventually("the jobs to be queued", Duration::from_secs(10), || {
+        engraver.view().jobs.len() == count as usize
+    });
+    engraver
+        .send(EngraverCommand::StartQueue { actor })
+        .unwrap();
+}
+
+#[test]
+fn a_batch_is_allocated_queued_and_engraved_item_by_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = start(dir.path(), 100.0);
+    let engraver = runtime.engraver().unwrap().clone();
+    queue_and_start(&engraver, 3);
+    let mut saw_progress = false;
+    eventually("every job to be done", Duration::from_secs(60), || {
+        let view = engraver.view();
+        if let Some(running) = &view.running {
+            saw_progress |= running.lines_acked > 0 && running.lines_acked < running.lines_total;
+        }
+        view.jobs.iter().all(|job| job.status == JobStatus::Done) && !view.queue_running
+    });
+    assert!(saw_progress, "progress was published while a job ran");
+    let events: Vec<EngraverEvent> = engraver.events().try_iter().collect();
+    assert!(
+        events.contains(&EngraverEvent::Info("The queue is done".into())),
+        "{events:?}"
+    );
+    drop(runtime);
+    let store = Store::open(&dir.path().join("station.sqlite")).unwrap();
+    let items = store.items(&ItemFilter::default()).unwrap();
+    assert_eq!(items.len(), 3);
+    assert!(items.iter().all(|item| item.status == ItemStatus::Engraved));
+    let jobs = store.engrave_jobs(&JobFilter::default()).unwrap();
+    assert!(
+        jobs.iter()
+            .all(|job| job.lines_acked == job.lines_total && job.attempts == 1)
+    );
+}
+
+#[test]
+fn hold_pauses_the_job_and_resume_finishes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = start(dir.path(), 10.0);
+    let engraver = runtime.engraver().unwrap().clone();
+    queue_and_start(&engraver, 1);
+    eventually("the job to run", Duration::from_secs(20), || {
+        engraver
+            .view()
+            .running
+            .as_ref()
+            .is_some_and(|r| r.lines_acked > 50)
+    });
+    engraver.send(EngraverCommand::Hold).unwrap();
+    eventually("the hold", Duration::from_secs(10), || {
+        engraver.view().state.as_deref() == Some("Hold:0")
+    });
+    let held = engraver.view().running.clone().unwrap();
+    assert!(held.paused);
+    std::thread::sleep(Duration::from_millis(500));
+    let later = engraver.view().running.clone().unwrap();
+    assert_eq!(
+        later.lines_acked, held.lines_acked,
+        "nothing moves in a hold"
+    );
+    engraver.send(EngraverCommand::Resume).unwrap();
+    eventually("the job to finish", Duration::from_secs(60), || {
+        engraver
+            .view()
+            .jobs
+            .first()
+            .is_some_and(|job| job.status == JobStatus::Done)
+    });
+}
+
+#[test]
+fn stopping_the_station_mid_job_records_it_interrupted_with_the_laser_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = start(dir.path(), 1.0);
+    let engraver = runtime.engraver().unwrap().clone();
+    queue_and_start(&engraver, 1);
+    eventually("the job to run", Duration::from_secs(20), || {
+        engraver
+            .view()
+            .running
+            .as_ref()
+            .is_some_and(|r| r.lines_acked > 30)
+    });
+    let report = runtime.shutdown();
+    assert!(report.timed_out.is_empty(), "{report:?}");
+    let store = Store::open(&dir.path().join("station.sqlite")).unwrap();
+    let job = store.engrave_jobs(&JobFilter::default()).unwrap().remove(0);
+    assert_eq!(job.status, JobStatus::Interrupted, "{job:?}");
+    assert!(job.lines_acked >= 30 && job.lines_acked < job.lines_total);
+    assert!(
+        job.outcome.as_deref().unwrap().contains("position kept"),
+        "{job:?}"
+    );
+    let item = store.items(&ItemFilter::default()).unwrap().remove(0);
+    assert_eq!(
+        item.status,
+        ItemStatus::Allocated,
+        "a half-made mark is not engraved"
+    );
+}
