@@ -78,7 +78,8 @@ fn a_batch_is_allocated_queued_and_engraved_item_by_item() {
     let engraver = runtime.engraver().unwrap().clone();
     queue_and_start(&engraver, 3);
     let mut saw_progress = false;
-    eventually("every job to be done", Duration::from_secs(60), || {
+    // A loaded machine starves the 100x simulator's planner now and then: slower, not wrong.
+    eventually("every job to be done", Duration::from_secs(180), || {
         let view = engraver.view();
         if let Some(running) = &view.running {
             saw_progress |= running.lines_acked > 0 && running.lines_acked < running.lines_total;

@@ -27,6 +27,7 @@ struct Seen {
     peak_rx_bytes: usize,
     dropped_bytes: u64,
     max_laser_while_idle: f64,
+    max_laser: f64,
     traffic: PtyTraffic,
 }
 
@@ -68,6 +69,7 @@ impl Served {
                                 seen.max_laser_while_idle =
                                     seen.max_laser_while_idle.max(sim.laser_output());
                             }
+                            seen.max_laser = seen.max_laser.max(sim.laser_output());
                             seen.traffic = *traffic;
                         },
                     )
@@ -342,4 +344,27 @@ fn a_job_resumes_from_a_chosen_line_after_rebuilding_modal_state() {
     grbl.poll_status().unwrap();
     let seen = served.seen();
     assert!((seen.position[0] - end[0]).abs() < 1e-6 && (seen.position[1] - end[1]).abs() < 1e-6);
+}
+
+#[test]
+fn framing_traces_the_box_with_the_laser_off_and_jogging_needs_idle() {
+    let served = Served::start(20.0);
+    let mut grbl = Grbl::connect(&served.path, DEFAULT_BAUD).unwrap();
+    grbl.frame([5.0, 6.0, 25.0, 16.0], 3000.0, 0.0).unwrap();
+    let status = grbl.poll_status().unwrap();
+    assert_eq!(status.state, MachineState::Idle);
+    assert_eq!(
+        status.machine_pos_mm.map(|p| [p[0], p[1]]),
+        Some([5.0, 6.0])
+    );
+    let seen = served.seen();
+    assert!(seen.motion_s > 0.0, "the head moved around the box");
+    assert_eq!(seen.max_laser, 0.0, "framing never fires the laser");
+    grbl.jog(2.0, -1.0, 600.0).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let status = grbl.poll_status().unwrap();
+    assert_eq!(
+        status.machine_pos_mm.map(|p| [p[0], p[1]]),
+        Some([7.0, 5.0])
+    );
 }

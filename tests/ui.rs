@@ -10,7 +10,7 @@ use egui_kittest::kittest::Queryable;
 use qcstation::app::{Panel, StationApp, UiOptions};
 use qcstation::camera::SourceSpec;
 use qcstation::domain::Role;
-use qcstation::runtime::{Runtime, RuntimeOptions, SessionPolicy};
+use qcstation::runtime::{LaserPlan, Runtime, RuntimeOptions, SessionPolicy};
 use qcstation::store::LockoutPolicy;
 
 fn start(dir: &std::path::Path) -> Harness<'static, StationApp> {
@@ -24,6 +24,15 @@ fn start_with(
     demo: bool,
     cameras: Vec<(String, SourceSpec)>,
 ) -> Harness<'static, StationApp> {
+    start_with_laser(dir, demo, cameras, None)
+}
+
+fn start_with_laser(
+    dir: &std::path::Path,
+    demo: bool,
+    cameras: Vec<(String, SourceSpec)>,
+    laser: Option<LaserPlan>,
+) -> Harness<'static, StationApp> {
     let runtime = Runtime::start(RuntimeOptions {
         database: dir.join("station.sqlite"),
         data_dir: dir.to_owned(),
@@ -36,7 +45,7 @@ fn start_with(
             idle_signout: None,
         },
         cameras: Some(cameras),
-        laser: None,
+        laser,
     })
     .unwrap();
     let options = UiOptions {
@@ -455,4 +464,69 @@ fn a_refusal_is_shown_only_under_the_user_it_was_for() {
     harness.get_by_label_contains("olga\n").click();
     harness.run_steps(2);
     assert!(harness.query_by_label_contains("attempts left").is_some());
+}
+
+#[test]
+fn an_operator_queues_a_batch_starts_pauses_resumes_and_aborts_it_on_the_engrave_panel() {
+    use qcstation::domain::JobStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let laser = LaserPlan::Simulated {
+        time_scale: 1.0,
+        machine: qcstation::engrave::MachineSettings::desktop_diode(),
+    };
+    let mut harness = start_with_laser(dir.path(), true, Vec::new(), Some(laser));
+    settle(&mut harness, |app| !app.state().sign_in_list.is_empty());
+    enter_pin(&mut harness, "olga", "1234");
+    settle(&mut harness, |app| app.state().actor.is_some());
+    harness.get_by_label("Engrave").click();
+    let view = |app: &StationApp| app.runtime().engraver().unwrap().view();
+    settle(&mut harness, move |app| view(app).connected);
+    assert!(harness.query_by_label_contains("No jobs yet").is_some());
+
+    harness.get_by_label("Allocate and queue").click();
+    settle(&mut harness, move |app| view(app).jobs.len() == 5);
+    assert!(harness.query_by_label_contains("5 job(s) queued").is_some());
+    harness.get_by_label("Start queue (5)").click();
+    settle(&mut harness, move |app| {
+        view(app)
+            .running
+            .as_ref()
+            .is_some_and(|r| r.lines_acked > 20)
+    });
+    harness.get_by_label("Pause").click();
+    settle(&mut harness, move |app| {
+        view(app).running.as_ref().is_some_and(|r| r.paused)
+    });
+    assert!(harness.query_by_label_contains("(paused)").is_some());
+    harness.get_by_label("Resume").click();
+    settle(&mut harness, move |app| {
+        view(app).running.as_ref().is_some_and(|r| !r.paused)
+    });
+    harness.get_by_label("Abort job").click();
+    settle(&mut harness, move |app| {
+        let bench = view(app);
+        bench.running.is_none()
+            && bench
+                .jobs
+                .iter()
+                .any(|job| job.status == JobStatus::Cancelled)
+    });
+    let bench = view(harness.state());
+    assert_eq!(
+        bench.state.as_deref(),
+        Some("Idle"),
+        "aborted without ALARM:3"
+    );
+    assert!(
+        !bench.queue_running,
+        "a job that did not finish stops the queue"
+    );
+    assert_eq!(
+        bench
+            .jobs
+            .iter()
+            .filter(|job| job.status == JobStatus::Queued)
+            .count(),
+        4
+    );
 }

@@ -4,6 +4,7 @@
 
 mod admin;
 mod audit_view;
+mod engrave;
 mod fields;
 mod frame_textures;
 mod headless;
@@ -15,6 +16,7 @@ mod signin;
 mod snapshots;
 mod state;
 pub mod theme;
+mod toolpath;
 mod top_bar;
 mod users_admin;
 
@@ -43,6 +45,7 @@ const EVENT_BUDGET: Duration = Duration::from_millis(8);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Panel {
     Inspect,
+    Engrave,
     Admin,
 }
 
@@ -50,6 +53,7 @@ impl Panel {
     pub fn title(self) -> &'static str {
         match self {
             Self::Inspect => "Inspect",
+            Self::Engrave => "Engrave",
             Self::Admin => "Admin",
         }
     }
@@ -58,11 +62,12 @@ impl Panel {
     pub fn permission(self) -> Permission {
         match self {
             Self::Inspect => Permission::ViewLive,
+            Self::Engrave => Permission::Operate,
             Self::Admin => Permission::ViewAudit,
         }
     }
 
-    pub const ALL: [Panel; 2] = [Panel::Inspect, Panel::Admin];
+    pub const ALL: [Panel; 3] = [Panel::Inspect, Panel::Engrave, Panel::Admin];
 }
 
 /// UI options that come from the config and the command line.
@@ -84,6 +89,7 @@ pub struct StationApp {
     signin: signin::SignInForm,
     inspect: inspect::InspectView,
     admin: admin::AdminView,
+    engrave: engrave::EngraveView,
     outbox: Vec<Command>,
     show_alarms: bool,
     fullscreen: bool,
@@ -131,11 +137,17 @@ impl StationApp {
             signin: signin::SignInForm::default(),
             inspect: inspect::InspectView::default(),
             admin: admin::AdminView::default(),
+            engrave: engrave::EngraveView::default(),
             outbox: Vec::new(),
             show_alarms: false,
             fullscreen: options.fullscreen,
             events_dropped_seen: 0,
         }
+    }
+
+    /// The plant's lot-number rule, for the batch form.
+    pub fn set_lot_rule(&mut self, rule: crate::domain::LotRule) {
+        self.engrave.lot_rule = rule;
     }
 
     pub fn state(&self) -> &AppState {
@@ -159,6 +171,16 @@ impl StationApp {
                 // The rest waits for the next frame, which is requested now.
                 ctx.request_repaint();
                 break;
+            }
+        }
+        if let Some(engraver) = self.runtime.engraver() {
+            while let Ok(event) = engraver.events().try_recv() {
+                let (kind, text) = match event {
+                    crate::runtime::EngraverEvent::Info(text) => (NoticeKind::Info, text),
+                    crate::runtime::EngraverEvent::Refused(text) => (NoticeKind::Refused, text),
+                    crate::runtime::EngraverEvent::Failed(text) => (NoticeKind::Error, text),
+                };
+                self.state.notify(kind, text);
             }
         }
         let dropped = self.runtime.events_dropped();
@@ -191,7 +213,7 @@ impl StationApp {
         match (&self.state.actor, self.panel) {
             (None, _) => true,
             (Some(_), Panel::Inspect) => self.inspect.expanded().is_none_or(|shown| shown == index),
-            (Some(_), Panel::Admin) => false,
+            (Some(_), Panel::Admin | Panel::Engrave) => false,
         }
     }
 
@@ -365,8 +387,18 @@ impl StationApp {
                 &self.textures,
                 self.runtime.cameras(),
             ),
+            Panel::Engrave => engrave::engrave_ui(
+                ui,
+                &mut self.engrave,
+                &mut self.state,
+                self.runtime.engraver(),
+            ),
             Panel::Admin => admin::admin_ui(ui, &mut self.admin, &self.state, &mut self.outbox),
         });
+        if self.panel == Panel::Engrave {
+            // The bench's state is a snapshot the worker updates without events: look again.
+            ui.ctx().request_repaint_after(Duration::from_millis(250));
+        }
     }
 }
 
@@ -415,6 +447,7 @@ pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> Result<Ex
         );
     }
     let fullscreen = fullscreen || config.station.fullscreen;
+    let lot_rule = config.lot_rule();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("qcstation")
@@ -434,7 +467,11 @@ pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> Result<Ex
     eframe::run_native(
         "qcstation",
         options,
-        Box::new(move |cc| Ok(Box::new(StationApp::new(cc, runtime, ui_options)))),
+        Box::new(move |cc| {
+            let mut app = StationApp::new(cc, runtime, ui_options);
+            app.set_lot_rule(lot_rule);
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|err| AppError::Window(err.to_string()))?;
     Ok(ExitCode::SUCCESS)

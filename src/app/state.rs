@@ -70,6 +70,11 @@ impl AppState {
             .is_some_and(|actor| actor.may(permission))
     }
 
+    /// A notice from a capability's own events (the engraver's).
+    pub fn notify(&mut self, kind: NoticeKind, text: String) {
+        self.notice(kind, text);
+    }
+
     fn notice(&mut self, kind: NoticeKind, text: String) {
         if !text.is_empty() {
             self.notices.push(Notice {

@@ -59,6 +59,9 @@ pub enum BenchCommand {
     /// The frame fan-out with no UI: synthetic cameras feed a do-nothing vision pool while
     /// triggers fire on every camera; reports drops, lost triggers, buffers and CPU.
     Vision(super::bench_vision::VisionBench),
+    /// QR raster jobs streamed to the GRBL simulator over a pseudo-terminal: wall time against
+    /// pure motion time (planner starvation) and the estimate against the motion.
+    Laser(super::bench_laser::LaserBench),
     /// Commit throughput of records, through the runtime's batching writer or the store
     /// directly, on a scratch database (`bench-store.sqlite` in --data-dir, else a temp dir).
     Store {
@@ -80,6 +83,7 @@ pub fn run(command: BenchCommand, data_dir: Option<&std::path::Path>) -> anyhow:
             print_acks,
         } => super::bench_store::run(data_dir, records, path, print_acks),
         BenchCommand::Vision(bench) => super::bench_vision::run(&bench),
+        BenchCommand::Laser(bench) => super::bench_laser::run(&bench),
         BenchCommand::Cameras {
             cameras,
             size,

@@ -12,6 +12,7 @@ pub mod error {
     pub const IDLE_ERROR: u8 = 8;
     pub const SYSTEM_GC_LOCK: u8 = 9;
     pub const OVERFLOW: u8 = 11;
+    pub const INVALID_JOG_COMMAND: u8 = 16;
     pub const UNSUPPORTED_COMMAND: u8 = 20;
     pub const UNDEFINED_FEED_RATE: u8 = 22;
 }

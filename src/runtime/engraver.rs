@@ -570,6 +570,8 @@ impl Engraver {
             port.emit(EngraverEvent::Failed(format!("job {}: {err}", job.id)));
             return;
         }
+        // The queue on screen shows the job running from here on.
+        self.publish(None);
         let (end, lines_acked, elapsed_s) =
             match JobPlan::from_stored(&job.payload, &job.settings_toml) {
                 Ok(plan) => self.stream_job(worker, port, &job, &plan),

@@ -40,6 +40,8 @@ pub enum SimState {
     },
     Alarm,
     Check,
+    /// Moving for a `$J=` jog.
+    Jog,
 }
 
 impl SimState {
@@ -51,6 +53,7 @@ impl SimState {
             Self::Hold { stopped: false } => "Hold:1",
             Self::Alarm => "Alarm",
             Self::Check => "Check",
+            Self::Jog => "Jog",
         }
     }
 }
@@ -118,6 +121,11 @@ pub struct GrblSim {
     hold: Option<f64>,
     hold_stopped: bool,
     overrides: [u8; 3],
+    /// An override changed since the last status report (which then carries `Ov:`).
+    overrides_changed: bool,
+    reports: u64,
+    /// The blocks in motion are a jog.
+    jogging: bool,
     motion_s: f64,
     now_s: f64,
 }
@@ -203,6 +211,9 @@ impl GrblSim {
             hold: None,
             hold_stopped: false,
             overrides: [100, 100, 100],
+            overrides_changed: false,
+            reports: 0,
+            jogging: false,
             motion_s: 0.0,
             now_s: 0.0,
         };
@@ -297,6 +308,8 @@ impl GrblSim {
             SimState::Hold {
                 stopped: self.hold_stopped,
             }
+        } else if self.jogging && (self.running.is_some() || !self.queue.is_empty()) {
+            SimState::Jog
         } else if self.running.is_some() || !self.queue.is_empty() || self.dwell_left_s > 0.0 {
             SimState::Run
         } else if self.check_mode {
@@ -335,6 +348,12 @@ impl GrblSim {
                 RX_BUFFER_BYTES - self.rx.len()
             ));
         }
+        // GRBL adds the overrides after a change and now and then (every 10th report here).
+        self.reports += 1;
+        if std::mem::take(&mut self.overrides_changed) || self.reports.is_multiple_of(10) {
+            let [feed, rapid, spindle] = self.overrides;
+            report.push_str(&format!("|Ov:{feed},{rapid},{spindle}"));
+        }
         report.push('>');
         self.say(&report);
     }
@@ -369,6 +388,9 @@ impl GrblSim {
     }
 
     fn override_byte(&mut self, byte: u8) {
+        if (0x90..=0x9d).contains(&byte) {
+            self.overrides_changed = true;
+        }
         let adjust = |value: &mut u8, delta: i16, low: i16, high: i16| {
             *value = (i16::from(*value) + delta).clamp(low, high) as u8;
         };
@@ -405,6 +427,7 @@ impl GrblSim {
         self.dwell_left_s = 0.0;
         self.hold = None;
         self.hold_stopped = false;
+        self.jogging = false;
         self.speed = 0.0;
         self.planned_end = self.position;
         self.spindle = Spindle::Off;
@@ -483,6 +506,7 @@ impl GrblSim {
     fn start_next_block(&mut self) -> bool {
         if self.queue.is_empty() {
             self.speed = 0.0;
+            self.jogging = false;
             return false;
         }
         let machine = self.machine();
@@ -670,6 +694,63 @@ impl GrblSim {
         })))
     }
 
+    /// `$J=…`: a jog, only from Idle or while jogging. The words allowed are units, distance
+    /// mode, G53, axes and a feed, which is required; the parser's modal state is left as it
+    /// was. Like any feed move it fires the laser if the spindle is on (senders send M5 first).
+    fn jog(&mut self, line: &str) -> Result<(), u8> {
+        if !matches!(self.state(), SimState::Idle | SimState::Jog) {
+            return Err(error::IDLE_ERROR);
+        }
+        let mut relative = false;
+        let mut delta = [None, None];
+        let mut feed = None;
+        for (letter, value) in line::words(line)? {
+            match (letter, (value * 10.0).round() as i64) {
+                ('G', 210 | 900 | 530) => {}
+                ('G', 910) => relative = true,
+                ('X', _) => delta[0] = Some(value),
+                ('Y', _) => delta[1] = Some(value),
+                ('Z', _) => {}
+                ('F', _) if value > 0.0 => feed = Some(value),
+                _ => return Err(error::INVALID_JOG_COMMAND),
+            }
+        }
+        let feed = feed.ok_or(error::UNDEFINED_FEED_RATE)?;
+        let mut target = self.planned_end;
+        for axis in 0..2 {
+            if let Some(value) = delta[axis] {
+                target[axis] = if relative {
+                    target[axis] + value
+                } else {
+                    value
+                };
+            }
+        }
+        let machine = self.machine();
+        if let Some(block) = Block::between(
+            self.planned_end,
+            target,
+            false,
+            feed / 60.0,
+            false,
+            &machine,
+        ) {
+            if self.queue.len() >= PLANNER_BLOCKS {
+                // GRBL waits for room; a jog pad never fills the planner.
+                return Err(error::INVALID_JOG_COMMAND);
+            }
+            self.planned_end = target;
+            self.jogging = true;
+            self.queue.push_back(Queued {
+                block,
+                target,
+                feed_move: true,
+                power: self.power,
+            });
+        }
+        Ok(())
+    }
+
     fn system_command(&mut self, command: &str) -> Result<(), u8> {
         let idle_or_alarm = matches!(
             self.state(),
@@ -702,6 +783,7 @@ impl GrblSim {
                 self.say(&text);
                 Ok(())
             }
+            jog if jog.starts_with("J=") => self.jog(&jog[2..]),
             _ if !idle_or_alarm => Err(error::IDLE_ERROR),
             "$" => {
                 let lines: Vec<String> = self

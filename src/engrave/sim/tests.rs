@@ -256,3 +256,32 @@ fn a_dwell_is_answered_when_it_is_over() {
     sim.advance(0.11);
     assert_eq!(text(&sim.take_output()), "ok\r\n");
 }
+
+#[test]
+fn a_jog_moves_relative_in_the_jog_state_and_leaves_the_modal_state() {
+    let mut sim = sim();
+    assert_eq!(ask(&mut sim, "$J=G21G91X5Y-2F600", 0.0), "ok\r\n");
+    assert_eq!(sim.state(), SimState::Jog);
+    sim.receive(b"?");
+    assert!(text(&sim.take_output()).starts_with("<Jog|"));
+    sim.advance(5.0);
+    assert_eq!(sim.state(), SimState::Idle);
+    assert_eq!(sim.position(), [5.0, -2.0]);
+    assert_eq!(
+        ask(&mut sim, "$J=G91X1", 0.0),
+        "error:22\r\n",
+        "a jog needs its feed"
+    );
+    assert_eq!(ask(&mut sim, "$J=G91X1M3F100", 0.0), "error:16\r\n");
+    // The jog did not make G1 modal: a bare move is still G0 (no feed needed).
+    assert_eq!(ask(&mut sim, "X0Y0", 0.0), "ok\r\n");
+}
+
+#[test]
+fn an_override_is_reported_in_the_next_status() {
+    let mut sim = sim();
+    sim.receive(&[0x91, b'?']);
+    assert!(text(&sim.take_output()).contains("|Ov:110,100,100>"));
+    sim.receive(b"?");
+    assert!(!text(&sim.take_output()).contains("Ov:"));
+}

@@ -1,0 +1,752 @@
+//! The Engrave panel: allocate a batch and queue its jobs, run the queue with progress an
+//! operator can trust (lines acknowledged, elapsed, remaining, piece counter), pause, resume and
+//! abort; the machine pane (connection, state, position, the alarm in words with its recovery,
+//! jog pad, home, unlock, frame, overrides, the controller's settings); and the toolpath of the
+//! selected job. Everything goes to the engraver worker as commands; what is shown is its
+//! published view.
+
+use egui::{Color32, RichText, vec2};
+use egui_extras::{Column, TableBuilder};
+
+use super::fields::labelled_edit_ui;
+use super::state::{AppState, NoticeKind};
+use super::theme;
+use super::toolpath::{Toolpath, duration_text, toolpath_ui};
+use crate::domain::{JobStatus, LotKey, LotRule, Permission};
+use crate::engrave::grbl::RealTime;
+use crate::engrave::{EcLevel, JobPlan, LaserSettings, MATERIAL_PRESETS};
+use crate::runtime::{EngraverCommand, EngraverHandle, EngraverView};
+use crate::store::{BatchRequest, JobRecord};
+
+/// Jog steps an operator picks from, mm.
+const JOG_STEPS_MM: [f64; 3] = [0.1, 1.0, 10.0];
+const JOG_FEED_MM_PER_MIN: f64 = 1500.0;
+
+pub struct EngraveView {
+    component: String,
+    vendor: String,
+    lot: String,
+    count: u32,
+    warranty_years: u32,
+    preset: usize,
+    ec: EcLevel,
+    jog_step_mm: f64,
+    selected: Option<i64>,
+    toolpath: Option<Toolpath>,
+    form_error: Option<String>,
+    /// The batch form is shown (it folds away once a batch is queued, to show the queue).
+    form_open: bool,
+    pub lot_rule: LotRule,
+}
+
+impl Default for EngraveView {
+    fn default() -> Self {
+        Self {
+            component: "PAD".to_owned(),
+            vendor: "V0100".to_owned(),
+            lot: chrono::Local::now().format("L%Y-%m").to_string(),
+            count: 5,
+            warranty_years: 2,
+            preset: 0,
+            ec: EcLevel::M,
+            jog_step_mm: 1.0,
+            selected: None,
+            toolpath: None,
+            form_error: None,
+            form_open: false,
+            lot_rule: LotRule::default(),
+        }
+    }
+}
+
+fn status_colour(status: JobStatus) -> Color32 {
+    match status {
+        JobStatus::Queued => theme::TEXT_DIM,
+        JobStatus::Running => theme::ACCENT,
+        JobStatus::Paused => theme::WARN,
+        JobStatus::Done => theme::OK,
+        JobStatus::Failed | JobStatus::Interrupted => theme::FAULT,
+        JobStatus::Cancelled => theme::TEXT_DIM,
+    }
+}
+
+/// Sends `command`; a refusal (the engraver is busy or stopped) becomes a notice.
+fn send(engraver: &EngraverHandle, state: &mut AppState, command: EngraverCommand) {
+    if let Err(err) = engraver.send(command) {
+        state.notify(
+            NoticeKind::Error,
+            format!("The laser did not take the command: {err}"),
+        );
+    }
+}
+
+pub fn engrave_ui(
+    ui: &mut egui::Ui,
+    view: &mut EngraveView,
+    state: &mut AppState,
+    engraver: Option<&EngraverHandle>,
+) {
+    let Some(engraver) = engraver else {
+        ui.label(RichText::new("This station has no laser").font(theme::big()));
+        ui.label(
+            "Set [laser] port in the config file (a serial device such as /dev/ttyUSB0, or \
+             \"simulated\") and restart the station.",
+        );
+        return;
+    };
+    let bench = engraver.view();
+    machine_strip_ui(ui, &bench, state, engraver);
+    ui.add_space(theme::GAP / 2.0);
+    ui.columns(2, |columns| {
+        let left_aligned = egui::Layout::top_down(egui::Align::Min);
+        egui::ScrollArea::vertical()
+            .id_salt("engrave_queue")
+            .show(&mut columns[0], |ui| {
+                ui.with_layout(left_aligned, |ui| {
+                    queue_ui(ui, view, state, engraver, &bench)
+                });
+            });
+        egui::ScrollArea::vertical()
+            .id_salt("engrave_machine")
+            .show(&mut columns[1], |ui| {
+                ui.with_layout(left_aligned, |ui| {
+                    machine_pane_ui(ui, view, state, engraver, &bench);
+                });
+            });
+    });
+}
+
+/// Connection, state and position on one line; the alarm below it, in words.
+fn machine_strip_ui(
+    ui: &mut egui::Ui,
+    bench: &EngraverView,
+    state: &mut AppState,
+    engraver: &EngraverHandle,
+) {
+    ui.horizontal(|ui| {
+        let link = bench.link.as_ref();
+        let device = link.map_or(String::new(), |link| {
+            if link.simulated {
+                format!("simulated laser on {}", link.path)
+            } else {
+                format!("{} at {} baud", link.path, link.baud)
+            }
+        });
+        if bench.connected {
+            let state_text = bench.state.clone().unwrap_or_else(|| "…".into());
+            let colour = match state_text.as_str() {
+                "Idle" => theme::OK,
+                "Alarm" => theme::FAULT,
+                _ => theme::ACCENT,
+            };
+            ui.label(
+                RichText::new(state_text)
+                    .font(theme::big())
+                    .color(colour)
+                    .strong(),
+            );
+            ui.label(format!("GRBL {} · {device}", bench.version));
+            if let Some([x, y, _]) = bench.position_mm {
+                ui.label(RichText::new(format!("X {x:.2}  Y {y:.2} mm")).font(theme::mono()));
+            }
+        } else {
+            ui.label(
+                RichText::new("Not connected")
+                    .font(theme::big())
+                    .color(theme::FAULT)
+                    .strong(),
+            );
+            ui.label(device);
+            if ui
+                .add(egui::Button::new("Connect").min_size(vec2(0.0, theme::TOUCH_PX * 0.8)))
+                .clicked()
+            {
+                send(engraver, state, EngraverCommand::Connect);
+            }
+        }
+    });
+    if !bench.connected
+        && let Some(error) = &bench.link_error
+    {
+        ui.label(RichText::new(error).color(theme::WARN));
+    }
+    if let Some(alarm) = &bench.alarm {
+        egui::Frame::new()
+            .fill(theme::FAULT.gamma_multiply(0.25))
+            .stroke(egui::Stroke::new(2.0, theme::FAULT))
+            .inner_margin(10.0)
+            .corner_radius(6.0)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    let code = alarm
+                        .code
+                        .map_or("ALARM".to_owned(), |c| format!("ALARM:{c}"));
+                    ui.label(
+                        RichText::new(code)
+                            .font(theme::big())
+                            .color(theme::FAULT)
+                            .strong(),
+                    );
+                    ui.vertical(|ui| {
+                        ui.label(RichText::new(&alarm.words).strong());
+                        ui.label(&alarm.recovery);
+                    });
+                    let may = state.may(Permission::Operate);
+                    let unlock =
+                        egui::Button::new("Unlock ($X)").min_size(vec2(0.0, theme::TOUCH_PX));
+                    if ui.add_enabled(may, unlock).clicked()
+                        && let Some(actor) = state.actor.clone()
+                    {
+                        send(engraver, state, EngraverCommand::Unlock { actor });
+                    }
+                });
+            });
+    }
+}
+
+fn queue_ui(
+    ui: &mut egui::Ui,
+    view: &mut EngraveView,
+    state: &mut AppState,
+    engraver: &EngraverHandle,
+    bench: &EngraverView,
+) {
+    // An empty queue shows the form: there is nothing else to do yet.
+    let open = view.form_open || bench.jobs.is_empty();
+    let title = if open {
+        "Hide the batch form"
+    } else {
+        "New batch…"
+    };
+    if ui
+        .add(theme::choice_button(
+            open,
+            RichText::new(title).font(theme::big()),
+            vec2(220.0, theme::TOUCH_PX * 0.8),
+        ))
+        .clicked()
+    {
+        view.form_open = !open;
+    }
+    if open {
+        batch_form_ui(ui, view, state, engraver);
+    }
+    ui.add_space(theme::GAP / 2.0);
+    queue_controls_ui(ui, state, engraver, bench);
+    ui.add_space(theme::GAP / 2.0);
+    job_table_ui(ui, view, state, engraver, bench);
+}
+
+fn batch_form_ui(
+    ui: &mut egui::Ui,
+    view: &mut EngraveView,
+    state: &mut AppState,
+    engraver: &EngraverHandle,
+) {
+    egui::Grid::new("batch_form")
+        .num_columns(2)
+        .spacing(vec2(12.0, 8.0))
+        .show(ui, |ui| {
+            labelled_edit_ui(
+                ui,
+                "Component",
+                egui::TextEdit::singleline(&mut view.component).desired_width(120.0),
+            );
+            ui.end_row();
+            labelled_edit_ui(
+                ui,
+                "Vendor",
+                egui::TextEdit::singleline(&mut view.vendor).desired_width(120.0),
+            );
+            ui.end_row();
+            labelled_edit_ui(
+                ui,
+                "Lot",
+                egui::TextEdit::singleline(&mut view.lot).desired_width(120.0),
+            );
+            ui.end_row();
+            ui.label("Count");
+            ui.add(egui::DragValue::new(&mut view.count).range(1..=500));
+            ui.end_row();
+            ui.label("Warranty, years");
+            ui.add(egui::DragValue::new(&mut view.warranty_years).range(0..=50));
+            ui.end_row();
+            ui.label("Material");
+            egui::ComboBox::from_id_salt("material")
+                .selected_text(MATERIAL_PRESETS[view.preset].name)
+                .width(200.0)
+                .show_ui(ui, |ui| {
+                    for (index, preset) in MATERIAL_PRESETS.iter().enumerate() {
+                        ui.selectable_value(&mut view.preset, index, preset.name);
+                    }
+                });
+            ui.end_row();
+            ui.label("Error correction");
+            ui.horizontal(|ui| {
+                for (level, name) in [(EcLevel::M, "M (15 %)"), (EcLevel::H, "H (30 %, metal)")] {
+                    ui.selectable_value(&mut view.ec, level, name);
+                }
+            });
+            ui.end_row();
+        });
+    let may = state.may(Permission::Operate);
+    let button = egui::Button::new("Allocate and queue").min_size(vec2(0.0, theme::TOUCH_PX));
+    if ui.add_enabled(may, button).clicked() {
+        match batch_command(view, state) {
+            Ok(command) => {
+                view.form_error = None;
+                view.form_open = false;
+                send(engraver, state, command);
+            }
+            Err(error) => view.form_error = Some(error),
+        }
+    }
+    if let Some(error) = &view.form_error {
+        ui.label(RichText::new(error).color(theme::FAULT));
+    }
+}
+
+fn batch_command(view: &EngraveView, state: &AppState) -> Result<EngraverCommand, String> {
+    let actor = state.actor.clone().ok_or("sign in first")?;
+    let key = LotKey::new(
+        view.component.trim(),
+        view.vendor.trim(),
+        view.lot.trim(),
+        &view.lot_rule,
+    )
+    .map_err(|err| err.to_string())?;
+    let settings = LaserSettings {
+        error_correction: view.ec,
+        ..LaserSettings::default()
+    }
+    .with_preset(MATERIAL_PRESETS[view.preset].name)
+    .map_err(|err| err.to_string())?;
+    Ok(EngraverCommand::QueueBatch {
+        actor,
+        request: BatchRequest {
+            key,
+            count: view.count,
+            manufactured_on: chrono::Local::now().date_naive(),
+            warranty_years: view.warranty_years,
+        },
+        settings,
+    })
+}
+
+fn queue_controls_ui(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    engraver: &EngraverHandle,
+    bench: &EngraverView,
+) {
+    let may = state.may(Permission::Operate) && bench.connected;
+    let queued = bench
+        .jobs
+        .iter()
+        .filter(|job| job.status == JobStatus::Queued)
+        .count();
+    let size = vec2(0.0, theme::TOUCH_PX);
+    ui.horizontal(|ui| match &bench.running {
+        Some(running) => {
+            if running.paused {
+                if ui
+                    .add_enabled(may, egui::Button::new("Resume").min_size(size))
+                    .clicked()
+                {
+                    send(engraver, state, EngraverCommand::Resume);
+                }
+            } else if ui
+                .add_enabled(may, egui::Button::new("Pause").min_size(size))
+                .clicked()
+            {
+                send(engraver, state, EngraverCommand::Hold);
+            }
+            if ui
+                .add_enabled(may, egui::Button::new("Abort job").min_size(size))
+                .on_hover_text("Stops and keeps position; the laser goes off")
+                .clicked()
+            {
+                send(engraver, state, EngraverCommand::Abort);
+            }
+            let reset = egui::Button::new(RichText::new("Stop now (reset)").color(theme::FAULT))
+                .min_size(size);
+            if ui
+                .add_enabled(may, reset)
+                .on_hover_text(
+                    "Emergency stop: motion stops at once, the machine loses its position \
+                     (ALARM:3) and stays locked until unlocked",
+                )
+                .clicked()
+            {
+                send(engraver, state, EngraverCommand::Reset);
+            }
+            if bench.queue_running
+                && ui
+                    .add_enabled(may, egui::Button::new("Stop after job").min_size(size))
+                    .clicked()
+            {
+                send(engraver, state, EngraverCommand::StopQueue);
+            }
+        }
+        None => {
+            let start = egui::Button::new(format!("Start queue ({queued})"))
+                .min_size(size)
+                .fill(theme::ACCENT.gamma_multiply(0.35));
+            if ui.add_enabled(may && queued > 0, start).clicked()
+                && let Some(actor) = state.actor.clone()
+            {
+                send(engraver, state, EngraverCommand::StartQueue { actor });
+            }
+        }
+    });
+    if let Some(running) = &bench.running {
+        let fraction = running.lines_acked as f32 / running.lines_total.max(1) as f32;
+        let done_in_batch = bench
+            .jobs
+            .iter()
+            .filter(|job| job.status == JobStatus::Done)
+            .count();
+        ui.label(
+            RichText::new(format!(
+                "{}{} · piece {} · {} / {} lines · {} elapsed · {} left",
+                running.payload,
+                if running.paused { " (paused)" } else { "" },
+                done_in_batch + 1,
+                running.lines_acked,
+                running.lines_total,
+                duration_text(running.elapsed_s),
+                duration_text(running.remaining_s)
+            ))
+            .strong(),
+        );
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .desired_height(28.0)
+                .show_percentage()
+                .fill(if running.paused {
+                    theme::WARN
+                } else {
+                    theme::ACCENT
+                }),
+        );
+    }
+}
+
+fn job_table_ui(
+    ui: &mut egui::Ui,
+    view: &mut EngraveView,
+    state: &mut AppState,
+    engraver: &EngraverHandle,
+    bench: &EngraverView,
+) {
+    // Oldest first: the order the queue runs in.
+    let mut jobs: Vec<&JobRecord> = bench.jobs.iter().collect();
+    jobs.sort_by_key(|job| job.id);
+    if jobs.is_empty() {
+        ui.label(
+            RichText::new("No jobs yet: allocate a batch above; each item gets one job.")
+                .color(theme::TEXT_DIM),
+        );
+        return;
+    }
+    let may = state.may(Permission::Operate);
+    let mut clicked = None;
+    let mut command = None;
+    let table_height = ui.available_height().max(200.0);
+    TableBuilder::new(ui)
+        .id_salt("engrave_jobs")
+        .striped(true)
+        .sense(egui::Sense::click())
+        .max_scroll_height(table_height)
+        .column(Column::exact(28.0))
+        .column(Column::exact(220.0).clip(true))
+        .column(Column::exact(104.0))
+        .column(Column::exact(96.0))
+        .column(Column::remainder().clip(true))
+        .header(30.0, |mut header| {
+            for title in ["#", "UID", "Status", "Progress", ""] {
+                header.col(|ui| {
+                    ui.label(RichText::new(title).strong());
+                });
+            }
+        })
+        .body(|mut body| {
+            for job in &jobs {
+                let running = bench.running.as_ref().filter(|r| r.job_id == job.id);
+                let selected = view.selected == Some(job.id);
+                body.row(theme::TOUCH_PX * 0.8, |mut row| {
+                    row.set_selected(selected);
+                    row.col(|ui| {
+                        ui.label(job.id.to_string());
+                    });
+                    row.col(|ui| {
+                        ui.label(RichText::new(&job.payload).font(theme::small()).strong());
+                    });
+                    // The worker's live view is newer than the stored row for the job it runs.
+                    let status = match running {
+                        Some(r) if r.paused => JobStatus::Paused,
+                        Some(_) => JobStatus::Running,
+                        None => job.status,
+                    };
+                    row.col(|ui| {
+                        let colour = if selected {
+                            theme::ACCENT_TEXT
+                        } else {
+                            status_colour(status)
+                        };
+                        ui.label(RichText::new(status.as_str()).color(colour).strong())
+                            .on_hover_text(job.outcome.clone().unwrap_or_default());
+                    });
+                    row.col(|ui| {
+                        let (acked, total) = match running {
+                            Some(r) => (r.lines_acked, r.lines_total),
+                            None => (job.lines_acked as usize, job.lines_total as usize),
+                        };
+                        let times = format!(
+                            "{} run, estimated {}",
+                            duration_text(job.elapsed_s),
+                            duration_text(job.estimate_s)
+                        );
+                        ui.add(
+                            egui::ProgressBar::new(acked as f32 / total.max(1) as f32)
+                                .desired_width(92.0)
+                                .corner_radius(4.0)
+                                .text(
+                                    RichText::new(format!("{acked}/{total}"))
+                                        .font(theme::small())
+                                        .color(theme::TEXT),
+                                ),
+                        )
+                        .on_hover_text(times);
+                    });
+                    row.col(|ui| {
+                        if job.status.may_retry() {
+                            if ui.add_enabled(may, egui::Button::new("Retry")).clicked() {
+                                command = Some(("retry", job.id));
+                            }
+                        } else if status == JobStatus::Queued
+                            && ui.add_enabled(may, egui::Button::new("Cancel")).clicked()
+                        {
+                            command = Some(("cancel", job.id));
+                        }
+                    });
+                    if row.response().clicked() {
+                        clicked = Some(job.id);
+                    }
+                });
+            }
+        });
+    if let Some(id) = clicked {
+        view.selected = Some(id);
+    }
+    if let (Some((what, job_id)), Some(actor)) = (command, state.actor.clone()) {
+        let command = match what {
+            "retry" => EngraverCommand::Retry { actor, job_id },
+            _ => EngraverCommand::Cancel { actor, job_id },
+        };
+        send(engraver, state, command);
+    }
+    // The outcome of the selected job, in words.
+    if let Some(job) = view
+        .selected
+        .and_then(|id| bench.jobs.iter().find(|job| job.id == id))
+        && let Some(outcome) = &job.outcome
+    {
+        ui.label(
+            RichText::new(format!("Job {}: {outcome}", job.id)).color(status_colour(job.status)),
+        );
+    }
+}
+
+fn machine_pane_ui(
+    ui: &mut egui::Ui,
+    view: &mut EngraveView,
+    state: &mut AppState,
+    engraver: &EngraverHandle,
+    bench: &EngraverView,
+) {
+    // The job shown: the one selected, else the one running, else the next queued, else the
+    // newest.
+    let shown = view
+        .selected
+        .or(bench.running.as_ref().map(|r| r.job_id))
+        .or_else(|| {
+            bench
+                .jobs
+                .iter()
+                .filter(|job| job.status == JobStatus::Queued)
+                .map(|job| job.id)
+                .min()
+        })
+        .or_else(|| bench.jobs.iter().map(|job| job.id).max());
+    let job = shown.and_then(|id| bench.jobs.iter().find(|job| job.id == id));
+    if let Some(job) = job {
+        if view.toolpath.as_ref().map(|path| path.job_id) != Some(job.id) {
+            view.toolpath = JobPlan::from_stored(&job.payload, &job.settings_toml)
+                .ok()
+                .map(|plan| Toolpath::from_plan(job.id, &plan));
+        }
+        ui.label(
+            RichText::new(format!("Toolpath · job {} · {}", job.id, job.payload))
+                .font(theme::big()),
+        );
+        match &view.toolpath {
+            Some(path) => {
+                let head = bench.position_mm.map(|[x, y, _]| [x, y]);
+                toolpath_ui(ui, path, head);
+            }
+            None => {
+                ui.label(RichText::new("This job's settings cannot be read").color(theme::FAULT));
+            }
+        }
+    } else {
+        ui.label(RichText::new("Toolpath").font(theme::big()));
+        ui.label(RichText::new("Select or queue a job to see its path.").color(theme::TEXT_DIM));
+    }
+    ui.add_space(theme::GAP / 2.0);
+    let idle = bench.connected && bench.running.is_none() && bench.state.as_deref() == Some("Idle");
+    let may = state.may(Permission::Operate);
+    ui.horizontal_wrapped(|ui| {
+        let size = vec2(0.0, theme::TOUCH_PX);
+        if let Some(job) = job
+            && ui
+                .add_enabled(
+                    may && idle,
+                    egui::Button::new("Frame (laser off)").min_size(size),
+                )
+                .on_hover_text("Traces the job's box at zero power")
+                .clicked()
+        {
+            send(engraver, state, EngraverCommand::Frame { job_id: job.id });
+        }
+        if ui
+            .add_enabled(may && idle, egui::Button::new("Home").min_size(size))
+            .clicked()
+            && let Some(actor) = state.actor.clone()
+        {
+            send(engraver, state, EngraverCommand::Home { actor });
+        }
+    });
+    jog_pad_ui(ui, view, state, engraver, may && idle);
+    overrides_ui(ui, state, engraver, bench, may && bench.connected);
+    egui::CollapsingHeader::new("Controller settings ($$)").show(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .max_height(180.0)
+            .show(ui, |ui| {
+                for (number, value) in &bench.settings {
+                    ui.label(RichText::new(format!("${number}={value}")).font(theme::mono()));
+                }
+            });
+    });
+}
+
+fn jog_pad_ui(
+    ui: &mut egui::Ui,
+    view: &mut EngraveView,
+    state: &mut AppState,
+    engraver: &EngraverHandle,
+    enabled: bool,
+) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Jog");
+        for step in JOG_STEPS_MM {
+            ui.selectable_value(&mut view.jog_step_mm, step, format!("{step} mm"));
+        }
+    });
+    let key = vec2(theme::TOUCH_PX, theme::TOUCH_PX);
+    let step = view.jog_step_mm;
+    let mut jog = None;
+    egui::Grid::new("jog_pad")
+        .spacing(vec2(6.0, 6.0))
+        .show(ui, |ui| {
+            ui.label("");
+            if ui
+                .add_enabled(enabled, egui::Button::new("Y+").min_size(key))
+                .clicked()
+            {
+                jog = Some((0.0, step));
+            }
+            ui.label("");
+            ui.end_row();
+            if ui
+                .add_enabled(enabled, egui::Button::new("X−").min_size(key))
+                .clicked()
+            {
+                jog = Some((-step, 0.0));
+            }
+            ui.label("");
+            if ui
+                .add_enabled(enabled, egui::Button::new("X+").min_size(key))
+                .clicked()
+            {
+                jog = Some((step, 0.0));
+            }
+            ui.end_row();
+            ui.label("");
+            if ui
+                .add_enabled(enabled, egui::Button::new("Y−").min_size(key))
+                .clicked()
+            {
+                jog = Some((0.0, -step));
+            }
+            ui.label("");
+            ui.end_row();
+        });
+    if let Some((dx_mm, dy_mm)) = jog {
+        send(
+            engraver,
+            state,
+            EngraverCommand::Jog {
+                dx_mm,
+                dy_mm,
+                feed_mm_per_min: JOG_FEED_MM_PER_MIN,
+            },
+        );
+    }
+}
+
+fn overrides_ui(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    engraver: &EngraverHandle,
+    bench: &EngraverView,
+    enabled: bool,
+) {
+    let [feed, _, power] = bench.overrides_pct.unwrap_or([100, 100, 100]);
+    let mut chosen = None;
+    for (label, pct, buttons) in [
+        (
+            "Feed",
+            feed,
+            [
+                ("−10", RealTime::FeedMinus10),
+                ("100 %", RealTime::FeedOverrideReset),
+                ("+10", RealTime::FeedPlus10),
+            ],
+        ),
+        (
+            "Power",
+            power,
+            [
+                ("−10", RealTime::PowerMinus10),
+                ("100 %", RealTime::PowerOverrideReset),
+                ("+10", RealTime::PowerPlus10),
+            ],
+        ),
+    ] {
+        ui.horizontal(|ui| {
+            ui.label(format!("{label} {pct} %"));
+            for (text, byte) in buttons {
+                if ui
+                    .add_enabled(enabled, egui::Button::new(text).min_size(vec2(64.0, 44.0)))
+                    .clicked()
+                {
+                    chosen = Some(byte);
+                }
+            }
+        });
+    }
+    if let Some(byte) = chosen {
+        send(engraver, state, EngraverCommand::Override(byte));
+    }
+}
