@@ -20,8 +20,8 @@ pub struct LaserBench {
     /// Simulated seconds per wall second.
     #[arg(long, default_value_t = 10.0)]
     pub time_scale: f64,
-    /// Payload lengths to encode; longer payloads give larger codes (EC level H).
-    #[arg(long, value_delimiter = ',', default_value = "8,20,40,70,110")]
+    /// Payload lengths to encode; longer payloads give larger codes (EC level H: 8 chars → 21×21, 150 → 57×57).
+    #[arg(long, value_delimiter = ',', default_value = "8,24,40,70,100,150")]
     pub payload_chars: Vec<usize>,
     /// Use GRBL's default rates and accelerations instead of a desktop diode laser's.
     #[arg(long)]
@@ -77,9 +77,10 @@ pub fn run(args: &LaserBench) -> anyhow::Result<ExitCode> {
     let (_controls, inbox) = crossbeam_channel::bounded(1);
     let read_motion = || motion_s.lock().map(|m| *m).unwrap_or(0.0);
     for &chars in &args.payload_chars {
+        // Letters after the prefix: alphanumeric mode throughout, as a UID's text is.
         let payload: String = "PAD-V0100-L2025-09-"
             .chars()
-            .chain(std::iter::repeat('7'))
+            .chain("ABCDEFGHJKLMNPQRSTUVWXYZ".chars().cycle())
             .take(chars.max(1))
             .collect();
         let plan = JobPlan::new(&payload, &settings)?;
