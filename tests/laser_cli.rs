@@ -86,6 +86,27 @@ fn a_file_streams_with_exit_0_and_a_refused_line_gives_exit_1_naming_it() {
     assert!(body["peak_in_flight_bytes"].as_u64().unwrap() <= 127);
     assert!(body["wall_s"].as_f64().unwrap() > 0.0);
 
+    // Resuming at line 6 (`Y4`) first rebuilds the state lines 2–5 left: mm, absolute, the head
+    // at X6 Y2, M4, feed 600, power 300; then sends lines 6–8.
+    let out = qcstation(
+        dir.path(),
+        &[
+            "laser",
+            "stream",
+            good.to_str().unwrap(),
+            "--port",
+            &sim.port,
+            "--json",
+            "--from-line",
+            "6",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let body = json(&out);
+    assert_eq!(body["result"], "done");
+    assert_eq!(body["lines_total"], 5 + 3);
+    assert_eq!(body["last_acked_file_line"], 8);
+
     let bad = dir.path().join("bad.nc");
     std::fs::write(&bad, "G21\nG1 X1 F600\nG2 X1 Y1\nG1 X2\n").unwrap();
     let out = qcstation(

@@ -289,6 +289,7 @@ impl eframe::App for StationApp {
         self.refresh_stale();
         self.state.health = self.runtime.health().map(|report| (*report).clone());
         self.state.workers = self.runtime.workers();
+        self.state.laser = self.runtime.engraver().map(|engraver| engraver.view());
         // The live views keep running without a user; where no camera is shown, no frame is
         // uploaded and none wakes the UI.
         let visible: Vec<bool> = (0..self.runtime.cameras().len())

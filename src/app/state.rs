@@ -45,6 +45,8 @@ pub struct AppState {
     pub health: Option<HealthReport>,
     /// Every worker's status, copied from the runtime's snapshot each frame.
     pub workers: Vec<WorkerStatus>,
+    /// The engraving bench, copied (a pointer) from the engraver's snapshot each frame.
+    pub laser: Option<std::sync::Arc<crate::runtime::EngraverView>>,
     /// The station runs on the demo database with simulated devices.
     pub demo: bool,
     pub notices: Vec<Notice>,

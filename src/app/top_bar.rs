@@ -54,6 +54,30 @@ pub fn health_items(state: &AppState, cameras: &[CameraHandle]) -> Vec<HealthIte
             summary: format!("{healthy}/{} ok", state.workers.len()),
         });
     }
+    if let Some(laser) = &state.laser {
+        items.push(match (&laser.alarm, laser.connected) {
+            (_, false) => HealthItem {
+                name: "Laser",
+                level: Level::Fault,
+                summary: "offline".to_owned(),
+            },
+            (Some(alarm), true) => HealthItem {
+                name: "Laser",
+                level: Level::Fault,
+                summary: alarm
+                    .code
+                    .map_or("alarm".to_owned(), |c| format!("ALARM:{c}")),
+            },
+            (None, true) => HealthItem {
+                name: "Laser",
+                level: Level::Ok,
+                summary: laser
+                    .state
+                    .clone()
+                    .unwrap_or_else(|| "connected".to_owned()),
+            },
+        });
+    }
     match &state.health {
         None => items.push(HealthItem {
             name: "Database",
@@ -171,6 +195,27 @@ pub fn alarms(state: &AppState, cameras: &[CameraHandle]) -> Vec<(Level, String)
         }
     }
     alarms.extend(state.workers.iter().filter_map(worker_trouble));
+    if let Some(laser) = &state.laser {
+        let path = laser.link.as_ref().map_or("", |link| link.path.as_str());
+        if !laser.connected {
+            alarms.push((
+                Level::Fault,
+                format!(
+                    "Laser not connected on {path}: {}. Check its cable and power; the station \
+                     tries again every few seconds, and a job cut short waits for a retry.",
+                    laser.link_error.as_deref().unwrap_or("connecting")
+                ),
+            ));
+        } else if let Some(alarm) = &laser.alarm {
+            let code = alarm
+                .code
+                .map_or("ALARM".to_owned(), |c| format!("ALARM:{c}"));
+            alarms.push((
+                Level::Fault,
+                format!("Laser in {code}: {}. {}", alarm.words, alarm.recovery),
+            ));
+        }
+    }
     if let Some(health) = &state.health {
         if let Err(reason) = &health.database {
             alarms.push((

@@ -14,6 +14,7 @@ use crate::engrave::grbl::{
     DEFAULT_BAUD, Grbl, GrblError, Program, StreamControl, StreamEnd, StreamReport, alarm_words,
     error_words,
 };
+use crate::engrave::modal::ModalState;
 
 #[derive(Debug, Subcommand)]
 pub enum LaserCommand {
@@ -41,6 +42,10 @@ pub struct PortArgs {
 pub struct StreamArgs {
     /// The G-code file.
     pub file: PathBuf,
+    /// Resume at the file's line N: the modal state the earlier lines set (units, distance
+    /// mode, position, laser mode, feed, power) is rebuilt first, with the laser off on the way.
+    #[arg(long, value_name = "N")]
+    pub from_line: Option<usize>,
     #[command(flatten)]
     pub port: PortArgs,
 }
@@ -86,8 +91,38 @@ fn connect_failed(args: &PortArgs, err: &GrblError) -> ExitCode {
     ExitCode::from(EXIT_PORT)
 }
 
+/// The program from the file's line `from` on, after the lines that restore the state the
+/// earlier lines left (they count as line `from` in reports).
+fn resumed(program: Program, from: usize, file: &std::path::Path) -> anyhow::Result<Program> {
+    let start = program
+        .source_line_no
+        .iter()
+        .position(|&line_no| line_no >= from)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: no G-code at or after line {from} (the last is line {})",
+                file.display(),
+                program.source_line_no.last().copied().unwrap_or(0)
+            )
+        })?;
+    let state = ModalState::after(&program.lines, start)
+        .map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
+    let restore = state.restore_lines();
+    let mut source_line_no = vec![program.source_line_no[start]; restore.len()];
+    source_line_no.extend_from_slice(&program.source_line_no[start..]);
+    let mut lines = restore;
+    lines.extend_from_slice(&program.lines[start..]);
+    Ok(Program {
+        lines,
+        source_line_no,
+    })
+}
+
 fn stream(args: &StreamArgs) -> anyhow::Result<ExitCode> {
-    let program = Program::load(&args.file)?;
+    let mut program = Program::load(&args.file)?;
+    if let Some(from) = args.from_line {
+        program = resumed(program, from, &args.file)?;
+    }
     let mut grbl = match Grbl::connect(&args.port.port, args.port.baud) {
         Ok(grbl) => grbl,
         Err(err) => return Ok(connect_failed(&args.port, &err)),
