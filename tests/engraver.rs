@@ -42,6 +42,17 @@ fn eventually(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Waits until the job on the machine has had more than `lines` lines acknowledged.
+fn wait_running(engraver: &EngraverHandle, lines: usize) {
+    eventually("the job to run", Duration::from_secs(20), || {
+        engraver
+            .view()
+            .running
+            .as_ref()
+            .is_some_and(|r| r.lines_acked > lines)
+    });
+}
+
 fn batch(count: u32) -> BatchRequest {
     BatchRequest {
         key: LotKey::new("PAD", "V0100", "L2025-09", &LotRule::default()).unwrap(),
@@ -110,13 +121,7 @@ fn hold_pauses_the_job_and_resume_finishes_it() {
     let runtime = start(dir.path(), 10.0);
     let engraver = runtime.engraver().unwrap().clone();
     queue_and_start(&engraver, 1);
-    eventually("the job to run", Duration::from_secs(20), || {
-        engraver
-            .view()
-            .running
-            .as_ref()
-            .is_some_and(|r| r.lines_acked > 50)
-    });
+    wait_running(&engraver, 50);
     engraver.send(EngraverCommand::Hold).unwrap();
     eventually("the hold", Duration::from_secs(10), || {
         engraver.view().state.as_deref() == Some("Hold:0")
@@ -145,13 +150,7 @@ fn stopping_the_station_mid_job_records_it_interrupted_with_the_laser_off() {
     let runtime = start(dir.path(), 1.0);
     let engraver = runtime.engraver().unwrap().clone();
     queue_and_start(&engraver, 1);
-    eventually("the job to run", Duration::from_secs(20), || {
-        engraver
-            .view()
-            .running
-            .as_ref()
-            .is_some_and(|r| r.lines_acked > 30)
-    });
+    wait_running(&engraver, 30);
     let report = runtime.shutdown();
     assert!(report.timed_out.is_empty(), "{report:?}");
     let store = Store::open(&dir.path().join("station.sqlite")).unwrap();

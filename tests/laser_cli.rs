@@ -51,6 +51,20 @@ fn qcstation(data_dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `qcstation laser stream FILE --port PORT --json` and any `extra` arguments.
+fn stream_json(data_dir: &Path, file: &Path, port: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "laser",
+        "stream",
+        file.to_str().unwrap(),
+        "--port",
+        port,
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    qcstation(data_dir, &args)
+}
+
 fn json(output: &Output) -> serde_json::Value {
     let text = String::from_utf8_lossy(&output.stdout);
     serde_json::from_str(text.trim()).unwrap_or_else(|err| panic!("{err}: {text:?}"))
@@ -66,17 +80,7 @@ fn a_file_streams_with_exit_0_and_a_refused_line_gives_exit_1_naming_it() {
         "; a hand-written job\nG21 G90\nM4 S0\nG0 X2 Y2\nG1 X6 F600 S300 (burn)\nY4\nG0 X0 Y0\nM5 S0\n",
     )
     .unwrap();
-    let out = qcstation(
-        dir.path(),
-        &[
-            "laser",
-            "stream",
-            good.to_str().unwrap(),
-            "--port",
-            &sim.port,
-            "--json",
-        ],
-    );
+    let out = stream_json(dir.path(), &good, &sim.port, &[]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let body = json(&out);
     assert_eq!(body["result"], "done");
@@ -88,19 +92,7 @@ fn a_file_streams_with_exit_0_and_a_refused_line_gives_exit_1_naming_it() {
 
     // Resuming at line 6 (`Y4`) first rebuilds the state lines 2–5 left: mm, absolute, the head
     // at X6 Y2, M4, feed 600, power 300; then sends lines 6–8.
-    let out = qcstation(
-        dir.path(),
-        &[
-            "laser",
-            "stream",
-            good.to_str().unwrap(),
-            "--port",
-            &sim.port,
-            "--json",
-            "--from-line",
-            "6",
-        ],
-    );
+    let out = stream_json(dir.path(), &good, &sim.port, &["--from-line", "6"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let body = json(&out);
     assert_eq!(body["result"], "done");
@@ -109,17 +101,7 @@ fn a_file_streams_with_exit_0_and_a_refused_line_gives_exit_1_naming_it() {
 
     let bad = dir.path().join("bad.nc");
     std::fs::write(&bad, "G21\nG1 X1 F600\nG2 X1 Y1\nG1 X2\n").unwrap();
-    let out = qcstation(
-        dir.path(),
-        &[
-            "laser",
-            "stream",
-            bad.to_str().unwrap(),
-            "--port",
-            &sim.port,
-            "--json",
-        ],
-    );
+    let out = stream_json(dir.path(), &bad, &sim.port, &[]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let body = json(&out);
     assert_eq!(body["result"], "error");
