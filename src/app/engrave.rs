@@ -34,6 +34,9 @@ pub struct EngraveView {
     selected: Option<i64>,
     toolpath: Option<Toolpath>,
     form_error: Option<String>,
+    /// The port and baud rate picked in the connection form.
+    port_choice: String,
+    baud_choice: u32,
     /// The batch form is shown (it folds away once a batch is queued, to show the queue).
     form_open: bool,
     pub lot_rule: LotRule,
@@ -54,6 +57,8 @@ impl Default for EngraveView {
             toolpath: None,
             form_error: None,
             form_open: false,
+            port_choice: String::new(),
+            baud_choice: crate::engrave::grbl::DEFAULT_BAUD,
             lot_rule: LotRule::default(),
         }
     }
@@ -629,6 +634,7 @@ fn machine_pane_ui(
     });
     jog_pad_ui(ui, view, state, engraver, may && idle);
     overrides_ui(ui, state, engraver, bench, may && bench.connected);
+    connection_ui(ui, view, state, engraver, bench);
     egui::CollapsingHeader::new("Controller settings ($$)").show(ui, |ui| {
         egui::ScrollArea::vertical()
             .max_height(180.0)
@@ -749,4 +755,83 @@ fn overrides_ui(
     if let Some(byte) = chosen {
         send(engraver, state, EngraverCommand::Override(byte));
     }
+}
+
+/// Baud rates GRBL boards use.
+const BAUD_RATES: [u32; 7] = [115_200, 250_000, 230_400, 57_600, 38_400, 19_200, 9_600];
+
+/// The laser's port and baud rate: list the machine's ports, pick one, connect or disconnect.
+fn connection_ui(
+    ui: &mut egui::Ui,
+    view: &mut EngraveView,
+    state: &mut AppState,
+    engraver: &EngraverHandle,
+    bench: &EngraverView,
+) {
+    egui::CollapsingHeader::new("Connection").show(ui, |ui| {
+        if view.port_choice.is_empty()
+            && let Some(link) = &bench.link
+        {
+            view.port_choice = link.path.clone();
+            view.baud_choice = link.baud;
+        }
+        let may = state.may(Permission::Operate) && bench.running.is_none();
+        ui.horizontal_wrapped(|ui| {
+            let port_label = ui.label("Port").id;
+            egui::ComboBox::from_id_salt("laser_port")
+                .selected_text(&view.port_choice)
+                .width(200.0)
+                .show_ui(ui, |ui| {
+                    for port in &bench.ports {
+                        ui.selectable_value(&mut view.port_choice, port.clone(), port);
+                    }
+                })
+                .response
+                .labelled_by(port_label);
+            if ui
+                .add_enabled(may, egui::Button::new("Find ports"))
+                .clicked()
+            {
+                send(engraver, state, EngraverCommand::ListPorts);
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            let baud_label = ui.label("Baud").id;
+            egui::ComboBox::from_id_salt("laser_baud")
+                .selected_text(view.baud_choice.to_string())
+                .show_ui(ui, |ui| {
+                    for baud in BAUD_RATES {
+                        ui.selectable_value(&mut view.baud_choice, baud, baud.to_string());
+                    }
+                })
+                .response
+                .labelled_by(baud_label);
+            let size = vec2(0.0, theme::TOUCH_PX * 0.8);
+            if ui
+                .add_enabled(
+                    may && !view.port_choice.is_empty(),
+                    egui::Button::new("Connect").min_size(size),
+                )
+                .clicked()
+            {
+                send(
+                    engraver,
+                    state,
+                    EngraverCommand::ConnectTo {
+                        path: view.port_choice.clone(),
+                        baud: view.baud_choice,
+                    },
+                );
+            }
+            if ui
+                .add_enabled(
+                    may && bench.connected,
+                    egui::Button::new("Disconnect").min_size(size),
+                )
+                .clicked()
+            {
+                send(engraver, state, EngraverCommand::Disconnect);
+            }
+        });
+    });
 }

@@ -264,17 +264,27 @@ fn chip_ui(ui: &mut egui::Ui, label: &str, level: Level, summary: &str) {
                     .font(theme::small())
                     .color(theme::TEXT_DIM),
             );
-            ui.label(
-                RichText::new(level.word())
-                    .font(theme::small())
-                    .color(level.colour())
-                    .strong(),
-            );
-            ui.label(
-                RichText::new(summary)
-                    .font(theme::small())
-                    .color(theme::TEXT),
-            );
+            // A healthy chip says only its figure, in green; trouble says its level in words
+            // (the top bar must fit a 1366-pixel kiosk with every device on it).
+            if level == Level::Ok {
+                ui.label(
+                    RichText::new(summary)
+                        .font(theme::small())
+                        .color(level.colour()),
+                );
+            } else {
+                ui.label(
+                    RichText::new(level.word())
+                        .font(theme::small())
+                        .color(level.colour())
+                        .strong(),
+                );
+                ui.label(
+                    RichText::new(summary)
+                        .font(theme::small())
+                        .color(theme::TEXT),
+                );
+            }
         });
 }
 

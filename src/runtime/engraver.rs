@@ -54,7 +54,14 @@ pub struct LaserLink {
 #[derive(Debug, Clone)]
 pub enum EngraverCommand {
     Connect,
+    /// Connects to another port (an operator picking the laser's port and baud rate).
+    ConnectTo {
+        path: String,
+        baud: u32,
+    },
     Disconnect,
+    /// Lists this machine's serial ports into the view.
+    ListPorts,
     /// Allocates a batch of items and queues one job per item with these settings.
     QueueBatch {
         actor: Actor,
@@ -146,6 +153,8 @@ pub struct EngraverView {
     pub queue_running: bool,
     /// Why the controller is not connected, when it is not.
     pub link_error: Option<String>,
+    /// Serial ports found by the last `ListPorts`.
+    pub ports: Vec<String>,
 }
 
 /// The faces' side of the engraver: commands, events and the published view.
@@ -182,6 +191,7 @@ pub(super) struct Engraver {
     pub last_connect_try: Option<Instant>,
     pub last_poll: Instant,
     pub link_error: Option<String>,
+    pub ports: Vec<String>,
 }
 
 /// What the stream's progress callback needs, apart from the controller it is streaming to.
@@ -213,6 +223,7 @@ impl Engraver {
             last_connect_try: None,
             last_poll: Instant::now(),
             link_error: None,
+            ports: Vec::new(),
         }
     }
 
@@ -334,6 +345,7 @@ impl Engraver {
             running,
             queue_running: self.queue_actor.is_some(),
             link_error: self.link_error.clone(),
+            ports: self.ports.clone(),
             ..EngraverView::default()
         };
         if let Some(grbl) = &self.grbl {
@@ -364,6 +376,34 @@ impl Engraver {
                 self.last_connect_try = None;
                 Ok(None)
             }
+            EngraverCommand::ConnectTo { path, baud } => {
+                if let Some(mut grbl) = self.grbl.take() {
+                    let _ = grbl.laser_off();
+                }
+                let simulated = self.link.simulated && path == self.link.path;
+                self.link = LaserLink {
+                    path,
+                    baud,
+                    simulated,
+                };
+                self.want_connected = true;
+                self.last_connect_try = None;
+                self.link_error = None;
+                Ok(Some(format!(
+                    "Connecting to {} at {} baud",
+                    self.link.path, self.link.baud
+                )))
+            }
+            EngraverCommand::ListPorts => match serialport::available_ports() {
+                Ok(ports) => {
+                    self.ports = ports.into_iter().map(|port| port.port_name).collect();
+                    if self.link.simulated && !self.ports.contains(&self.link.path) {
+                        self.ports.push(self.link.path.clone());
+                    }
+                    Ok(None)
+                }
+                Err(err) => Err(format!("listing the serial ports: {err}")),
+            },
             EngraverCommand::Disconnect => {
                 self.want_connected = false;
                 self.queue_actor = None;
@@ -791,7 +831,8 @@ fn on_progress(
 
 fn command_name(command: &EngraverCommand) -> &'static str {
     match command {
-        EngraverCommand::Connect => "connecting",
+        EngraverCommand::Connect | EngraverCommand::ConnectTo { .. } => "connecting",
+        EngraverCommand::ListPorts => "listing ports",
         EngraverCommand::Disconnect => "disconnecting",
         EngraverCommand::QueueBatch { .. } => "queueing a batch",
         EngraverCommand::StartQueue { .. } => "starting the queue",
