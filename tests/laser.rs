@@ -368,3 +368,37 @@ fn framing_traces_the_box_with_the_laser_off_and_jogging_needs_idle() {
         Some([7.0, 5.0])
     );
 }
+
+#[test]
+fn check_mode_finds_a_bad_line_before_anything_moves() {
+    let served = Served::start(20.0);
+    let mut grbl = Grbl::connect(&served.path, DEFAULT_BAUD).unwrap();
+    let mut lines = job("PAD-V0100-L2025-09-00007");
+    lines.insert(100, "G1X1Q5".to_owned());
+    let (_tx, rx) = no_controls();
+    let report = grbl.check_program(&lines, &rx, &mut |_| {}).unwrap();
+    assert!(
+        matches!(
+            report.end,
+            StreamEnd::Failed {
+                line_no: 101,
+                code: 20,
+                ..
+            }
+        ),
+        "{report:?}"
+    );
+    assert_eq!(
+        grbl.poll_status().unwrap().state,
+        MachineState::Idle,
+        "check mode is left"
+    );
+    let seen = served.seen();
+    assert_eq!(seen.motion_s, 0.0, "nothing moved");
+    assert_eq!(seen.max_laser, 0.0, "the laser never fired");
+    // A good program checks clean, then runs.
+    lines.remove(100);
+    let report = grbl.check_program(&lines, &rx, &mut |_| {}).unwrap();
+    assert_eq!(report.end, StreamEnd::Done);
+    assert_eq!(stream(&mut grbl, &lines).end, StreamEnd::Done);
+}

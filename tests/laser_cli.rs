@@ -108,6 +108,15 @@ fn a_file_streams_with_exit_0_and_a_refused_line_gives_exit_1_naming_it() {
     assert_eq!(body["failed_line"], 3);
     assert_eq!(body["code"], 20);
 
+    // Through check mode first, the same line is refused before anything runs.
+    let out = stream_json(dir.path(), &bad, &sim.port, &["--check"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let body = json(&out);
+    assert_eq!(
+        (body["result"].as_str(), body["failed_line"].as_u64()),
+        (Some("error"), Some(3))
+    );
+
     // Text output names the file, the line and the error in words.
     let out = qcstation(
         dir.path(),

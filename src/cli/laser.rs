@@ -46,6 +46,10 @@ pub struct StreamArgs {
     /// mode, position, laser mode, feed, power) is rebuilt first, with the laser off on the way.
     #[arg(long, value_name = "N")]
     pub from_line: Option<usize>,
+    /// Run the file through GRBL's check mode first: a line GRBL would refuse stops the job
+    /// before the laser fires (exit 1, naming the line).
+    #[arg(long)]
+    pub check: bool,
     #[command(flatten)]
     pub port: PortArgs,
 }
@@ -132,6 +136,21 @@ fn stream(args: &StreamArgs) -> anyhow::Result<ExitCode> {
     let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, std::sync::Arc::clone(&interrupted))?;
+    }
+    if args.check {
+        let checked = grbl.check_program(&program.lines, &inbox, &mut |_| {});
+        match checked {
+            Ok(report) if report.end == StreamEnd::Done => {
+                if !args.port.json {
+                    eprintln!("check mode: all {} lines accepted", program.lines.len());
+                }
+            }
+            Ok(report) => {
+                print_stream(args, &program, &report);
+                return Ok(ExitCode::from(EXIT_REFUSED));
+            }
+            Err(err) => return Ok(connect_failed(&args.port, &err)),
+        }
     }
     let mut last_print = std::time::Instant::now();
     let mut asked_abort = false;

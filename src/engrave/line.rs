@@ -8,6 +8,7 @@ pub mod error {
     pub const EXPECTED_COMMAND_LETTER: u8 = 1;
     pub const BAD_NUMBER_FORMAT: u8 = 2;
     pub const INVALID_STATEMENT: u8 = 3;
+    pub const NEGATIVE_VALUE: u8 = 4;
     pub const SETTING_DISABLED: u8 = 5;
     pub const IDLE_ERROR: u8 = 8;
     pub const SYSTEM_GC_LOCK: u8 = 9;
@@ -15,6 +16,7 @@ pub mod error {
     pub const INVALID_JOG_COMMAND: u8 = 16;
     pub const UNSUPPORTED_COMMAND: u8 = 20;
     pub const UNDEFINED_FEED_RATE: u8 = 22;
+    pub const UNUSED_WORDS: u8 = 36;
 }
 
 /// The characters GRBL keeps of a raw line: no spaces, no comments, upper case.

@@ -179,6 +179,24 @@ impl Grbl {
         })
     }
 
+    /// Runs `lines` through GRBL's check mode (`$C`): every line is parsed and answered, nothing
+    /// moves and the laser never fires. Leaving check mode resets the controller, as GRBL does;
+    /// this waits for its banner. A `Failed` end names the first line GRBL would refuse.
+    pub fn check_program(
+        &mut self,
+        lines: &[String],
+        controls: &Receiver<StreamControl>,
+        on_progress: &mut dyn FnMut(&StreamProgress),
+    ) -> Result<StreamReport, GrblError> {
+        self.command("$C")?;
+        let report = self.stream(lines, controls, on_progress);
+        let left = self.command("$C").and_then(|_| self.wait_banner());
+        let report = report?;
+        left?;
+        self.poll_status()?;
+        Ok(report)
+    }
+
     /// The laser-off attempt after losing the controller mid-job: a feed hold (the laser goes
     /// off with it) and `M5S0`; whether any of it could be written.
     fn lost(&mut self, reason: String) -> StreamEnd {

@@ -649,10 +649,18 @@ impl GrblSim {
                     has_axis = true;
                 }
                 ('Z', _) => has_axis = true,
+                ('F' | 'S' | 'P' | 'N' | 'T', _) if value < 0.0 => {
+                    return Err(error::NEGATIVE_VALUE);
+                }
                 ('F', _) if value > 0.0 => feed = Some(value),
-                ('S', _) if value >= 0.0 => power = value,
+                ('F', _) => feed = None,
+                ('S', _) => power = value,
                 ('P', _) if dwell.is_some() => dwell = Some(value),
-                _ => return Err(error::INVALID_STATEMENT),
+                ('N', _) => {}
+                // Words GRBL knows but nothing on a laser's line uses.
+                ('I' | 'J' | 'K' | 'L' | 'P' | 'R' | 'T', _) => return Err(error::UNUSED_WORDS),
+                // Any other letter: GRBL's "unsupported command".
+                _ => return Err(error::UNSUPPORTED_COMMAND),
             }
         }
         if !rapid && has_axis && feed.is_none() {

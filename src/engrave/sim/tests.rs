@@ -285,3 +285,24 @@ fn an_override_is_reported_in_the_next_status() {
     sim.receive(b"?");
     assert!(!text(&sim.take_output()).contains("Ov:"));
 }
+
+#[test]
+fn letters_get_grbls_own_errors() {
+    let mut sim = sim();
+    assert_eq!(
+        ask(&mut sim, "G1X1Q5F100", 0.0),
+        "error:20\r\n",
+        "no Q word in GRBL"
+    );
+    assert_eq!(
+        ask(&mut sim, "G1X1R5F100", 0.0),
+        "error:36\r\n",
+        "R is a word, unused here"
+    );
+    assert_eq!(ask(&mut sim, "G1X1F-100", 0.0), "error:4\r\n");
+    assert_eq!(
+        ask(&mut sim, "N10G0X1", 0.0),
+        "ok\r\n",
+        "line numbers are accepted"
+    );
+}
