@@ -149,7 +149,13 @@ fn admin_changes_are_committed_before_they_are_reported_and_survive_shutdown() {
     joined.sort();
     assert_eq!(
         joined,
-        vec!["audit-verify", "health", "store-reader", "store-writer"]
+        vec![
+            "audit-verify",
+            "health",
+            "inventory",
+            "store-reader",
+            "store-writer"
+        ]
     );
     let sign_outs = rows_of(&reader, "sign_out");
     assert_eq!(
@@ -236,7 +242,7 @@ fn unviewed_camera_frames_are_counted_as_dropped_and_capture_threads_join() {
     let report = runtime.shutdown();
     assert!(report.joined.contains(&"camera-0".to_owned()));
     assert!(report.joined.contains(&"camera-1".to_owned()));
-    assert_eq!(report.joined.len(), 6);
+    assert_eq!(report.joined.len(), 7);
 }
 
 #[test]

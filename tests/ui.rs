@@ -530,3 +530,57 @@ fn an_operator_queues_a_batch_starts_pauses_resumes_and_aborts_it_on_the_engrave
         4
     );
 }
+
+#[test]
+fn the_inventory_panel_lists_items_with_counts_and_filters_them() {
+    use qcstation::domain::{Actor, ItemStatus, LotKey, LotRule};
+    use qcstation::store::{BatchRequest, Store};
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open(&dir.path().join("station.sqlite")).unwrap();
+        let console = Actor::console("test");
+        store
+            .allocate_batch(
+                &console,
+                &BatchRequest {
+                    key: LotKey::new("PAD", "V0100", "L2025-09", &LotRule::default()).unwrap(),
+                    count: 3,
+                    manufactured_on: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+                    warranty_years: 2,
+                },
+            )
+            .unwrap();
+        store
+            .transition_item(
+                &console,
+                &"PAD-V0100-L2025-09-00002".parse().unwrap(),
+                ItemStatus::Scrapped,
+                "dropped on the floor",
+            )
+            .unwrap();
+    }
+    let mut harness = start(dir.path());
+    enter_pin(&mut harness, "olga", "1234");
+    settle(&mut harness, |app| app.state().actor.is_some());
+    harness.get_by_label("Inventory").click();
+    settle(&mut harness, |_| true);
+    std::thread::sleep(Duration::from_millis(300));
+    settle(&mut harness, |_| true);
+    assert!(harness.query_by_label("PAD-V0100-L2025-09-00001").is_some());
+    assert!(harness.query_by_label("PAD-V0100-L2025-09-00002").is_some());
+    // The chip and the row say scrapped.
+    assert_eq!(harness.query_all_by_label("scrapped").count(), 2);
+    type_into(&mut harness, egui::accesskit::Role::TextInput, 0, "BRKT");
+    harness.get_by_label("Apply").click();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.query_by_label("PAD-V0100-L2025-09-00001").is_some() {
+        assert!(Instant::now() < deadline, "the filter was not applied");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.run_steps(1);
+    }
+    assert!(
+        harness
+            .query_by_label("No item matches these filters.")
+            .is_some()
+    );
+}

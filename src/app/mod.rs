@@ -9,6 +9,7 @@ mod fields;
 mod frame_textures;
 mod headless;
 mod inspect;
+mod inventory;
 mod live_quad;
 mod repaint;
 mod signin;
@@ -46,6 +47,7 @@ const EVENT_BUDGET: Duration = Duration::from_millis(8);
 pub enum Panel {
     Inspect,
     Engrave,
+    Inventory,
     Admin,
 }
 
@@ -54,6 +56,7 @@ impl Panel {
         match self {
             Self::Inspect => "Inspect",
             Self::Engrave => "Engrave",
+            Self::Inventory => "Inventory",
             Self::Admin => "Admin",
         }
     }
@@ -63,11 +66,17 @@ impl Panel {
         match self {
             Self::Inspect => Permission::ViewLive,
             Self::Engrave => Permission::Operate,
+            Self::Inventory => Permission::ViewLive,
             Self::Admin => Permission::ViewAudit,
         }
     }
 
-    pub const ALL: [Panel; 3] = [Panel::Inspect, Panel::Engrave, Panel::Admin];
+    pub const ALL: [Panel; 4] = [
+        Panel::Inspect,
+        Panel::Engrave,
+        Panel::Inventory,
+        Panel::Admin,
+    ];
 }
 
 /// UI options that come from the config and the command line.
@@ -90,6 +99,7 @@ pub struct StationApp {
     inspect: inspect::InspectView,
     admin: admin::AdminView,
     engrave: engrave::EngraveView,
+    inventory: inventory::InventoryView,
     outbox: Vec<Command>,
     show_alarms: bool,
     fullscreen: bool,
@@ -138,6 +148,7 @@ impl StationApp {
             inspect: inspect::InspectView::default(),
             admin: admin::AdminView::default(),
             engrave: engrave::EngraveView::default(),
+            inventory: inventory::InventoryView::default(),
             outbox: Vec::new(),
             show_alarms: false,
             fullscreen: options.fullscreen,
@@ -181,6 +192,13 @@ impl StationApp {
                     crate::runtime::EngraverEvent::Failed(text) => (NoticeKind::Error, text),
                 };
                 self.state.notify(kind, text);
+                // A job's end moves items: what is on screen may be stale.
+                self.state.stale = true;
+            }
+        }
+        if let Some(inventory) = self.runtime.inventory() {
+            while let Ok(event) = inventory.events().try_recv() {
+                self.inventory.apply(event);
             }
         }
         let dropped = self.runtime.events_dropped();
@@ -213,7 +231,7 @@ impl StationApp {
         match (&self.state.actor, self.panel) {
             (None, _) => true,
             (Some(_), Panel::Inspect) => self.inspect.expanded().is_none_or(|shown| shown == index),
-            (Some(_), Panel::Admin | Panel::Engrave) => false,
+            (Some(_), Panel::Admin | Panel::Engrave | Panel::Inventory) => false,
         }
     }
 
@@ -223,6 +241,9 @@ impl StationApp {
             return;
         }
         self.outbox.push(Command::Users(UsersCommand::ListSignIn));
+        if self.panel == Panel::Inventory {
+            self.ask_inventory();
+        }
         if self.panel == Panel::Admin {
             self.outbox
                 .extend(admin::queries(&self.state, self.admin.tab()));
@@ -266,9 +287,23 @@ impl StationApp {
         }
     }
 
+    fn ask_inventory(&mut self) {
+        if let Some(inventory) = self.runtime.inventory()
+            && let Err(err) = inventory.send(self.inventory.query())
+        {
+            self.state.notify(
+                NoticeKind::Error,
+                format!("The inventory query was not sent: {err}"),
+            );
+        }
+    }
+
     fn open_panel(&mut self, panel: Panel) {
         if self.panel != panel {
             self.panel = panel;
+            if panel == Panel::Inventory {
+                self.ask_inventory();
+            }
             if panel == Panel::Admin {
                 self.outbox
                     .extend(admin::queries(&self.state, self.admin.tab()));
@@ -394,6 +429,17 @@ impl StationApp {
                 &mut self.state,
                 self.runtime.engraver(),
             ),
+            Panel::Inventory => {
+                if let Some(query) = inventory::inventory_ui(ui, &mut self.inventory)
+                    && let Some(inventory) = self.runtime.inventory()
+                    && let Err(err) = inventory.send(query)
+                {
+                    self.state.notify(
+                        NoticeKind::Error,
+                        format!("The inventory query was not sent: {err}"),
+                    );
+                }
+            }
             Panel::Admin => admin::admin_ui(ui, &mut self.admin, &self.state, &mut self.outbox),
         });
         if self.panel == Panel::Engrave {

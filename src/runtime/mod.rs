@@ -11,6 +11,7 @@ mod context;
 mod engraver;
 mod event;
 mod health;
+mod inventory;
 mod port;
 mod reader;
 mod records;
@@ -42,6 +43,7 @@ pub use engraver::{
 };
 pub use event::{AuditEvent, Event, SignInEntry, SignOutReason, StationEvent, UsersEvent};
 pub use health::{DISK_LOW_BYTES, HealthReport};
+pub use inventory::{InventoryCommand, InventoryEvent, InventoryPage};
 pub use port::{Handle, Port};
 pub use records::{StoreHandle, StoreRecord};
 pub use session::Session;
@@ -170,6 +172,7 @@ pub struct Runtime {
     #[cfg(unix)]
     signals: Option<signals::SignalWatch>,
     engraver: Option<EngraverHandle>,
+    inventory: Option<Handle<InventoryCommand, InventoryEvent>>,
 }
 
 /// The cameras to run: the given plan, or the enabled cameras of the database.
@@ -214,6 +217,7 @@ impl Runtime {
         // Readers carry the store's seal, so their chain checks see a wiped or forged trail.
         let list_reader = store.reader()?;
         let verify_reader = store.reader()?;
+        let inventory_reader = store.reader()?;
         let laser_reader = match options.laser {
             Some(_) => Some(store.reader()?),
             None => None,
@@ -248,6 +252,7 @@ impl Runtime {
             #[cfg(unix)]
             signals: None,
             engraver: None,
+            inventory: None,
         };
         runtime.start_writer(store, write_rx, options.session, shared.clone())?;
         runtime.start_reader(
@@ -259,6 +264,12 @@ impl Runtime {
         )?;
         runtime.start_reader("audit-verify", verify_reader, verify_rx, write_tx, shared)?;
         runtime.start_health(&options)?;
+        runtime.inventory = Some(runtime.start_capability(
+            WorkerSpec::new("inventory", Phase::Services),
+            "inventory",
+            (8, 8),
+            move |worker, port| inventory::serve(&inventory_reader, worker, port),
+        )?);
         if let (Some(plan), Some(reader)) = (options.laser.clone(), laser_reader) {
             runtime.start_laser(plan, reader)?;
         }
@@ -519,6 +530,11 @@ impl Runtime {
     /// Waits up to `timeout` for the next event (CLI and tests; the GUI uses `events()`).
     pub fn next_event(&self, timeout: Duration) -> Option<Event> {
         self.events.recv_timeout(timeout).ok()
+    }
+
+    /// Inventory queries (the Inventory panel's).
+    pub fn inventory(&self) -> Option<&Handle<InventoryCommand, InventoryEvent>> {
+        self.inventory.as_ref()
     }
 
     /// The engraving bench, when the station has a laser.
