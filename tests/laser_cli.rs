@@ -266,3 +266,48 @@ fn engrave_runs_a_job_per_item_and_records_each_items_new_status() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("is engraved, not allocated"));
 }
+
+#[test]
+fn test_grid_writes_a_grid_that_streams_and_prints_its_legend() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("grid.nc");
+    let out = qcstation(
+        dir.path(),
+        &[
+            "test-grid",
+            "--powers",
+            "20,60",
+            "--speeds",
+            "900,2700",
+            "--cell-mm",
+            "3",
+            "--out",
+            grid.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2 x 2 squares of 3 mm"), "{text}");
+    assert!(
+        text.contains("X 15.0 Y 15.0: 60 % power, 2700 mm/min"),
+        "{text}"
+    );
+    let sim = Sim::start(dir.path(), "200");
+    let out = stream_json(dir.path(), &grid, &sim.port, &["--check"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(json(&out)["result"], "done");
+    let out = qcstation(
+        dir.path(),
+        &[
+            "test-grid",
+            "--powers",
+            "150",
+            "--speeds",
+            "900",
+            "--out",
+            grid.to_str().unwrap(),
+        ],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("power 150 %"));
+}

@@ -14,6 +14,7 @@ mod grbl_sim;
 mod items_cmd;
 mod laser;
 mod qr_cmd;
+mod test_grid_cmd;
 mod users;
 
 use std::path::PathBuf;
@@ -64,6 +65,8 @@ pub enum Command {
     /// The engraving laser's GRBL controller: stream a file, status, ports.
     #[command(subcommand)]
     Laser(laser::LaserCommand),
+    /// A power/speed test grid for a new material (G-code and its legend).
+    TestGrid(test_grid_cmd::TestGridArgs),
     /// Engrave inventory items on the laser, recording each job and the item's new status.
     Engrave(engrave_cmd::EngraveArgs),
     /// A simulated GRBL 1.1 laser on a pseudo-terminal (prints its device path).
@@ -113,6 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Gcode(args)) => gcode_cmd::run(&args),
         Some(Command::Laser(command)) => laser::run(command),
         Some(Command::Engrave(args)) => engrave_cmd::run(&args, &paths),
+        Some(Command::TestGrid(args)) => test_grid_cmd::run(&args),
         Some(Command::GrblSim(args)) => grbl_sim::run(&args),
         Some(Command::Qr(command)) => qr_cmd::run(command, &paths, &config),
         Some(Command::Items(command)) => items_cmd::run(command, &paths, &config),

@@ -86,7 +86,7 @@ impl GcodeProgram {
 }
 
 /// Formats mm or S values with at most 3 decimals and no trailing zeros (`12.5`, `-3`, `0`).
-fn number(value: f64) -> String {
+pub(super) fn number(value: f64) -> String {
     let rounded = (value * 1000.0).round() / 1000.0;
     let mut text = format!("{rounded:.3}");
     while text.ends_with('0') {
@@ -99,7 +99,7 @@ fn number(value: f64) -> String {
 }
 
 /// Writes moves, emitting only what changed (axes, feed, power) and keeping the bounding box.
-struct Writer {
+pub(super) struct Writer {
     lines: Vec<String>,
     mode: Option<u8>,
     at: [f64; 2],
@@ -114,7 +114,7 @@ struct Writer {
 }
 
 impl Writer {
-    fn new(feed_mm_per_min: f64) -> Self {
+    pub(super) fn new(feed_mm_per_min: f64) -> Self {
         Self {
             lines: Vec::new(),
             mode: None,
@@ -130,12 +130,31 @@ impl Writer {
         }
     }
 
-    fn line(&mut self, text: impl Into<String>) {
+    pub(super) fn line(&mut self, text: impl Into<String>) {
         self.lines.push(text.into());
     }
 
+    /// The feed of the `G1` moves from now on (sent with the next one).
+    pub(super) fn set_feed(&mut self, feed_mm_per_min: f64) {
+        let feed = number(feed_mm_per_min);
+        if feed != self.feed {
+            self.feed = feed;
+            self.feed_set = false;
+        }
+    }
+
+    /// The program written so far.
+    pub(super) fn finish(self) -> GcodeProgram {
+        GcodeProgram {
+            bbox_mm: self.bbox,
+            burn_mm: self.burn_mm,
+            travel_mm: self.travel_mm,
+            lines: self.lines,
+        }
+    }
+
     /// `G0` (travel, `mode` 0) or `G1` (`mode` 1) to `to` at power `s`.
-    fn go(&mut self, mode: u8, to: [f64; 2], s: &str) {
+    pub(super) fn go(&mut self, mode: u8, to: [f64; 2], s: &str) {
         let (x, y) = (number(to[0]), number(to[1]));
         let mut line = String::with_capacity(32);
         if self.mode != Some(mode) {
@@ -271,12 +290,7 @@ pub fn raster_gcode(matrix: &QrMatrix, settings: &LaserSettings) -> GcodeProgram
     if settings.air_assist {
         out.line("M9");
     }
-    GcodeProgram {
-        bbox_mm: out.bbox,
-        burn_mm: out.burn_mm,
-        travel_mm: out.travel_mm,
-        lines: out.lines,
-    }
+    out.finish()
 }
 
 #[cfg(test)]
