@@ -145,7 +145,7 @@ fn hold_pauses_the_job_and_resume_finishes_it() {
 }
 
 #[test]
-fn stopping_the_station_mid_job_records_it_interrupted_with_the_laser_off() {
+fn stopping_the_station_mid_job_records_it_interrupted_and_it_resumes_from_a_chosen_line() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = start(dir.path(), 1.0);
     let engraver = runtime.engraver().unwrap().clone();
@@ -167,4 +167,40 @@ fn stopping_the_station_mid_job_records_it_interrupted_with_the_laser_off() {
         ItemStatus::Allocated,
         "a half-made mark is not engraved"
     );
+    drop(store);
+
+    // The next day: the operator resumes it a few lines before where it stopped.
+    let runtime = start(dir.path(), 100.0);
+    let engraver = runtime.engraver().unwrap().clone();
+    eventually("the laser to connect", Duration::from_secs(10), || {
+        engraver.view().connected
+    });
+    let from_line = job.lines_acked - 10;
+    engraver
+        .send(EngraverCommand::ResumeJob {
+            actor: Actor::console("test"),
+            job_id: job.id,
+            from_line,
+        })
+        .unwrap();
+    eventually(
+        "the resumed job to finish",
+        Duration::from_secs(120),
+        || {
+            engraver
+                .view()
+                .jobs
+                .first()
+                .is_some_and(|j| j.status == JobStatus::Done)
+        },
+    );
+    drop(runtime);
+    let store = Store::open(&dir.path().join("station.sqlite")).unwrap();
+    let resumed = store.engrave_jobs(&JobFilter::default()).unwrap().remove(0);
+    assert_eq!(
+        (resumed.attempts, resumed.lines_acked),
+        (2, resumed.lines_total)
+    );
+    let item = store.items(&ItemFilter::default()).unwrap().remove(0);
+    assert_eq!(item.status, ItemStatus::Engraved);
 }

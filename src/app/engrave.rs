@@ -34,6 +34,8 @@ pub struct EngraveView {
     selected: Option<i64>,
     toolpath: Option<Toolpath>,
     form_error: Option<String>,
+    /// The line to resume the selected interrupted job at: (job id, line).
+    resume_at: Option<(i64, u32)>,
     /// The port and baud rate picked in the connection form.
     port_choice: String,
     baud_choice: u32,
@@ -57,6 +59,7 @@ impl Default for EngraveView {
             toolpath: None,
             form_error: None,
             form_open: false,
+            resume_at: None,
             port_choice: String::new(),
             baud_choice: crate::engrave::grbl::DEFAULT_BAUD,
             lot_rule: LotRule::default(),
@@ -551,16 +554,68 @@ fn job_table_ui(
         };
         send(engraver, state, command);
     }
-    // The outcome of the selected job, in words.
-    if let Some(job) = view
+    // The outcome of the selected job, in words, and for an interrupted job where to resume.
+    let selected = view
         .selected
-        .and_then(|id| bench.jobs.iter().find(|job| job.id == id))
-        && let Some(outcome) = &job.outcome
-    {
-        ui.label(
-            RichText::new(format!("Job {}: {outcome}", job.id)).color(status_colour(job.status)),
-        );
+        .and_then(|id| bench.jobs.iter().find(|job| job.id == id));
+    if let Some(job) = selected {
+        if let Some(outcome) = &job.outcome {
+            ui.label(
+                RichText::new(format!("Job {}: {outcome}", job.id))
+                    .color(status_colour(job.status)),
+            );
+        }
+        if job.status == JobStatus::Interrupted {
+            resume_ui(ui, view, state, engraver, bench, job);
+        }
     }
+}
+
+/// Lines GRBL may have acknowledged without running them (its planner and receive buffer):
+/// a resume starts this far before the last acknowledged line unless the operator says otherwise.
+const RESUME_MARGIN_LINES: u32 = 20;
+
+fn resume_ui(
+    ui: &mut egui::Ui,
+    view: &mut EngraveView,
+    state: &mut AppState,
+    engraver: &EngraverHandle,
+    bench: &EngraverView,
+    job: &JobRecord,
+) {
+    let default = job.lines_acked.saturating_sub(RESUME_MARGIN_LINES).max(1);
+    let line = match view.resume_at {
+        Some((id, line)) if id == job.id => line,
+        _ => default,
+    };
+    let last = job.lines_total.max(1);
+    let mut line = line.clamp(1, last);
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Resume from line");
+        ui.add(egui::DragValue::new(&mut line).range(1..=last))
+            .on_hover_text(format!(
+                "GRBL had acknowledged line {} when the job stopped; acknowledged lines may not \
+                 have run yet, so the default starts {RESUME_MARGIN_LINES} lines earlier. Units, \
+                 position, laser mode, feed and power are restored first, laser off.",
+                job.lines_acked
+            ));
+        let may = state.may(Permission::Operate) && bench.connected && bench.running.is_none();
+        let button = egui::Button::new("Resume").min_size(vec2(0.0, theme::TOUCH_PX * 0.8));
+        if ui.add_enabled(may, button).clicked()
+            && let Some(actor) = state.actor.clone()
+        {
+            send(
+                engraver,
+                state,
+                EngraverCommand::ResumeJob {
+                    actor,
+                    job_id: job.id,
+                    from_line: line,
+                },
+            );
+        }
+    });
+    view.resume_at = Some((job.id, line));
 }
 
 fn machine_pane_ui(

@@ -22,8 +22,10 @@ use super::records::StoreHandle;
 use super::worker::{WorkerCtx, WorkerExit};
 use crate::domain::{Actor, JobStatus};
 use crate::engrave::grbl::{
-    Grbl, RealTime, StreamControl, StreamEnd, StreamProgress, alarm_recovery, alarm_words,
+    Grbl, RealTime, StreamControl, StreamEnd, StreamProgress, StreamReport, alarm_recovery,
+    alarm_words,
 };
+use crate::engrave::modal::ModalState;
 use crate::engrave::{JobPlan, LaserSettings, MachineSettings, job_end};
 use crate::store::{
     AuditEntry, BatchRequest, JobEnd, JobFilter, JobRecord, NewJob, StoreError, StoreReader,
@@ -99,6 +101,12 @@ pub enum EngraverCommand {
     Retry {
         actor: Actor,
         job_id: i64,
+    },
+    /// Resumes an interrupted job at `from_line` (1-based) of its program.
+    ResumeJob {
+        actor: Actor,
+        job_id: i64,
+        from_line: u32,
     },
     Cancel {
         actor: Actor,
@@ -192,6 +200,8 @@ pub(super) struct Engraver {
     pub last_poll: Instant,
     pub link_error: Option<String>,
     pub ports: Vec<String>,
+    /// A resume asked for, run by the loop (which has the worker's context).
+    pub pending_resume: Option<(Actor, JobRecord, u32)>,
 }
 
 /// What the stream's progress callback needs, apart from the controller it is streaming to.
@@ -204,6 +214,33 @@ struct JobContext<'a> {
     /// The operator asked the queue to stop after this job.
     stop_queue: bool,
     last_progress: Instant,
+    lines_of_job: JobLines,
+}
+
+/// How a stream's line numbers map onto the job's: a resumed job starts at line index `start`
+/// after `restore` lines that rebuild the modal state.
+#[derive(Debug, Clone, Copy)]
+struct JobLines {
+    start: usize,
+    restore: usize,
+}
+
+impl JobLines {
+    /// The job's lines acknowledged after `streamed` of the stream's.
+    fn acked(self, streamed: usize) -> usize {
+        self.start + streamed.saturating_sub(self.restore)
+    }
+
+    /// The report in the job's numbering (lines acknowledged, the refused line).
+    fn report(self, mut report: StreamReport) -> StreamReport {
+        report.lines_acked = self.acked(report.lines_acked);
+        report.lines_sent = self.acked(report.lines_sent);
+        report.lines_total = self.acked(report.lines_total);
+        if let StreamEnd::Failed { line_no, .. } = &mut report.end {
+            *line_no = self.acked(*line_no).max(1);
+        }
+        report
+    }
 }
 
 impl Engraver {
@@ -224,6 +261,7 @@ impl Engraver {
             last_poll: Instant::now(),
             link_error: None,
             ports: Vec::new(),
+            pending_resume: None,
         }
     }
 
@@ -249,6 +287,11 @@ impl Engraver {
                 Ok(Some(command)) => self.handle(command, port),
                 Ok(None) => {}
                 Err(_) => break,
+            }
+            if let Some((actor, job, from_line)) = self.pending_resume.take()
+                && self.grbl.is_some()
+            {
+                self.run_job(worker, port, job, actor, Some(from_line));
             }
             if self.queue_actor.is_some() && self.grbl.is_some() && !worker.is_stopped() {
                 self.run_next_job(worker, port);
@@ -435,6 +478,23 @@ impl Engraver {
                     store.retry_engrave_job(&actor, job_id)
                 })
                 .map(|job| Some(format!("Job {} ({}) queued again", job.id, job.payload))),
+            EngraverCommand::ResumeJob {
+                actor,
+                job_id,
+                from_line,
+            } => match (&self.grbl, self.reader.engrave_job(job_id)) {
+                (None, _) => Err("the laser is not connected".to_owned()),
+                (_, Err(err)) => Err(err.to_string()),
+                (_, Ok(None)) => Err(format!("no job {job_id}")),
+                (Some(_), Ok(Some(job))) => {
+                    let text = format!(
+                        "Resuming job {job_id} ({}) at line {from_line}",
+                        job.payload
+                    );
+                    self.pending_resume = Some((actor, job, from_line));
+                    Ok(Some(text))
+                }
+            },
             EngraverCommand::Cancel { actor, job_id } => self
                 .store
                 .call("cancel a job", STORE_WAIT, move |store| {
@@ -599,11 +659,26 @@ impl Engraver {
         let Some(actor) = self.queue_actor.clone() else {
             return;
         };
+        self.run_job(worker, port, job, actor, None);
+    }
+
+    /// Runs `job` to its end: from its first line, or resumed at `from_line` (1-based) after
+    /// the lines that rebuild the modal state the earlier lines left.
+    fn run_job(
+        &mut self,
+        worker: &WorkerCtx,
+        port: &Port<EngraverCommand, EngraverEvent>,
+        job: JobRecord,
+        actor: Actor,
+        from_line: Option<u32>,
+    ) {
         let started = {
             let actor = actor.clone();
-            self.store.call("start a job", STORE_WAIT, move |store| {
-                store.start_engrave_job(&actor, job.id)
-            })
+            self.store
+                .call("start a job", STORE_WAIT, move |store| match from_line {
+                    None => store.start_engrave_job(&actor, job.id),
+                    Some(line) => store.resume_engrave_job(&actor, job.id, line),
+                })
         };
         if let Err(err) = started {
             self.queue_actor = None;
@@ -614,7 +689,10 @@ impl Engraver {
         self.publish(None);
         let (end, lines_acked, elapsed_s) =
             match JobPlan::from_stored(&job.payload, &job.settings_toml) {
-                Ok(plan) => self.stream_job(worker, port, &job, &plan),
+                Ok(plan) => {
+                    let start = from_line.map_or(0, |line| line as usize - 1);
+                    self.stream_job(worker, port, &job, &plan, start)
+                }
                 Err(err) => (
                     (
                         JobStatus::Failed,
@@ -660,13 +738,15 @@ impl Engraver {
         self.publish(None);
     }
 
-    /// Streams one job; returns its end, the lines acknowledged and the seconds it ran.
+    /// Streams one job from line index `start` (0: the whole job); returns its end, the job's
+    /// lines acknowledged (counted in the job's own numbering) and the seconds it ran.
     fn stream_job(
         &mut self,
         worker: &WorkerCtx,
         port: &Port<EngraverCommand, EngraverEvent>,
         job: &JobRecord,
         plan: &JobPlan,
+        start: usize,
     ) -> ((JobStatus, Option<String>), usize, f64) {
         let Some(mut grbl) = self.grbl.take() else {
             return (
@@ -678,6 +758,26 @@ impl Engraver {
                 0.0,
             );
         };
+        // Resuming: the modal state the skipped lines left comes first, laser off on the way.
+        let lines: std::borrow::Cow<'_, [String]> = if start == 0 {
+            std::borrow::Cow::Borrowed(&plan.program.lines)
+        } else {
+            match ModalState::after(&plan.program.lines, start) {
+                Ok(state) => {
+                    let mut lines = state.restore_lines();
+                    lines.extend_from_slice(&plan.program.lines[start..]);
+                    std::borrow::Cow::Owned(lines)
+                }
+                Err(err) => {
+                    self.grbl = Some(grbl);
+                    return ((JobStatus::Failed, Some(err.to_string())), start, 0.0);
+                }
+            }
+        };
+        let lines_of_job = JobLines {
+            start,
+            restore: lines.len() - (plan.program.lines.len() - start),
+        };
         let (controls, inbox) = bounded(8);
         let mut context = JobContext {
             worker,
@@ -687,11 +787,12 @@ impl Engraver {
             aborted_by_operator: false,
             stop_queue: false,
             last_progress: Instant::now(),
+            lines_of_job,
         };
         let store = self.store.clone();
         let view = Arc::clone(&self.view);
         let base = self.view.load_full();
-        let result = grbl.stream(&plan.program.lines, &inbox, &mut |progress| {
+        let result = grbl.stream(&lines, &inbox, &mut |progress| {
             on_progress(&mut context, &store, &view, &base, job, plan, progress);
         });
         let stopping = context.stopping;
@@ -701,6 +802,7 @@ impl Engraver {
         }
         match result {
             Ok(report) => {
+                let report = lines_of_job.report(report);
                 let lines = report.lines_acked;
                 let wall_s = report.wall.as_secs_f64();
                 let lost = matches!(report.end, StreamEnd::Lost { .. } | StreamEnd::Reset);
@@ -797,18 +899,19 @@ fn on_progress(
         .status
         .as_ref()
         .is_some_and(|s| matches!(s.state, crate::engrave::grbl::MachineState::Hold { .. }));
+    let acked = context.lines_of_job.acked(progress.lines_acked);
     let running = RunningJob {
         job_id: job.id,
         payload: job.payload.clone(),
-        lines_acked: progress.lines_acked,
-        lines_total: progress.lines_total,
+        lines_acked: acked,
+        lines_total: plan.program.lines.len(),
         elapsed_s: progress.elapsed.as_secs_f64(),
-        remaining_s: plan.remaining_s(progress.lines_acked),
+        remaining_s: plan.remaining_s(acked),
         paused,
     };
     let mut next = base.clone();
     next.running = Some(running);
-    next.queue_running = true;
+    next.queue_running = base.queue_running;
     if let Some(status) = &progress.status {
         next.state = Some(status.state.to_string());
         next.position_mm = status.machine_pos_mm.or(next.position_mm);
@@ -819,7 +922,7 @@ fn on_progress(
         context.last_progress = Instant::now();
         let (id, acked, elapsed) = (
             job.id,
-            u32::try_from(progress.lines_acked).unwrap_or(u32::MAX),
+            u32::try_from(acked).unwrap_or(u32::MAX),
             progress.elapsed.as_secs_f64(),
         );
         // Not waited for: the planner must not starve while the store commits.
@@ -841,6 +944,7 @@ fn command_name(command: &EngraverCommand) -> &'static str {
         EngraverCommand::Unlock { .. } => "unlocking",
         EngraverCommand::Frame { .. } => "framing",
         EngraverCommand::Retry { .. } => "a retry",
+        EngraverCommand::ResumeJob { .. } => "resuming a job",
         EngraverCommand::Cancel { .. } => "cancelling",
         _ => "this",
     }

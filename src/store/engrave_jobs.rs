@@ -315,6 +315,71 @@ impl Store {
         Ok(job)
     }
 
+    /// `interrupted → running` to resume at `from_line` (1-based, a line of the job's program):
+    /// one more attempt; its progress counts on from the lines before `from_line`. Refused
+    /// while another job is on the machine. Needs `Operate`; audited.
+    pub fn resume_engrave_job(
+        &mut self,
+        actor: &Actor,
+        id: i64,
+        from_line: u32,
+    ) -> Result<JobRecord, StoreError> {
+        let actor = self.require(
+            actor,
+            Permission::Operate,
+            "resume an engraving job",
+            "engrave_job",
+            &id.to_string(),
+        )?;
+        let savepoint = self.conn.savepoint()?;
+        let job = existing(&savepoint, id)?;
+        if job.status != JobStatus::Interrupted {
+            return Err(StoreError::Invalid(format!(
+                "job {id} is {}: only an interrupted job is resumed (retry starts it again)",
+                job.status
+            )));
+        }
+        if !(1..=job.lines_total).contains(&from_line) {
+            return Err(StoreError::Invalid(format!(
+                "line {from_line} is not in job {id} (lines 1 to {})",
+                job.lines_total
+            )));
+        }
+        let active: i64 = savepoint.query_row(
+            "SELECT COUNT(*) FROM engrave_jobs WHERE status IN ('running', 'paused')",
+            [],
+            |row| row.get(0),
+        )?;
+        if active > 0 {
+            return Err(StoreError::Invalid(
+                "another job is on the machine: finish or abort it first".into(),
+            ));
+        }
+        savepoint.execute(
+            "UPDATE engrave_jobs SET status = 'running', attempts = attempts + 1,
+                 lines_acked = ?2, outcome = NULL, started_at_utc = ?3, finished_at_utc = NULL
+             WHERE id = ?1",
+            params![id, from_line - 1, to_text(now_utc())],
+        )?;
+        append(
+            &savepoint,
+            &AuditEntry::new(
+                &actor.name,
+                "engrave.resume",
+                "engrave_job",
+                &id.to_string(),
+            )
+            .change(
+                Some(format!("interrupted at line {}", job.lines_acked)),
+                Some(format!("running from line {from_line} ({})", job.payload)),
+            ),
+        )?;
+        let job = existing(&savepoint, id)?;
+        super::commit(savepoint, self.sealed.as_ref())?;
+        self.committed();
+        Ok(job)
+    }
+
     /// Progress of the job on the machine (not audited: it changes every few seconds). Also
     /// `running ↔ paused` when `paused` says so.
     pub fn record_engrave_progress(
@@ -678,6 +743,22 @@ mod tests {
             JobStatus::Queued
         );
         assert!(store.interrupt_abandoned_jobs().unwrap().is_empty());
+
+        // Resumed at a chosen line: running again, its progress counted from there.
+        let resumed = store
+            .resume_engrave_job(&Actor::console("test"), jobs[0].id, 50)
+            .unwrap();
+        assert_eq!(
+            (resumed.status, resumed.lines_acked, resumed.attempts),
+            (JobStatus::Running, 49, 2)
+        );
+        assert!(
+            store
+                .resume_engrave_job(&Actor::console("test"), jobs[1].id, 1)
+                .unwrap_err()
+                .to_string()
+                .contains("only an interrupted job")
+        );
     }
 
     #[test]
