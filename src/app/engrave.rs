@@ -14,7 +14,7 @@ use super::theme;
 use super::toolpath::{Toolpath, duration_text, toolpath_ui};
 use crate::domain::{JobStatus, LotKey, LotRule, Permission};
 use crate::engrave::grbl::RealTime;
-use crate::engrave::{EcLevel, JobPlan, LaserSettings, MATERIAL_PRESETS};
+use crate::engrave::{EcLevel, FillMode, JobPlan, LaserSettings, MATERIAL_PRESETS};
 use crate::runtime::{EngraverCommand, EngraverHandle, EngraverView};
 use crate::store::{BatchRequest, JobRecord};
 
@@ -30,6 +30,7 @@ pub struct EngraveView {
     warranty_years: u32,
     preset: usize,
     ec: EcLevel,
+    fill: FillMode,
     jog_step_mm: f64,
     selected: Option<i64>,
     toolpath: Option<Toolpath>,
@@ -54,6 +55,7 @@ impl Default for EngraveView {
             warranty_years: 2,
             preset: 0,
             ec: EcLevel::M,
+            fill: FillMode::Raster,
             jog_step_mm: 1.0,
             selected: None,
             toolpath: None,
@@ -289,6 +291,16 @@ fn batch_form_ui(
                     }
                 });
             ui.end_row();
+            ui.label("Fill");
+            ui.horizontal(|ui| {
+                for (mode, name) in [
+                    (FillMode::Raster, "raster lines"),
+                    (FillMode::Squares, "squares per module"),
+                ] {
+                    ui.selectable_value(&mut view.fill, mode, name);
+                }
+            });
+            ui.end_row();
             ui.label("Error correction");
             ui.horizontal(|ui| {
                 for (level, name) in [(EcLevel::M, "M (15 %)"), (EcLevel::H, "H (30 %, metal)")] {
@@ -325,6 +337,7 @@ fn batch_command(view: &EngraveView, state: &AppState) -> Result<EngraverCommand
     .map_err(|err| err.to_string())?;
     let settings = LaserSettings {
         error_correction: view.ec,
+        fill: view.fill,
         ..LaserSettings::default()
     }
     .with_preset(MATERIAL_PRESETS[view.preset].name)

@@ -6,7 +6,7 @@
 //!
 //! This file only writes text; it does not know ports, jobs or the database.
 
-use super::{EcLevel, LaserSettings};
+use super::{EcLevel, FillMode, LaserSettings};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GcodeError {
@@ -244,9 +244,9 @@ fn raster_lines(matrix: &QrMatrix, settings: &LaserSettings) -> Vec<RasterLine> 
     lines
 }
 
-/// The engraving of `matrix` with `settings`: a raster of every dark module, `passes` times.
+/// The engraving of `matrix` with `settings`: every dark module filled (raster lines or
+/// per-module squares), `passes` times.
 pub fn raster_gcode(matrix: &QrMatrix, settings: &LaserSettings) -> GcodeProgram {
-    let module = settings.module_mm;
     let (sin, cos) = settings.rotation_deg.to_radians().sin_cos();
     let [ox, oy] = settings.origin_mm;
     let place = |x: f64, y: f64| [ox + x * cos - y * sin, oy + x * sin + y * cos];
@@ -258,6 +258,26 @@ pub fn raster_gcode(matrix: &QrMatrix, settings: &LaserSettings) -> GcodeProgram
     if settings.air_assist {
         out.line("M8");
     }
+    match settings.fill {
+        FillMode::Raster => raster_fill(&mut out, matrix, settings, &place, &power),
+        FillMode::Squares => square_fill(&mut out, matrix, settings, &place, &power),
+    }
+    out.line("M5S0");
+    if settings.air_assist {
+        out.line("M9");
+    }
+    out.finish()
+}
+
+/// Bidirectional raster lines through every module row, with overscan.
+fn raster_fill(
+    out: &mut Writer,
+    matrix: &QrMatrix,
+    settings: &LaserSettings,
+    place: &dyn Fn(f64, f64) -> [f64; 2],
+    power: &str,
+) {
+    let module = settings.module_mm;
     let lines = raster_lines(matrix, settings);
     let mut forward = true;
     for _pass in 0..settings.passes {
@@ -272,25 +292,66 @@ pub fn raster_gcode(matrix: &QrMatrix, settings: &LaserSettings) -> GcodeProgram
                 out.go(0, place(edge(first.0) - settings.overscan_mm, y), "0");
                 for &(start, end) in &raster.runs {
                     out.go(1, place(edge(start), y), "0");
-                    out.go(1, place(edge(end), y), &power);
+                    out.go(1, place(edge(end), y), power);
                 }
                 out.go(1, place(edge(last.1) + settings.overscan_mm, y), "0");
             } else {
                 out.go(0, place(edge(last.1) + settings.overscan_mm, y), "0");
                 for &(start, end) in raster.runs.iter().rev() {
                     out.go(1, place(edge(end), y), "0");
-                    out.go(1, place(edge(start), y), &power);
+                    out.go(1, place(edge(start), y), power);
                 }
                 out.go(1, place(edge(first.0) - settings.overscan_mm, y), "0");
             }
             forward = !forward;
         }
     }
-    out.line("M5S0");
-    if settings.air_assist {
-        out.line("M9");
+}
+
+/// Each dark module alone, row by row in a serpentine: concentric squares `line_interval_mm`
+/// apart from its edge inwards, the laser off (S0) on the step between two squares and G0
+/// between modules.
+fn square_fill(
+    out: &mut Writer,
+    matrix: &QrMatrix,
+    settings: &LaserSettings,
+    place: &dyn Fn(f64, f64) -> [f64; 2],
+    power: &str,
+) {
+    let module = settings.module_mm;
+    let step = settings.line_interval_mm;
+    let n = matrix.modules;
+    for _pass in 0..settings.passes {
+        for row in 0..n {
+            let columns: Vec<usize> = if row % 2 == 0 {
+                (0..n).collect()
+            } else {
+                (0..n).rev().collect()
+            };
+            for col in columns {
+                if !matrix.is_dark(col, row) {
+                    continue;
+                }
+                let (x0, y0) = (col as f64 * module, (n - row - 1) as f64 * module);
+                let mut inset = step / 2.0;
+                let mut first = true;
+                while module - 2.0 * inset > 1e-9 {
+                    let (a, b) = (inset, module - inset);
+                    let corner = place(x0 + a, y0 + a);
+                    if first {
+                        out.go(0, corner, "0");
+                        first = false;
+                    } else {
+                        out.go(1, corner, "0");
+                    }
+                    for (x, y) in [(b, a), (b, b), (a, b), (a, a)] {
+                        out.go(1, place(x0 + x, y0 + y), power);
+                    }
+                    inset += step;
+                }
+            }
+        }
     }
-    out.finish()
 }
 
 #[cfg(test)]
@@ -318,6 +379,55 @@ mod tests {
             line_interval_mm: 0.25,
             ..LaserSettings::default()
         }
+    }
+
+    #[test]
+    fn square_fill_burns_each_dark_module_inside_itself_and_no_light_one() {
+        let matrix = qr_matrix("PAD-V0100-L2025-09-00001", EcLevel::M).unwrap();
+        let settings = LaserSettings {
+            fill: FillMode::Squares,
+            line_interval_mm: 0.1,
+            ..settings()
+        };
+        let program = raster_gcode(&matrix, &settings);
+        let n = matrix.modules;
+        let module_of = |p: [f64; 2]| {
+            let col = (p[0] / 0.5).floor() as usize;
+            let row = n - 1 - (p[1] / 0.5).floor() as usize;
+            (col, row)
+        };
+        let mut burned_mm = vec![0.0_f64; n * n];
+        for (from, to) in burned(&program) {
+            let mid = [(from[0] + to[0]) / 2.0, (from[1] + to[1]) / 2.0];
+            let (col, row) = module_of(mid);
+            assert!(
+                matrix.is_dark(col, row),
+                "a burn in light module ({col}, {row})"
+            );
+            for end in [from, to] {
+                let (x0, y0) = (col as f64 * 0.5, (n - row - 1) as f64 * 0.5);
+                assert!(
+                    end[0] >= x0 - 1e-9
+                        && end[0] <= x0 + 0.5 + 1e-9
+                        && end[1] >= y0 - 1e-9
+                        && end[1] <= y0 + 0.5 + 1e-9,
+                    "a burn leaves module ({col}, {row})"
+                );
+            }
+            burned_mm[row * n + col] +=
+                ((to[0] - from[0]).powi(2) + (to[1] - from[1]).powi(2)).sqrt();
+        }
+        for row in 0..n {
+            for col in 0..n {
+                // Squares of 0.4, 0.2 mm: 2.4 mm of burn per dark module.
+                let expected = if matrix.is_dark(col, row) { 2.4 } else { 0.0 };
+                assert!(
+                    (burned_mm[row * n + col] - expected).abs() < 1e-6,
+                    "({col}, {row})"
+                );
+            }
+        }
+        assert!(program.lines.iter().all(|l| l.len() <= 79 && l.is_ascii()));
     }
 
     #[test]

@@ -20,5 +20,7 @@ pub use estimate::{Estimate, estimate};
 pub use gcode::{GcodeError, GcodeProgram, QrMatrix, qr_matrix, raster_gcode};
 pub use job::{JobError, JobPlan, job_end};
 pub use machine::{MachineError, MachineSettings};
-pub use settings::{EcLevel, LaserSettings, MATERIAL_PRESETS, MaterialPreset, SettingsError};
+pub use settings::{
+    EcLevel, FillMode, LaserSettings, MATERIAL_PRESETS, MaterialPreset, SettingsError,
+};
 pub use test_grid::{GridError, TestGrid, test_grid_gcode};
