@@ -27,6 +27,54 @@ pub struct GrblSimArgs {
     pub machine: Option<PathBuf>,
 }
 
+/// Per connection, how long the machine was busy against how long it moved: the span from the
+/// first to the last moment of motion (wall time times the time scale) over the motion inside
+/// it. 1.000 means the sender never let the planner run dry; any sender can be measured so.
+#[derive(Default)]
+struct MotionSpans {
+    connection: u64,
+    first: Option<std::time::Instant>,
+    last: Option<std::time::Instant>,
+    motion_at_first: f64,
+    motion_s: f64,
+}
+
+impl MotionSpans {
+    fn observe(&mut self, motion_s: f64, connection: u64, time_scale: f64) {
+        if connection != self.connection {
+            self.report(time_scale);
+            *self = Self {
+                connection,
+                motion_at_first: motion_s,
+                motion_s,
+                ..Self::default()
+            };
+        }
+        if motion_s > self.motion_s {
+            let now = std::time::Instant::now();
+            if self.first.is_none() {
+                self.first = Some(now);
+                self.motion_at_first = self.motion_s;
+            }
+            self.last = Some(now);
+            self.motion_s = motion_s;
+        }
+    }
+
+    fn report(&self, time_scale: f64) {
+        let (Some(first), Some(last)) = (self.first, self.last) else {
+            return;
+        };
+        let span_s = (last - first).as_secs_f64() * time_scale;
+        let moved_s = self.motion_s - self.motion_at_first;
+        println!(
+            "connection {}: moved {moved_s:.2} s within a busy span of {span_s:.2} s (span/motion {:.4})",
+            self.connection,
+            span_s / moved_s.max(1e-9)
+        );
+    }
+}
+
 pub fn run(args: &GrblSimArgs) -> anyhow::Result<ExitCode> {
     if !(args.time_scale.is_finite() && args.time_scale > 0.0 && args.time_scale <= 1000.0) {
         anyhow::bail!(
@@ -59,12 +107,14 @@ pub fn run(args: &GrblSimArgs) -> anyhow::Result<ExitCode> {
         time_scale: args.time_scale,
         baud: args.baud,
     };
+    let mut spans = MotionSpans::default();
     let (sim, traffic) = pty.serve(
         GrblSim::new(&machine),
         options,
         &|| stop.load(Ordering::Relaxed),
-        &mut |_, _| {},
+        &mut |sim, traffic| spans.observe(sim.motion_seconds(), traffic.connects, args.time_scale),
     );
+    spans.report(args.time_scale);
     stop.store(true, Ordering::Relaxed);
     println!(
         "served {} connection(s): {} bytes in, {} out, {} lost to a full buffer; {:.2} s of motion",
