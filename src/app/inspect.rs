@@ -260,7 +260,10 @@ fn camera_tile(
                 theme::FAULT,
             );
             let detail = match camera.slot.frame_age(std::time::Instant::now()) {
-                Some(age) => format!("no new frame for {} s: the picture is old", age.as_secs()),
+                Some(age) => format!(
+                    "no new frame for {:.1} s: the picture is old",
+                    age.as_secs_f32()
+                ),
                 None => "no frame since the camera opened".to_owned(),
             };
             painter.text(

@@ -180,7 +180,7 @@ pub fn alarms(state: &AppState, cameras: &[CameraHandle]) -> Vec<(Level, String)
             }
             CameraState::Live if camera.slot.stalled(std::time::Instant::now()) => {
                 let since = match camera.slot.frame_age(std::time::Instant::now()) {
-                    Some(age) => format!("no new frame for {} s", age.as_secs()),
+                    Some(age) => format!("no new frame for {:.1} s", age.as_secs_f32()),
                     None => "no frame since it opened".to_owned(),
                 };
                 alarms.push((
