@@ -22,8 +22,8 @@ use super::records::StoreHandle;
 use super::worker::{WorkerCtx, WorkerExit};
 use crate::domain::{Actor, JobStatus};
 use crate::engrave::grbl::{
-    Grbl, RealTime, StreamControl, StreamEnd, StreamProgress, StreamReport, alarm_recovery,
-    alarm_words,
+    Grbl, GrblError, RealTime, StreamControl, StreamEnd, StreamProgress, StreamReport,
+    alarm_recovery, alarm_words,
 };
 use crate::engrave::modal::ModalState;
 use crate::engrave::{JobPlan, LaserSettings, MachineSettings, job_end};
@@ -778,6 +778,40 @@ impl Engraver {
             start,
             restore: lines.len() - (plan.program.lines.len() - start),
         };
+        // Through check mode first: a line GRBL would refuse fails the job before the laser
+        // fires (GRBL parses every line, moves nothing, then resets keeping position).
+        let (_no_controls, idle) = bounded(1);
+        match grbl.check_program(&lines, &idle, &mut |_| worker.beat()) {
+            Ok(report) if report.end == StreamEnd::Done => {}
+            Ok(report) => {
+                let lost = matches!(report.end, StreamEnd::Lost { .. } | StreamEnd::Reset);
+                let (status, words) = job_end(&lines_of_job.report(report));
+                let words = format!(
+                    "check mode, before the laser fired: {}",
+                    words.unwrap_or_default()
+                );
+                if lost {
+                    self.lost(port, &words);
+                } else {
+                    self.grbl = Some(grbl);
+                }
+                return ((status, Some(words)), start, 0.0);
+            }
+            Err(err @ (GrblError::Link(_) | GrblError::Silent { .. })) => {
+                let words = format!("check mode: {err}");
+                self.lost(port, &words);
+                return ((JobStatus::Interrupted, Some(words)), start, 0.0);
+            }
+            Err(err) => {
+                // Refused before anything ran (alarm lock, machine not idle): nothing burned.
+                self.grbl = Some(grbl);
+                return (
+                    (JobStatus::Cancelled, Some(format!("not started: {err}"))),
+                    start,
+                    0.0,
+                );
+            }
+        }
         let (controls, inbox) = bounded(8);
         let mut context = JobContext {
             worker,
@@ -826,8 +860,13 @@ impl Engraver {
                 (end, lines, wall_s)
             }
             Err(err) => {
+                // Refused before the first line was sent: nothing burned.
                 self.grbl = Some(grbl);
-                ((JobStatus::Failed, Some(err.to_string())), 0, 0.0)
+                (
+                    (JobStatus::Cancelled, Some(format!("not started: {err}"))),
+                    start,
+                    0.0,
+                )
             }
         }
     }
