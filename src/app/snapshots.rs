@@ -1,6 +1,7 @@
 //! Image snapshots of the station's screens, rendered with wgpu (lavapipe in CI) from a fixed
 //! state so that they are the same on every run: the sign-in screen with its keypad and live
-//! grid, the admin user table, and the audit trail after a verify. `UPDATE_SNAPSHOTS=1` rewrites
+//! grid, the admin user table, the audit trail after a verify, and the inventory with its
+//! counts, low-stock banner and items. `UPDATE_SNAPSHOTS=1` rewrites
 //! them; look at the PNGs in `tests/snapshots/` before committing.
 
 use std::sync::Arc;
@@ -306,4 +307,108 @@ fn audit_trail_with_a_broken_chain() {
         .unwrap()
         .click();
     snapshot(&mut harness, "audit_trail");
+}
+
+#[test]
+fn inventory_with_counts_low_stock_and_items() {
+    use super::inventory::{InventoryView, inventory_ui};
+    use crate::domain::ItemStatus;
+    use crate::runtime::{InventoryEvent, InventoryPage};
+    use crate::store::{BatchRecord, ItemFilter, ItemRecord, LowStockAlert, StatusCounts};
+
+    let state = state(Some(Actor {
+        user_id: Some(3),
+        name: "olga".into(),
+        role: Role::Operator,
+    }));
+    let statuses = [
+        ItemStatus::InStock,
+        ItemStatus::InStock,
+        ItemStatus::InStock,
+        ItemStatus::Verified,
+        ItemStatus::Engraved,
+        ItemStatus::EngraveFailed,
+        ItemStatus::Scrapped,
+        ItemStatus::Allocated,
+        ItemStatus::Allocated,
+        ItemStatus::Allocated,
+    ];
+    let items: Vec<ItemRecord> = statuses
+        .iter()
+        .enumerate()
+        .map(|(index, status)| {
+            let seq = index as u32 + 1;
+            let engraved = !matches!(status, ItemStatus::Allocated | ItemStatus::Scrapped);
+            ItemRecord {
+                id: i64::from(seq),
+                uid: format!("PAD-V0100-L2025-09-{seq:05}"),
+                component: "PAD".into(),
+                vendor: "V0100".into(),
+                lot: "L2025-09".into(),
+                seq,
+                batch_id: 1,
+                manufactured_on: "2025-09-01".into(),
+                warranty_years: 2,
+                status: *status,
+                created_at_utc: "2026-11-22T08:00:00.000Z".into(),
+                updated_at_utc: format!("2026-11-22T09:{:02}:00.000Z", seq * 3),
+                created_by: "olga".into(),
+                engrave_job_id: engraved.then_some(i64::from(seq) + 40),
+                verification: None,
+            }
+        })
+        .collect();
+    let counts: StatusCounts = items.iter().map(|item| (item.status, 1)).collect();
+    let page = InventoryPage {
+        filter: ItemFilter::default(),
+        items,
+        counts,
+        low_stock: vec![
+            LowStockAlert {
+                component: "BRKT".into(),
+                in_stock: 0,
+                min_in_stock: 5,
+                verified: 0,
+            },
+            LowStockAlert {
+                component: "PAD".into(),
+                in_stock: 3,
+                min_in_stock: 10,
+                verified: 1,
+            },
+        ],
+        batches: vec![BatchRecord {
+            id: 1,
+            component: "PAD".into(),
+            vendor: "V0100".into(),
+            lot: "L2025-09".into(),
+            first_seq: 1,
+            count: 10,
+            manufactured_on: "2025-09-01".into(),
+            warranty_years: 2,
+            created_by: "olga".into(),
+            created_at_utc: "2026-11-22T08:00:00.000Z".into(),
+        }],
+    };
+    let mut view = InventoryView::default();
+    view.apply(InventoryEvent::Listed(page));
+    let mut harness = harness(|ui| {
+        top_bar(ui, &state, &[]);
+        egui::CentralPanel::default().show(ui, |ui| {
+            let _ = inventory_ui(ui, &mut view);
+        });
+    });
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label("PAD: 3 in stock, minimum 10 (1 verified on the way)")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label("BRKT: 0 in stock, minimum 5")
+            .is_some()
+    );
+    assert!(harness.query_by_label("PAD-V0100-L2025-09-00001").is_some());
+    snapshot(&mut harness, "inventory");
 }

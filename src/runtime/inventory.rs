@@ -1,18 +1,22 @@
 //! The inventory worker: answers the Inventory panel's queries (items matching a filter, counts
-//! by status, low-stock alerts) from its own read connection, so the UI never runs SQL. A
-//! capability of its own: typed commands in, typed events out.
+//! by status, low-stock alerts, the recent batches to filter by) from its own read connection,
+//! so the UI never runs SQL. A capability of its own: typed commands in, typed events out. It
+//! only reads; lifecycle moves go through the store writer.
 
 use std::time::Duration;
 
 use super::port::Port;
 use super::worker::{WorkerCtx, WorkerExit};
-use crate::store::{ItemFilter, ItemRecord, LowStockAlert, StatusCounts, StoreReader};
+use crate::store::{BatchRecord, ItemFilter, ItemRecord, LowStockAlert, StatusCounts, StoreReader};
+
+/// Batches offered in the panel's batch filter, newest first.
+pub const RECENT_BATCHES: usize = 50;
 
 /// What the panel asks.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InventoryCommand {
     /// Items matching the filter, with the counts by status of the same filter (status and
-    /// limit aside) and the low-stock alerts.
+    /// limit aside), the low-stock alerts and the most recent batches.
     List(ItemFilter),
 }
 
@@ -30,6 +34,8 @@ pub struct InventoryPage {
     pub items: Vec<ItemRecord>,
     pub counts: StatusCounts,
     pub low_stock: Vec<LowStockAlert>,
+    /// The `RECENT_BATCHES` newest batches, newest first (the batch filter's choices).
+    pub batches: Vec<BatchRecord>,
 }
 
 fn list(reader: &StoreReader, filter: ItemFilter) -> Result<InventoryPage, String> {
@@ -38,11 +44,24 @@ fn list(reader: &StoreReader, filter: ItemFilter) -> Result<InventoryPage, Strin
         limit: 0,
         ..filter.clone()
     };
+    let items = reader
+        .items(&filter)
+        .map_err(|err| format!("listing the items: {err:#}"))?;
+    let counts = reader
+        .item_counts(&totals)
+        .map_err(|err| format!("counting the items by status: {err:#}"))?;
+    let low_stock = reader
+        .low_stock_alerts()
+        .map_err(|err| format!("checking the low-stock thresholds: {err:#}"))?;
+    let batches = reader
+        .batches(RECENT_BATCHES)
+        .map_err(|err| format!("listing the batches: {err:#}"))?;
     Ok(InventoryPage {
-        items: reader.items(&filter).map_err(|err| err.to_string())?,
-        counts: reader.item_counts(&totals).map_err(|err| err.to_string())?,
-        low_stock: reader.low_stock_alerts().map_err(|err| err.to_string())?,
         filter,
+        items,
+        counts,
+        low_stock,
+        batches,
     })
 }
 

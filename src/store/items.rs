@@ -136,6 +136,17 @@ impl StatusCounts {
     }
 }
 
+/// Counts summed from `(status, count)` pairs (tests and views that count rows they hold).
+impl FromIterator<(ItemStatus, u64)> for StatusCounts {
+    fn from_iter<I: IntoIterator<Item = (ItemStatus, u64)>>(pairs: I) -> Self {
+        let mut counts = Self::default();
+        for (status, count) in pairs {
+            counts.counts[Self::slot(status)] += count;
+        }
+        counts
+    }
+}
+
 /// A component type's configured minimum stock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StockThreshold {
