@@ -311,3 +311,53 @@ fn test_grid_writes_a_grid_that_streams_and_prints_its_legend() {
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("power 150 %"));
 }
+
+#[test]
+fn test_grid_takes_min_max_steps_as_well_as_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("grid.nc");
+    let out = qcstation(
+        dir.path(),
+        &[
+            "test-grid",
+            "--powers",
+            "20:80:4",
+            "--speeds",
+            "600,1200,2400",
+            "--out",
+            grid.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("4 x 3 squares of 5 mm"), "{text}");
+    // Column 3 and row 2 at a pitch of 5 + 2 mm from the default origin (10, 10).
+    assert!(
+        text.contains("X 31.0 Y 24.0: 80 % power, 2400 mm/min"),
+        "{text}"
+    );
+    let gcode = std::fs::read_to_string(&grid).unwrap();
+    assert!(
+        gcode
+            .lines()
+            .all(|line| line.len() <= 79 && line.is_ascii())
+    );
+    assert_eq!(
+        gcode.lines().filter(|line| line.starts_with("M4")).count(),
+        1
+    );
+    let out = qcstation(
+        dir.path(),
+        &[
+            "test-grid",
+            "--powers",
+            "80:20:4",
+            "--speeds",
+            "600",
+            "--out",
+            grid.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "a bad value is a usage error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MAX must be above MIN"));
+}

@@ -8,16 +8,20 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
-use crate::engrave::{LaserSettings, MachineSettings, TestGrid, estimate, test_grid_gcode};
+use crate::engrave::{
+    LaserSettings, MachineSettings, TestGrid, estimate, parse_series, test_grid_gcode,
+};
 
 #[derive(Debug, Args)]
 pub struct TestGridArgs {
-    /// Powers, % of the machine's $30: one column each, left to right.
-    #[arg(long, value_delimiter = ',', required = true)]
-    pub powers: Vec<f64>,
-    /// Speeds, mm/min: one row each, bottom to top.
-    #[arg(long, value_delimiter = ',', required = true)]
-    pub speeds: Vec<f64>,
+    /// Powers, % of the machine's $30: one column each, left to right. A list (20,40,60,80) or
+    /// MIN:MAX:STEPS (20:80:4).
+    #[arg(long, value_parser = series)]
+    pub powers: Series,
+    /// Speeds, mm/min: one row each, bottom to top. A list (600,1200,2400) or MIN:MAX:STEPS
+    /// (600:2400:3).
+    #[arg(long, value_parser = series)]
+    pub speeds: Series,
     /// Side of each square, mm.
     #[arg(long, default_value_t = 5.0)]
     pub cell_mm: f64,
@@ -34,6 +38,16 @@ pub struct TestGridArgs {
     pub out: PathBuf,
 }
 
+/// The values of one axis of the grid (see `parse_series`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series(pub Vec<f64>);
+
+fn series(text: &str) -> Result<Series, String> {
+    parse_series(text)
+        .map(Series)
+        .map_err(|err| err.to_string())
+}
+
 pub fn run(args: &TestGridArgs) -> anyhow::Result<ExitCode> {
     let mut settings = match &args.settings {
         Some(path) => LaserSettings::load(path)?,
@@ -46,8 +60,8 @@ pub fn run(args: &TestGridArgs) -> anyhow::Result<ExitCode> {
             MachineSettings::from_dump(&dump).with_context(|| format!("in {}", path.display()))?;
     }
     let grid = TestGrid {
-        powers_percent: args.powers.clone(),
-        speeds_mm_per_min: args.speeds.clone(),
+        powers_percent: args.powers.0.clone(),
+        speeds_mm_per_min: args.speeds.0.clone(),
         cell_mm: args.cell_mm,
         gap_mm: args.gap_mm,
     };

@@ -23,4 +23,4 @@ pub use machine::{MachineError, MachineSettings};
 pub use settings::{
     EcLevel, FillMode, LaserSettings, MATERIAL_PRESETS, MaterialPreset, SettingsError,
 };
-pub use test_grid::{GridError, TestGrid, test_grid_gcode};
+pub use test_grid::{GridError, TestGrid, parse_series, test_grid_gcode};

@@ -70,6 +70,47 @@ impl TestGrid {
     }
 }
 
+/// Values of one axis as an engineer types them: a list (`20,40,60,80`) or `MIN:MAX:STEPS`,
+/// that many values evenly spaced from MIN to MAX inclusive (`20:80:4` is 20, 40, 60, 80).
+/// The range of each value is checked by `TestGrid::check`.
+pub fn parse_series(text: &str) -> Result<Vec<f64>, GridError> {
+    let number = |part: &str| {
+        part.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|value| value.is_finite())
+            .ok_or_else(|| GridError(format!("{part:?} in {text:?} is not a number")))
+    };
+    let parts: Vec<&str> = text.split(':').collect();
+    match parts.as_slice() {
+        [list] => list.split(',').map(number).collect(),
+        [min, max, steps] => {
+            let (min, max) = (number(min)?, number(max)?);
+            let steps: usize = steps
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (2..=50).contains(n))
+                .ok_or_else(|| {
+                    GridError(format!(
+                        "{text:?}: STEPS in MIN:MAX:STEPS must be a whole number from 2 to 50"
+                    ))
+                })?;
+            if max <= min {
+                return Err(GridError(format!("{text:?}: MAX must be above MIN")));
+            }
+            let pitch = (max - min) / (steps - 1) as f64;
+            // Rounded to 0.001 so the legend reads 33.333, not 33.333333333333336.
+            Ok((0..steps)
+                .map(|k| ((min + pitch * k as f64) * 1000.0).round() / 1000.0)
+                .collect())
+        }
+        _ => Err(GridError(format!(
+            "{text:?} is neither a list (20,40,60) nor MIN:MAX:STEPS (20:80:4)"
+        ))),
+    }
+}
+
 /// The grid at `settings.origin_mm` (rotation is not applied: the grid is a square on the
 /// bed), with `settings`' line interval, overscan, passes and air assist.
 pub fn test_grid_gcode(
@@ -190,6 +231,30 @@ mod tests {
             1
         );
         assert_eq!(program.lines.last().map(String::as_str), Some("M9"));
+    }
+
+    #[test]
+    fn a_series_is_a_list_or_evenly_spaced_steps() {
+        assert_eq!(parse_series("20,40, 60").unwrap(), vec![20.0, 40.0, 60.0]);
+        assert_eq!(
+            parse_series("20:80:4").unwrap(),
+            vec![20.0, 40.0, 60.0, 80.0]
+        );
+        assert_eq!(
+            parse_series("600:2400:3").unwrap(),
+            vec![600.0, 1500.0, 2400.0]
+        );
+        assert_eq!(parse_series("0:100:4").unwrap()[1], 33.333);
+        for (bad, says) in [
+            ("20,x", "\"x\""),
+            ("80:20:4", "MAX must be above MIN"),
+            ("20:80:1", "STEPS"),
+            ("20:80", "neither a list"),
+            ("nan", "not a number"),
+        ] {
+            let err = parse_series(bad).unwrap_err().to_string();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
     }
 
     #[test]
