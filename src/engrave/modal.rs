@@ -63,6 +63,8 @@ pub struct ModalState {
     pub power: f64,
     pub laser: LaserMode,
     pub position_mm: [f64; 2],
+    /// Air assist / coolant on (`M7`/`M8`, off with `M9`).
+    pub coolant: bool,
 }
 
 impl Default for ModalState {
@@ -76,6 +78,7 @@ impl Default for ModalState {
             power: 0.0,
             laser: LaserMode::Off,
             position_mm: [0.0, 0.0],
+            coolant: false,
         }
     }
 }
@@ -108,7 +111,8 @@ impl ModalState {
                 ('M', 4.0) => (self.laser, step.synchronises) = (LaserMode::Dynamic, true),
                 ('M', 5.0) => (self.laser, step.synchronises) = (LaserMode::Off, true),
                 // Coolant (air assist) changes wait for the planner too, as in GRBL.
-                ('M', 7.0 | 8.0 | 9.0) => step.synchronises = true,
+                ('M', 7.0 | 8.0) => (self.coolant, step.synchronises) = (true, true),
+                ('M', 9.0) => (self.coolant, step.synchronises) = (false, true),
                 ('X' | 'Y', _) => {
                     let index = usize::from(letter == 'Y');
                     let mm = scale(self, value);
@@ -159,6 +163,9 @@ impl ModalState {
             "M5S0".to_owned(),
             format!("G0X{x:.3}Y{y:.3}"),
         ];
+        if self.coolant {
+            lines.push("M8".to_owned());
+        }
         match self.laser {
             LaserMode::Off => {}
             LaserMode::Constant => lines.push("M3S0".to_owned()),

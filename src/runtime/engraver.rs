@@ -532,7 +532,8 @@ impl Engraver {
                 grbl.send_realtime(byte).map(|()| String::new())
             }),
             EngraverCommand::Reset => self.machine_action("reset", None, |grbl| {
-                grbl.reset().map(|()| "Controller reset".to_owned())
+                grbl.emergency_reset()
+                    .map(|()| "Controller reset".to_owned())
             }),
             EngraverCommand::Hold | EngraverCommand::Resume | EngraverCommand::Abort => {
                 Err("no job is running".to_owned())
@@ -553,6 +554,14 @@ impl Engraver {
         audited_by: Option<Actor>,
         action: impl FnOnce(&mut Grbl) -> Result<String, crate::engrave::grbl::GrblError>,
     ) -> Result<Option<String>, String> {
+        if let Some(actor) = &audited_by
+            && !actor.may(crate::domain::Permission::Operate)
+        {
+            return Err(format!(
+                "{} ({}) may not {what} the laser",
+                actor.name, actor.role
+            ));
+        }
         let Some(grbl) = &mut self.grbl else {
             return Err(format!("cannot {what}: the laser is not connected"));
         };
@@ -758,6 +767,22 @@ impl Engraver {
                 0.0,
             );
         };
+        if start > 0 && plan.lines_total() != job.lines_total {
+            self.grbl = Some(grbl);
+            return (
+                (
+                    JobStatus::Failed,
+                    Some(format!(
+                        "cannot resume: the job's program now has {} lines, it had {} when it \
+                         was queued (the station was updated?); retry it from the start",
+                        plan.lines_total(),
+                        job.lines_total
+                    )),
+                ),
+                start,
+                0.0,
+            );
+        }
         // Resuming: the modal state the skipped lines left comes first, laser off on the way.
         let lines: std::borrow::Cow<'_, [String]> = if start == 0 {
             std::borrow::Cow::Borrowed(&plan.program.lines)
@@ -782,6 +807,17 @@ impl Engraver {
         // fires (GRBL parses every line, moves nothing, then resets keeping position).
         let (_no_controls, idle) = bounded(1);
         match grbl.check_program(&lines, &idle, &mut |_| worker.beat()) {
+            Ok(_) if worker.is_stopped() => {
+                self.grbl = Some(grbl);
+                return (
+                    (
+                        JobStatus::Interrupted,
+                        Some("the station was stopped before the job started".into()),
+                    ),
+                    start,
+                    0.0,
+                );
+            }
             Ok(report) if report.end == StreamEnd::Done => {}
             Ok(report) => {
                 let lost = matches!(report.end, StreamEnd::Lost { .. } | StreamEnd::Reset);
@@ -839,7 +875,7 @@ impl Engraver {
                 let report = lines_of_job.report(report);
                 let lines = report.lines_acked;
                 let wall_s = report.wall.as_secs_f64();
-                let lost = matches!(report.end, StreamEnd::Lost { .. } | StreamEnd::Reset);
+                let lost = matches!(report.end, StreamEnd::Lost { .. });
                 let mut end = job_end(&report);
                 if stopping {
                     end = (

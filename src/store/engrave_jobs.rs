@@ -134,6 +134,36 @@ fn list_jobs(conn: &Connection, filter: &JobFilter) -> Result<Vec<JobRecord>, St
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
+/// An item may be engraved by job `job_id` only while it is allocated (or failed, for a retry)
+/// and no other job of it is unfinished: one mark per item.
+fn item_free_for(
+    conn: &Connection,
+    item_id: i64,
+    job_id: i64,
+    uid: &str,
+    status: &str,
+) -> Result<(), StoreError> {
+    if status != ItemStatus::Allocated.as_str() && status != ItemStatus::EngraveFailed.as_str() {
+        return Err(StoreError::Invalid(format!(
+            "{uid} is {status}: it is not engraved again"
+        )));
+    }
+    let other: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM engrave_jobs WHERE item_id = ?1 AND id != ?2
+               AND status IN ('queued', 'running', 'paused', 'interrupted') LIMIT 1",
+            params![item_id, job_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match other {
+        Some(other) => Err(StoreError::Invalid(format!(
+            "{uid} has another unfinished job ({other}): resume, retry or cancel that one"
+        ))),
+        None => Ok(()),
+    }
+}
+
 macro_rules! job_queries {
     ($type:ty) => {
         impl $type {
@@ -205,13 +235,15 @@ impl Store {
                 }
                 let busy: i64 = savepoint.query_row(
                     "SELECT COUNT(*) FROM engrave_jobs
-                     WHERE item_id = ?1 AND status IN ('queued', 'running', 'paused')",
+                     WHERE item_id = ?1
+                       AND status IN ('queued', 'running', 'paused', 'interrupted')",
                     [found.0],
                     |row| row.get(0),
                 )?;
                 if busy > 0 {
                     return Err(StoreError::Invalid(format!(
-                        "{} already has a job in the queue",
+                        "{} already has an unfinished job (queued, running or interrupted): \
+                         resume, retry or cancel that one",
                         job.payload
                     )));
                 }
@@ -338,6 +370,14 @@ impl Store {
                 "job {id} is {}: only an interrupted job is resumed (retry starts it again)",
                 job.status
             )));
+        }
+        if let Some(item_id) = job.item_id {
+            let status: String = savepoint.query_row(
+                "SELECT status FROM items WHERE id = ?1",
+                [item_id],
+                |row| row.get(0),
+            )?;
+            item_free_for(&savepoint, item_id, id, &job.payload, &status)?;
         }
         if !(1..=job.lines_total).contains(&from_line) {
             return Err(StoreError::Invalid(format!(
@@ -510,12 +550,13 @@ impl Store {
                 job.status
             )));
         }
-        if job.item_id.is_some() {
+        if let Some(item_id) = job.item_id {
             let status: String = savepoint.query_row(
                 "SELECT status FROM items WHERE uid = ?1",
                 [&job.payload],
                 |row| row.get(0),
             )?;
+            item_free_for(&savepoint, item_id, id, &job.payload, &status)?;
             if status == ItemStatus::EngraveFailed.as_str() {
                 transition_in(
                     &savepoint,
@@ -743,6 +784,11 @@ mod tests {
             JobStatus::Queued
         );
         assert!(store.interrupt_abandoned_jobs().unwrap().is_empty());
+        // One mark per item: an interrupted job blocks a second job for the same item.
+        let again = store
+            .queue_engrave_jobs(&Actor::console("test"), &[new_job(&uids[0])])
+            .unwrap_err();
+        assert!(again.to_string().contains("unfinished job"), "{again}");
 
         // Resumed at a chosen line: running again, its progress counted from there.
         let resumed = store
@@ -771,7 +817,10 @@ mod tests {
         let twice = store
             .queue_engrave_jobs(&actor, &[new_job(&uids[0])])
             .unwrap_err();
-        assert!(twice.to_string().contains("already has a job"), "{twice}");
+        assert!(
+            twice.to_string().contains("already has an unfinished job"),
+            "{twice}"
+        );
         let unknown = store
             .queue_engrave_jobs(&actor, &[new_job("PAD-V0100-L2025-09-09999")])
             .unwrap_err();

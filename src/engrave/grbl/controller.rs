@@ -131,6 +131,15 @@ impl Grbl {
         self.wait_banner()
     }
 
+    /// Soft reset now, whatever the machine does (an operator's emergency stop): if it was
+    /// moving, GRBL raises `ALARM:3` and stays locked until unlocked.
+    pub fn emergency_reset(&mut self) -> Result<(), GrblError> {
+        self.link.send_realtime(RealTime::SoftReset)?;
+        self.wait_banner()?;
+        self.poll_status()?;
+        Ok(())
+    }
+
     pub(super) fn wait_banner(&mut self) -> Result<(), GrblError> {
         let deadline = Instant::now() + BANNER_WAIT;
         loop {

@@ -127,10 +127,13 @@ impl GrblLink {
     /// Sends `line` and `\n`. Refuses a line GRBL would misread: anything but printable
     /// ASCII, or more than 79 characters.
     pub fn send_line(&mut self, line: &str) -> Result<usize, LinkError> {
-        if let Some(bad) = line.bytes().find(|b| !(b.is_ascii_graphic() || *b == b' ')) {
+        if let Some(bad) = line
+            .bytes()
+            .find(|b| !(b.is_ascii_graphic() || *b == b' ') || matches!(b, b'?' | b'!' | b'~'))
+        {
             return Err(LinkError::Refused(format!(
-                "the line {line:?} holds the byte 0x{bad:02x}; only printable ASCII may be sent \
-                 (a real-time byte or a line end inside a line would be misread)"
+                "the line {line:?} holds the byte 0x{bad:02x}; only printable ASCII without \
+                 GRBL's real-time characters ? ! ~ may be sent (they act at once, wherever they are)"
             )));
         }
         if line.len() > 79 {

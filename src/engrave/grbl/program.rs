@@ -36,6 +36,15 @@ pub enum ProgramError {
         line_no: usize,
         chars: usize,
     },
+    #[error(
+        "{file} line {line_no}: `{character}` outside a comment; GRBL acts on it at once as a \
+         real-time command (status, hold, resume). Remove it"
+    )]
+    RealTime {
+        file: String,
+        line_no: usize,
+        character: char,
+    },
     #[error("{file}: no G-code in it (only comments or blank lines)")]
     Empty { file: String },
 }
@@ -77,6 +86,13 @@ impl Program {
                         });
                     }
                 };
+                if let Some(bad) = text.chars().find(|c| matches!(c, '?' | '!' | '~')) {
+                    return Err(ProgramError::RealTime {
+                        file: file.to_owned(),
+                        line_no,
+                        character: bad,
+                    });
+                }
                 if !text.is_empty() {
                     program.lines.push(text);
                     program.source_line_no.push(line_no);
@@ -142,6 +158,18 @@ mod tests {
             ProgramError::Empty {
                 file: "c.nc".into()
             }
+        );
+        let err = Program::parse(b"G21\nG1X1!\n", "e.nc").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ProgramError::RealTime {
+                    line_no: 2,
+                    character: '!',
+                    ..
+                }
+            ),
+            "{err}"
         );
         let old_mac = Program::parse(b"G21\rG1X1\rY2\n", "d.nc").unwrap();
         assert_eq!(old_mac.lines, vec!["G21", "G1X1", "Y2"]);

@@ -107,13 +107,24 @@ impl Grbl {
         controls: &Receiver<StreamControl>,
         on_progress: &mut dyn FnMut(&StreamProgress),
     ) -> Result<StreamReport, GrblError> {
+        self.stream_in(MachineState::Idle, lines, controls, on_progress)
+    }
+
+    /// `stream`, from the machine state `expected` (Idle for a job, Check for a check pass).
+    fn stream_in(
+        &mut self,
+        expected: MachineState,
+        lines: &[String],
+        controls: &Receiver<StreamControl>,
+        on_progress: &mut dyn FnMut(&StreamProgress),
+    ) -> Result<StreamReport, GrblError> {
         if let Some(code) = self.alarm {
             return Err(GrblError::Alarm { code });
         }
         let state = self.poll_status()?.state;
-        if !matches!(state, MachineState::Idle | MachineState::Check) {
+        if state != expected {
             return Err(GrblError::NotNow(format!(
-                "a job needs the machine Idle; it is {state}"
+                "a job needs the machine {expected}; it is {state}"
             )));
         }
         if let Some((index, line)) = lines
@@ -189,12 +200,20 @@ impl Grbl {
         on_progress: &mut dyn FnMut(&StreamProgress),
     ) -> Result<StreamReport, GrblError> {
         self.command("$C")?;
-        let report = self.stream(lines, controls, on_progress);
-        let left = self.command("$C").and_then(|_| self.wait_banner());
-        let report = report?;
-        left?;
-        self.poll_status()?;
-        Ok(report)
+        if self.poll_status()?.state != MachineState::Check {
+            return Err(GrblError::NotNow(
+                "the controller did not enter check mode ($C)".into(),
+            ));
+        }
+        let report = self.stream_in(MachineState::Check, lines, controls, on_progress);
+        // Leave check mode only if still in it: after an alarm or a reset it is already off,
+        // and a second `$C` would turn it back on.
+        if self.alarm.is_none() && self.poll_status()?.state == MachineState::Check {
+            self.command("$C")?;
+            self.wait_banner()?;
+            self.poll_status()?;
+        }
+        report
     }
 
     /// The laser-off attempt after losing the controller mid-job: a feed hold (the laser goes
@@ -227,8 +246,17 @@ impl Grbl {
                 StreamControl::Resume => self.link.send_realtime(RealTime::Resume)?,
                 StreamControl::Override(byte) => self.link.send_realtime(byte)?,
                 StreamControl::Reset => {
+                    // Everything after the reset byte up to the banner is noise (a stray `ok`
+                    // may come between `ALARM:3` and the banner): read through it here.
                     run.stop_sending = true;
                     self.link.send_realtime(RealTime::SoftReset)?;
+                    self.wait_banner()?;
+                    run.counter.clear();
+                    run.end = Some(match self.alarm {
+                        Some(code) => StreamEnd::Alarm { code },
+                        None => StreamEnd::Reset,
+                    });
+                    return Ok(true);
                 }
                 StreamControl::Abort => {
                     run.stop_sending = true;
