@@ -354,7 +354,17 @@ impl Engraver {
         if let Some(grbl) = &mut self.grbl
             && let Err(err) = grbl.poll_status()
         {
+            let silent = matches!(err, GrblError::Silent { .. });
             self.lost(port, &err.to_string());
+            if silent {
+                // A controller that stops answering `?` may be homing or latched in a limit
+                // alarm: reconnecting would soft-reset it. Only an operator reconnects.
+                self.want_connected = false;
+                self.link_error = Some(format!(
+                    "{err}. It may be homing or in a limit alarm: check the machine, then \
+                     press Connect (that resets the controller)"
+                ));
+            }
         }
         self.publish(None);
     }

@@ -15,6 +15,8 @@ use crate::engrave::MachineSettings;
 const BANNER_WAIT: Duration = Duration::from_secs(3);
 /// GRBL answers `?` within milliseconds; this long without any reply means it is gone.
 pub(super) const SILENCE_LIMIT: Duration = Duration::from_secs(5);
+/// The longest homing cycle waited for.
+const HOMING_LIMIT: Duration = Duration::from_secs(120);
 /// The fastest status polling the station does (GRBL's guidance: 5 Hz or less).
 pub(super) const POLL_PERIOD: Duration = Duration::from_millis(200);
 
@@ -319,10 +321,41 @@ impl Grbl {
     }
 
     /// `$H`: homing (answers `error:5` on machines without homing enabled).
+    /// GRBL sends no status reports while homing, so this waits for `$H`'s answer without the
+    /// silence limit, up to `HOMING_LIMIT`. The alarm clears only if none came with it.
     pub fn home(&mut self) -> Result<(), GrblError> {
-        self.command("$H")?;
-        self.alarm = None;
-        Ok(())
+        self.link.send_line("$H")?;
+        let deadline = Instant::now() + HOMING_LIMIT;
+        let mut alarm = None;
+        loop {
+            if Instant::now() > deadline {
+                return Err(GrblError::NotNow(format!(
+                    "homing did not finish within {} s",
+                    HOMING_LIMIT.as_secs()
+                )));
+            }
+            let Some(reply) = self.link.read_reply(POLL_PERIOD)? else {
+                continue;
+            };
+            self.note(&reply);
+            match reply {
+                Reply::Ok if alarm.is_none() => {
+                    self.alarm = None;
+                    return Ok(());
+                }
+                Reply::Ok => return Err(GrblError::Alarm { code: alarm }),
+                Reply::Error(code) => {
+                    return Err(GrblError::Refused {
+                        line: "$H".to_owned(),
+                        code,
+                    });
+                }
+                Reply::Alarm(code) => alarm = Some(code),
+                // A failed homing cycle resets the controller.
+                Reply::Banner { .. } => return Err(GrblError::Alarm { code: alarm }),
+                _ => {}
+            }
+        }
     }
 
     /// A relative jog in mm at `feed_mm_per_min`, laser off first. Only when Idle.
