@@ -96,6 +96,8 @@ struct Run<'a> {
     end: Option<StreamEnd>,
     /// The first refused line (1-based) and its error code.
     failed: Option<(usize, u8)>,
+    /// After a refused line: `M5S0` is on its way.
+    laser_off_sent: bool,
 }
 
 impl Grbl {
@@ -147,6 +149,7 @@ impl Grbl {
             stop_sending: false,
             end: None,
             failed: None,
+            laser_off_sent: false,
         };
         let mut last_heard = Instant::now();
         let mut next_poll = Instant::now();
@@ -333,13 +336,20 @@ impl Grbl {
                 if let Some((line_no, code)) = run.failed
                     && run.counter.lines_in_flight() == 0
                 {
-                    // What was buffered has run; make sure the laser is off.
-                    self.command("M5S0")?;
-                    run.end = Some(StreamEnd::Failed {
-                        line_no,
-                        line: run.lines[line_no - 1].clone(),
-                        code,
-                    });
+                    if run.laser_off_sent {
+                        // `M5S0` answered: what was buffered has run and the laser is off.
+                        run.end = Some(StreamEnd::Failed {
+                            line_no,
+                            line: run.lines[line_no - 1].clone(),
+                            code,
+                        });
+                    } else {
+                        // Sent as a counted line: controls and polls go on while the buffered
+                        // moves finish (M5 waits for them).
+                        let bytes = self.link.send_line("M5S0")?;
+                        run.counter.sent(bytes);
+                        run.laser_off_sent = true;
+                    }
                 }
                 Ok(true)
             }
