@@ -204,3 +204,67 @@ fn stopping_the_station_mid_job_records_it_interrupted_and_it_resumes_from_a_cho
     let item = store.items(&ItemFilter::default()).unwrap().remove(0);
     assert_eq!(item.status, ItemStatus::Engraved);
 }
+
+#[test]
+fn moving_the_machine_needs_the_operate_role_in_the_worker_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = start(dir.path(), 50.0);
+    let engraver = runtime.engraver().unwrap().clone();
+    eventually("the laser to connect", Duration::from_secs(10), || {
+        engraver.view().connected
+    });
+    let viewer = Actor {
+        user_id: None,
+        name: "vic".into(),
+        role: qcstation::domain::Role::Viewer,
+    };
+    engraver
+        .send(EngraverCommand::Jog {
+            actor: viewer.clone(),
+            dx_mm: 5.0,
+            dy_mm: 0.0,
+            feed_mm_per_min: 1500.0,
+        })
+        .unwrap();
+    engraver
+        .send(EngraverCommand::Unlock { actor: viewer })
+        .unwrap();
+    let mut refused = Vec::new();
+    eventually("two refusals", Duration::from_secs(10), || {
+        refused.extend(
+            engraver
+                .events()
+                .try_iter()
+                .filter_map(|event| match event {
+                    EngraverEvent::Refused(text) => Some(text),
+                    _ => None,
+                }),
+        );
+        refused.len() >= 2
+    });
+    assert!(
+        refused[0].contains("vic (viewer) may not jog"),
+        "{refused:?}"
+    );
+    assert!(refused[1].contains("may not unlock"), "{refused:?}");
+    assert_eq!(
+        engraver.view().position_mm.map(|p| p[0]),
+        Some(0.0),
+        "nothing moved"
+    );
+    // An operator's jog moves it.
+    engraver
+        .send(EngraverCommand::Jog {
+            actor: Actor::console("test"),
+            dx_mm: 5.0,
+            dy_mm: 0.0,
+            feed_mm_per_min: 1500.0,
+        })
+        .unwrap();
+    eventually("the jog", Duration::from_secs(10), || {
+        engraver
+            .view()
+            .position_mm
+            .is_some_and(|p| (p[0] - 5.0).abs() < 1e-6)
+    });
+}

@@ -689,8 +689,16 @@ fn machine_pane_ui(
                 )
                 .on_hover_text("Traces the job's box at zero power")
                 .clicked()
+            && let Some(actor) = state.actor.clone()
         {
-            send(engraver, state, EngraverCommand::Frame { job_id: job.id });
+            send(
+                engraver,
+                state,
+                EngraverCommand::Frame {
+                    actor,
+                    job_id: job.id,
+                },
+            );
         }
         if ui
             .add_enabled(may && idle, egui::Button::new("Home").min_size(size))
@@ -766,11 +774,14 @@ fn jog_pad_ui(
             ui.label("");
             ui.end_row();
         });
-    if let Some((dx_mm, dy_mm)) = jog {
+    if let Some((dx_mm, dy_mm)) = jog
+        && let Some(actor) = state.actor.clone()
+    {
         send(
             engraver,
             state,
             EngraverCommand::Jog {
+                actor,
                 dx_mm,
                 dy_mm,
                 feed_mm_per_min: JOG_FEED_MM_PER_MIN,

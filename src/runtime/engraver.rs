@@ -84,6 +84,7 @@ pub enum EngraverCommand {
     Reset,
     Override(RealTime),
     Jog {
+        actor: Actor,
         dx_mm: f64,
         dy_mm: f64,
         feed_mm_per_min: f64,
@@ -96,6 +97,7 @@ pub enum EngraverCommand {
     },
     /// Traces a job's bounding box at zero power.
     Frame {
+        actor: Actor,
         job_id: i64,
     },
     Retry {
@@ -530,14 +532,19 @@ impl Engraver {
                 grbl.home().map(|()| "Homed".to_owned())
             }),
             EngraverCommand::Jog {
+                actor,
                 dx_mm,
                 dy_mm,
                 feed_mm_per_min,
-            } => self.machine_action("jog", None, |grbl| {
-                grbl.jog(dx_mm, dy_mm, feed_mm_per_min)
-                    .map(|()| String::new())
+            } => may_move(&actor, "jog").and_then(|()| {
+                self.machine_action("jog", None, |grbl| {
+                    grbl.jog(dx_mm, dy_mm, feed_mm_per_min)
+                        .map(|()| String::new())
+                })
             }),
-            EngraverCommand::Frame { job_id } => self.frame(job_id),
+            EngraverCommand::Frame { actor, job_id } => {
+                may_move(&actor, "frame").and_then(|()| self.frame(job_id))
+            }
             EngraverCommand::Override(byte) => self.machine_action("override", None, |grbl| {
                 grbl.send_realtime(byte).map(|()| String::new())
             }),
@@ -925,6 +932,18 @@ impl Engraver {
                 Err(err) => tracing::error!("laser-off on stop failed: {err}"),
             }
         }
+    }
+}
+
+/// Moving the machine needs `Operate`, checked here and not only on the panel.
+fn may_move(actor: &Actor, what: &str) -> Result<(), String> {
+    if actor.may(crate::domain::Permission::Operate) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} ({}) may not {what} the laser",
+            actor.name, actor.role
+        ))
     }
 }
 
