@@ -402,3 +402,21 @@ fn check_mode_finds_a_bad_line_before_anything_moves() {
     assert_eq!(report.end, StreamEnd::Done);
     assert_eq!(stream(&mut grbl, &lines).end, StreamEnd::Done);
 }
+
+#[test]
+fn laser_off_in_a_hold_does_not_wait_for_a_line_grbl_will_not_parse() {
+    use qcstation::engrave::grbl::RealTime;
+    let served = Served::start(20.0);
+    let mut grbl = Grbl::connect(&served.path, DEFAULT_BAUD).unwrap();
+    grbl.send_realtime(RealTime::FeedHold).unwrap();
+    assert_eq!(
+        grbl.poll_status().unwrap().state,
+        MachineState::Hold { stopped: true }
+    );
+    let asked = Instant::now();
+    grbl.laser_off().unwrap();
+    assert!(asked.elapsed() < Duration::from_secs(1), "it waited");
+    grbl.send_realtime(RealTime::Resume).unwrap();
+    assert_eq!(grbl.poll_status().unwrap().state, MachineState::Idle);
+    grbl.laser_off().unwrap();
+}

@@ -402,8 +402,17 @@ impl Grbl {
         Ok(self.link.send_realtime(command)?)
     }
 
-    /// Laser off: `M5 S0` as a line, when the controller can take one.
+    /// Laser off: `M5 S0` as a line, when the controller can take one. In a hold, an open door
+    /// or an alarm GRBL parses no line (it would wait for ever) and has the laser off already
+    /// (laser mode stops the spindle in a hold; an alarm stops everything): nothing is sent.
     pub fn laser_off(&mut self) -> Result<(), GrblError> {
+        let state = self.poll_status()?.state;
+        if matches!(
+            state,
+            MachineState::Hold { .. } | MachineState::Door(_) | MachineState::Alarm
+        ) {
+            return Ok(());
+        }
         self.command("M5S0").map(drop)
     }
 
