@@ -26,7 +26,7 @@ use crate::engrave::grbl::{
     alarm_recovery, alarm_words,
 };
 use crate::engrave::modal::ModalState;
-use crate::engrave::{JobPlan, LaserSettings, MachineSettings, job_end};
+use crate::engrave::{JobPlan, LaserSettings, job_end};
 use crate::store::{
     AuditEntry, BatchRequest, JobEnd, JobFilter, JobRecord, NewJob, StoreError, StoreReader,
 };
@@ -157,7 +157,6 @@ pub struct EngraverView {
     pub alarm: Option<AlarmView>,
     /// `$n=value` from the controller.
     pub settings: Vec<(u32, String)>,
-    pub machine: Option<MachineSettings>,
     pub jobs: Vec<JobRecord>,
     pub running: Option<RunningJob>,
     pub queue_running: bool,
@@ -419,7 +418,6 @@ impl Engraver {
                     .to_owned(),
             });
             view.settings = grbl.settings.iter().map(|(n, v)| (*n, v.clone())).collect();
-            view.machine = grbl.machine().ok();
         }
         self.view.store(Arc::new(view));
     }

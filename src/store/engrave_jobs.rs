@@ -47,17 +47,6 @@ pub struct JobRecord {
     pub finished_at_utc: Option<String>,
 }
 
-impl JobRecord {
-    /// Fraction of the lines acknowledged, 0 to 1.
-    pub fn progress(&self) -> f64 {
-        if self.lines_total == 0 {
-            0.0
-        } else {
-            f64::from(self.lines_acked) / f64::from(self.lines_total)
-        }
-    }
-}
-
 /// How a job ended, as the sender saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobEnd {

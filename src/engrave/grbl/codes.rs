@@ -74,11 +74,6 @@ pub fn alarm_recovery(code: u8) -> &'static str {
     }
 }
 
-/// True for alarms after which GRBL accepts nothing but a reset (`[MSG:Reset to continue]`).
-pub fn alarm_needs_reset(code: u8) -> bool {
-    matches!(code, 1 | 2)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +91,5 @@ mod tests {
             assert!(alarm_recovery(code).ends_with('.'));
         }
         assert!(alarm_words(11).starts_with("unknown"));
-        assert!(alarm_needs_reset(1) && !alarm_needs_reset(3));
     }
 }

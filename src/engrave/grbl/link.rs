@@ -23,7 +23,6 @@ pub enum RealTime {
     FeedHold,
     Resume,
     SoftReset,
-    JogCancel,
     FeedOverrideReset,
     FeedPlus10,
     FeedMinus10,
@@ -39,7 +38,6 @@ impl RealTime {
             Self::FeedHold => b'!',
             Self::Resume => b'~',
             Self::SoftReset => 0x18,
-            Self::JogCancel => 0x85,
             Self::FeedOverrideReset => 0x90,
             Self::FeedPlus10 => 0x91,
             Self::FeedMinus10 => 0x92,
@@ -68,7 +66,6 @@ pub struct GrblLink {
     port: Box<dyn SerialPort>,
     path: String,
     partial: Vec<u8>,
-    bytes_sent: u64,
 }
 
 impl GrblLink {
@@ -91,7 +88,6 @@ impl GrblLink {
             port,
             path: path.to_owned(),
             partial: Vec::new(),
-            bytes_sent: 0,
         };
         link.port
             .clear(ClearBuffer::Input)
@@ -103,10 +99,6 @@ impl GrblLink {
         &self.path
     }
 
-    /// Bytes written since the link opened (lines and real-time bytes).
-    pub fn bytes_sent(&self) -> u64 {
-        self.bytes_sent
-    }
 
     fn lost(&self, err: &dyn std::fmt::Display) -> LinkError {
         LinkError::Lost {
@@ -120,7 +112,6 @@ impl GrblLink {
             .write_all(bytes)
             .and_then(|()| self.port.flush())
             .map_err(|err| self.lost(&err))?;
-        self.bytes_sent += bytes.len() as u64;
         Ok(())
     }
 

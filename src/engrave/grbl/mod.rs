@@ -12,7 +12,7 @@ mod reply;
 mod status;
 mod stream;
 
-pub use codes::{alarm_needs_reset, alarm_recovery, alarm_words, error_words};
+pub use codes::{alarm_recovery, alarm_words, error_words};
 pub use controller::{Grbl, GrblError};
 pub use counter::{CharCounter, MAX_IN_FLIGHT_BYTES};
 pub use link::{DEFAULT_BAUD, GrblLink, LinkError, RealTime};

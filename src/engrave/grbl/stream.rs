@@ -78,13 +78,6 @@ pub struct StreamReport {
     pub wall: Duration,
 }
 
-impl StreamReport {
-    /// The 1-based number of the last line GRBL accepted: where a resume starts after.
-    pub fn last_acked_line(&self) -> usize {
-        self.lines_acked
-    }
-}
-
 struct Run<'a> {
     lines: &'a [String],
     counter: CharCounter,
