@@ -33,9 +33,6 @@ impl Toolpath {
             .filter(|movement| movement.length_mm() > 0.0)
             .map(|movement| (movement.from_mm, movement.to_mm, movement.burns()))
             .collect();
-        let modules = crate::engrave::qr_matrix(&plan.payload, plan.settings.error_correction)
-            .map(|matrix| matrix.modules)
-            .unwrap_or(0);
         Self {
             job_id,
             segments,
@@ -44,7 +41,7 @@ impl Toolpath {
             burn_mm: plan.program.burn_mm,
             travel_mm: plan.program.travel_mm,
             lines: plan.program.lines.len(),
-            modules,
+            modules: plan.modules,
         }
     }
 }

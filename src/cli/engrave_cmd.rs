@@ -1,7 +1,8 @@
 //! `qcstation engrave UID... --port PATH --settings FILE`: engraves inventory items on a GRBL
 //! laser, one job each, recorded in the station database like the bench does: the jobs are
-//! queued, each runs and ends in the same transaction as its item's move (`engraved` or
-//! `engrave_failed`). Stops at the first job that does not finish; the rest stay queued.
+//! queued, each runs through `engrave::run_job` (check mode first, as on the bench) and ends in
+//! the same transaction as its item's move (`engraved` or `engrave_failed`). Stops at the first
+//! job that does not finish; the rest stay queued.
 //! Exit 0 when every job is done, 1 when one failed (a refused line or an alarm), 2 when the
 //! port was lost or could not be used.
 
@@ -14,10 +15,10 @@ use clap::Args;
 
 use super::{console_actor, open_store};
 use crate::domain::JobStatus;
-use crate::engrave::grbl::{DEFAULT_BAUD, Grbl};
-use crate::engrave::{JobPlan, LaserSettings, job_end};
+use crate::engrave::grbl::{DEFAULT_BAUD, Grbl, MachineState, StreamProgress};
+use crate::engrave::{JobHooks, JobPlan, LaserSettings, run_job};
 use crate::paths::StationPaths;
-use crate::store::{JobEnd, NewJob};
+use crate::store::{JobEnd, JobRecord, NewJob, Store};
 
 #[derive(Debug, Args)]
 pub struct EngraveArgs {
@@ -41,6 +42,51 @@ pub struct EngraveArgs {
 
 /// How often progress is written to the database while a job runs.
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+
+/// Progress of a job run from the command line: written to the database every two seconds,
+/// and printed unless the output is JSON.
+struct Progress<'a> {
+    store: &'a mut Store,
+    job: &'a JobRecord,
+    plan: &'a JobPlan,
+    print: bool,
+    last_write: Instant,
+}
+
+impl JobHooks for Progress<'_> {
+    fn keep_going(&mut self) -> bool {
+        true
+    }
+
+    fn progress(&mut self, lines_acked: usize, progress: &StreamProgress) {
+        if self.last_write.elapsed() < PROGRESS_EVERY {
+            return;
+        }
+        self.last_write = Instant::now();
+        let paused = progress
+            .status
+            .as_ref()
+            .is_some_and(|s| matches!(s.state, MachineState::Hold { .. }));
+        if let Err(err) = self.store.record_engrave_progress(
+            self.job.id,
+            u32::try_from(lines_acked).unwrap_or(u32::MAX),
+            progress.elapsed.as_secs_f64(),
+            paused,
+        ) {
+            tracing::warn!("job {}: progress not recorded: {err}", self.job.id);
+        }
+        if self.print {
+            eprintln!(
+                "job {} {}: {}/{} lines, {:.0} s left",
+                self.job.id,
+                self.job.payload,
+                lines_acked,
+                self.plan.program.lines.len(),
+                self.plan.remaining_s(lines_acked)
+            );
+        }
+    }
+}
 
 pub fn run(args: &EngraveArgs, paths: &StationPaths) -> anyhow::Result<ExitCode> {
     let mut settings = match &args.settings {
@@ -90,53 +136,21 @@ pub fn run(args: &EngraveArgs, paths: &StationPaths) -> anyhow::Result<ExitCode>
     let (_controls, inbox) = crossbeam_channel::bounded(1);
     for (index, (job, plan)) in jobs.iter().zip(&plans).enumerate() {
         store.start_engrave_job(&actor, job.id)?;
-        let mut last_write = Instant::now();
-        let mut progress_error = None;
-        let stream = grbl.stream(&plan.program.lines, &inbox, &mut |progress| {
-            if last_write.elapsed() >= PROGRESS_EVERY {
-                last_write = Instant::now();
-                let paused = progress.status.as_ref().is_some_and(|s| {
-                    matches!(s.state, crate::engrave::grbl::MachineState::Hold { .. })
-                });
-                if let Err(err) = store.record_engrave_progress(
-                    job.id,
-                    u32::try_from(progress.lines_acked).unwrap_or(u32::MAX),
-                    progress.elapsed.as_secs_f64(),
-                    paused,
-                ) {
-                    progress_error = Some(err);
-                }
-                if !args.json {
-                    eprintln!(
-                        "job {} {}: {}/{} lines, {:.0} s left",
-                        job.id,
-                        job.payload,
-                        progress.lines_acked,
-                        progress.lines_total,
-                        plan.remaining_s(progress.lines_acked)
-                    );
-                }
-            }
-        });
-        if let Some(err) = progress_error {
-            tracing::warn!("job {}: progress not recorded: {err}", job.id);
-        }
-        let (status, outcome, report) = match stream {
-            Ok(report) => {
-                let (status, outcome) = job_end(&report);
-                (status, outcome, Some(report))
-            }
-            // Refused before sending anything (alarm lock, machine not idle).
-            Err(err) => (JobStatus::Failed, Some(err.to_string()), None),
+        let mut hooks = Progress {
+            store: &mut store,
+            job,
+            plan,
+            print: !args.json,
+            last_write: Instant::now(),
         };
-        let lines_acked = report.as_ref().map_or(0, |r| r.lines_acked);
-        let wall_s = report.as_ref().map_or(0.0, |r| r.wall.as_secs_f64());
+        let run = run_job(&mut grbl, plan, job.lines_total, 0, &inbox, &mut hooks);
+        let (status, outcome, wall_s) = (run.status, run.outcome.clone(), run.wall_s);
         let ended = store.finish_engrave_job(
             &actor,
             job.id,
             &JobEnd {
                 status,
-                lines_acked: u32::try_from(lines_acked).unwrap_or(u32::MAX),
+                lines_acked: u32::try_from(run.lines_acked).unwrap_or(u32::MAX),
                 elapsed_s: wall_s,
                 outcome: outcome.clone(),
             },
@@ -150,7 +164,7 @@ pub fn run(args: &EngraveArgs, paths: &StationPaths) -> anyhow::Result<ExitCode>
                 "lines_acked": ended.lines_acked,
                 "estimate_s": ended.estimate_s,
                 "wall_s": wall_s,
-                "peak_in_flight_bytes": report.as_ref().map(|r| r.peak_in_flight_bytes),
+                "peak_in_flight_bytes": run.peak_in_flight_bytes,
                 "outcome": outcome,
                 "piece": index + 1,
                 "pieces": jobs.len(),

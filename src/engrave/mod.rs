@@ -18,7 +18,7 @@ mod test_grid;
 
 pub use estimate::{Estimate, estimate};
 pub use gcode::{GcodeError, GcodeProgram, QrMatrix, qr_matrix, raster_gcode};
-pub use job::{JobError, JobPlan, job_end};
+pub use job::{JobError, JobHooks, JobPlan, JobRun, job_end, run_job};
 pub use machine::{MachineError, MachineSettings};
 pub use settings::{
     EcLevel, FillMode, LaserSettings, MATERIAL_PRESETS, MaterialPreset, SettingsError,

@@ -22,11 +22,9 @@ use super::records::StoreHandle;
 use super::worker::{WorkerCtx, WorkerExit};
 use crate::domain::{Actor, JobStatus};
 use crate::engrave::grbl::{
-    Grbl, GrblError, RealTime, StreamControl, StreamEnd, StreamProgress, StreamReport,
-    alarm_recovery, alarm_words,
+    Grbl, GrblError, RealTime, StreamControl, StreamProgress, alarm_recovery, alarm_words,
 };
-use crate::engrave::modal::ModalState;
-use crate::engrave::{JobPlan, LaserSettings, job_end};
+use crate::engrave::{JobHooks, JobPlan, LaserSettings, run_job};
 use crate::store::{
     AuditEntry, BatchRequest, JobEnd, JobFilter, JobRecord, NewJob, StoreError, StoreReader,
 };
@@ -39,6 +37,8 @@ const RECONNECT_EVERY: Duration = Duration::from_secs(3);
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 /// How long the worker waits for the store to commit a job's start or end.
 const STORE_WAIT: Duration = Duration::from_secs(10);
+/// How often the job list is read again when nothing here changed it.
+const JOBS_REREAD: Duration = Duration::from_secs(5);
 /// Jobs shown in the queue.
 const QUEUE_ROWS: usize = 200;
 
@@ -157,7 +157,8 @@ pub struct EngraverView {
     pub alarm: Option<AlarmView>,
     /// `$n=value` from the controller.
     pub settings: Vec<(u32, String)>,
-    pub jobs: Vec<JobRecord>,
+    /// The newest jobs (shared: the view is republished many times a second during a job).
+    pub jobs: Arc<Vec<JobRecord>>,
     pub running: Option<RunningJob>,
     pub queue_running: bool,
     /// Why the controller is not connected, when it is not.
@@ -203,45 +204,28 @@ pub(super) struct Engraver {
     pub ports: Vec<String>,
     /// A resume asked for, run by the loop (which has the worker's context).
     pub pending_resume: Option<(Actor, JobRecord, u32)>,
+    jobs: Arc<Vec<JobRecord>>,
+    jobs_read_at: Option<Instant>,
 }
 
-/// What the stream's progress callback needs, apart from the controller it is streaming to.
+/// What a running job needs besides the controller: the worker (heartbeat, stop), its inbox
+/// (the operator's hold, resume, abort), the store and the published view.
 struct JobContext<'a> {
     worker: &'a WorkerCtx,
     port: &'a Port<EngraverCommand, EngraverEvent>,
     controls: Sender<StreamControl>,
+    store: &'a StoreHandle,
+    view: &'a ArcSwap<EngraverView>,
+    /// The view as the job started; each publish changes only the running parts.
+    base: Arc<EngraverView>,
+    job: &'a JobRecord,
+    plan: &'a JobPlan,
     stopping: bool,
     aborted_by_operator: bool,
     /// The operator asked the queue to stop after this job.
     stop_queue: bool,
     last_progress: Instant,
-    lines_of_job: JobLines,
-}
-
-/// How a stream's line numbers map onto the job's: a resumed job starts at line index `start`
-/// after `restore` lines that rebuild the modal state.
-#[derive(Debug, Clone, Copy)]
-struct JobLines {
-    start: usize,
-    restore: usize,
-}
-
-impl JobLines {
-    /// The job's lines acknowledged after `streamed` of the stream's.
-    fn acked(self, streamed: usize) -> usize {
-        self.start + streamed.saturating_sub(self.restore)
-    }
-
-    /// The report in the job's numbering (lines acknowledged, the refused line).
-    fn report(self, mut report: StreamReport) -> StreamReport {
-        report.lines_acked = self.acked(report.lines_acked);
-        report.lines_sent = self.acked(report.lines_sent);
-        report.lines_total = self.acked(report.lines_total);
-        if let StreamEnd::Failed { line_no, .. } = &mut report.end {
-            *line_no = self.acked(*line_no).max(1);
-        }
-        report
-    }
+    last_view: Option<Instant>,
 }
 
 impl Engraver {
@@ -263,6 +247,8 @@ impl Engraver {
             link_error: None,
             ports: Vec::new(),
             pending_resume: None,
+            jobs: Arc::default(),
+            jobs_read_at: None,
         }
     }
 
@@ -279,7 +265,7 @@ impl Engraver {
             Ok(_) => {}
             Err(err) => port.emit(EngraverEvent::Failed(err)),
         }
-        self.publish(None);
+        self.publish(true);
         while !worker.is_stopped() {
             worker.beat();
             self.keep_connected(port);
@@ -344,7 +330,7 @@ impl Engraver {
                 self.link_error = Some(text);
             }
         }
-        self.publish(None);
+        self.publish(false);
     }
 
     fn poll_idle(&mut self, port: &Port<EngraverCommand, EngraverEvent>) {
@@ -367,7 +353,7 @@ impl Engraver {
                 ));
             }
         }
-        self.publish(None);
+        self.publish(false);
     }
 
     fn lost(&mut self, port: &Port<EngraverCommand, EngraverEvent>, reason: &str) {
@@ -381,22 +367,28 @@ impl Engraver {
     }
 
     /// Publishes the bench's state for the panel.
-    fn publish(&self, running: Option<RunningJob>) {
-        let jobs = self
-            .reader
-            .engrave_jobs(&JobFilter {
+    /// Publishes the bench's state for the panel. The job list is read again when `jobs_changed`
+    /// (this worker changed it) or every few seconds (a CLI on the same database may have).
+    fn publish(&mut self, jobs_changed: bool) {
+        if jobs_changed
+            || self
+                .jobs_read_at
+                .is_none_or(|at| at.elapsed() >= JOBS_REREAD)
+        {
+            self.jobs_read_at = Some(Instant::now());
+            match self.reader.engrave_jobs(&JobFilter {
                 limit: QUEUE_ROWS,
                 ..JobFilter::default()
-            })
-            .unwrap_or_else(|err| {
-                tracing::warn!("reading the job queue: {err}");
-                self.view.load().jobs.clone()
-            });
+            }) {
+                Ok(jobs) => self.jobs = Arc::new(jobs),
+                Err(err) => tracing::warn!("reading the job queue: {err}"),
+            }
+        }
+        let jobs = Arc::clone(&self.jobs);
         let mut view = EngraverView {
             link: Some(self.link.clone()),
             connected: self.grbl.is_some(),
             jobs,
-            running,
             queue_running: self.queue_actor.is_some(),
             link_error: self.link_error.clone(),
             ports: self.ports.clone(),
@@ -559,7 +551,7 @@ impl Engraver {
             Ok(_) => {}
             Err(text) => port.emit(EngraverEvent::Refused(text)),
         }
-        self.publish(None);
+        self.publish(true);
     }
 
     /// Runs `action` on the connected controller; an operator's alarm actions are audited.
@@ -677,7 +669,7 @@ impl Engraver {
         let Some(job) = next else {
             self.queue_actor = None;
             port.emit(EngraverEvent::Info("The queue is done".to_owned()));
-            self.publish(None);
+            self.publish(true);
             return;
         };
         let Some(actor) = self.queue_actor.clone() else {
@@ -710,7 +702,7 @@ impl Engraver {
             return;
         }
         // The queue on screen shows the job running from here on.
-        self.publish(None);
+        self.publish(true);
         let (end, lines_acked, elapsed_s) =
             match JobPlan::from_stored(&job.payload, &job.settings_toml) {
                 Ok(plan) => {
@@ -759,11 +751,11 @@ impl Engraver {
                 )));
             }
         }
-        self.publish(None);
+        self.publish(true);
     }
 
-    /// Streams one job from line index `start` (0: the whole job); returns its end, the job's
-    /// lines acknowledged (counted in the job's own numbering) and the seconds it ran.
+    /// Runs one job from line index `start` (0: the whole job) through `engrave::run_job`;
+    /// returns its end, the job's lines acknowledged and the seconds it ran.
     fn stream_job(
         &mut self,
         worker: &WorkerCtx,
@@ -773,153 +765,56 @@ impl Engraver {
         start: usize,
     ) -> ((JobStatus, Option<String>), usize, f64) {
         let Some(mut grbl) = self.grbl.take() else {
-            return (
-                (
-                    JobStatus::Interrupted,
-                    Some("the laser is not connected".into()),
-                ),
-                0,
-                0.0,
-            );
+            let words = "the laser is not connected".to_owned();
+            return ((JobStatus::Interrupted, Some(words)), start, 0.0);
         };
-        if start > 0 && plan.lines_total() != job.lines_total {
-            self.grbl = Some(grbl);
-            return (
-                (
-                    JobStatus::Failed,
-                    Some(format!(
-                        "cannot resume: the job's program now has {} lines, it had {} when it \
-                         was queued (the station was updated?); retry it from the start",
-                        plan.lines_total(),
-                        job.lines_total
-                    )),
-                ),
-                start,
-                0.0,
-            );
-        }
-        // Resuming: the modal state the skipped lines left comes first, laser off on the way.
-        let lines: std::borrow::Cow<'_, [String]> = if start == 0 {
-            std::borrow::Cow::Borrowed(&plan.program.lines)
-        } else {
-            match ModalState::after(&plan.program.lines, start) {
-                Ok(state) => {
-                    let mut lines = state.restore_lines();
-                    lines.extend_from_slice(&plan.program.lines[start..]);
-                    std::borrow::Cow::Owned(lines)
-                }
-                Err(err) => {
-                    self.grbl = Some(grbl);
-                    return ((JobStatus::Failed, Some(err.to_string())), start, 0.0);
-                }
-            }
-        };
-        let lines_of_job = JobLines {
-            start,
-            restore: lines.len() - (plan.program.lines.len() - start),
-        };
-        // Through check mode first: a line GRBL would refuse fails the job before the laser
-        // fires (GRBL parses every line, moves nothing, then resets keeping position).
-        let (_no_controls, idle) = bounded(1);
-        match grbl.check_program(&lines, &idle, &mut |_| worker.beat()) {
-            Ok(_) if worker.is_stopped() => {
-                self.grbl = Some(grbl);
-                return (
-                    (
-                        JobStatus::Interrupted,
-                        Some("the station was stopped before the job started".into()),
-                    ),
-                    start,
-                    0.0,
-                );
-            }
-            Ok(report) if report.end == StreamEnd::Done => {}
-            Ok(report) => {
-                let lost = matches!(report.end, StreamEnd::Lost { .. } | StreamEnd::Reset);
-                let (status, words) = job_end(&lines_of_job.report(report));
-                let words = format!(
-                    "check mode, before the laser fired: {}",
-                    words.unwrap_or_default()
-                );
-                if lost {
-                    self.lost(port, &words);
-                } else {
-                    self.grbl = Some(grbl);
-                }
-                return ((status, Some(words)), start, 0.0);
-            }
-            Err(err @ (GrblError::Link(_) | GrblError::Silent { .. })) => {
-                let words = format!("check mode: {err}");
-                self.lost(port, &words);
-                return ((JobStatus::Interrupted, Some(words)), start, 0.0);
-            }
-            Err(err) => {
-                // Refused before anything ran (alarm lock, machine not idle): nothing burned.
-                self.grbl = Some(grbl);
-                return (
-                    (JobStatus::Cancelled, Some(format!("not started: {err}"))),
-                    start,
-                    0.0,
-                );
-            }
-        }
         let (controls, inbox) = bounded(8);
         let mut context = JobContext {
             worker,
             port,
             controls,
+            store: &self.store,
+            view: &self.view,
+            base: self.view.load_full(),
+            job,
+            plan,
             stopping: false,
             aborted_by_operator: false,
             stop_queue: false,
             last_progress: Instant::now(),
-            lines_of_job,
+            last_view: None,
         };
-        let store = self.store.clone();
-        let view = Arc::clone(&self.view);
-        let base = self.view.load_full();
-        let result = grbl.stream(&lines, &inbox, &mut |progress| {
-            on_progress(&mut context, &store, &view, &base, job, plan, progress);
-        });
-        let stopping = context.stopping;
-        let by_operator = context.aborted_by_operator;
+        let run = run_job(
+            &mut grbl,
+            plan,
+            job.lines_total,
+            start,
+            &inbox,
+            &mut context,
+        );
+        let (stopping, by_operator) = (context.stopping, context.aborted_by_operator);
         if context.stop_queue {
             self.queue_actor = None;
         }
-        match result {
-            Ok(report) => {
-                let report = lines_of_job.report(report);
-                let lines = report.lines_acked;
-                let wall_s = report.wall.as_secs_f64();
-                let lost = matches!(report.end, StreamEnd::Lost { .. });
-                let mut end = job_end(&report);
-                if stopping {
-                    end = (
-                        JobStatus::Interrupted,
-                        Some(format!(
-                            "the station was stopped: aborted after line {lines}, position kept"
-                        )),
-                    );
-                } else if by_operator {
-                    end.1 = end.1.map(|words| format!("{words} (abort)"));
-                }
-                if lost {
-                    let reason = end.1.clone().unwrap_or_default();
-                    self.lost(port, &reason);
-                } else {
-                    self.grbl = Some(grbl);
-                }
-                (end, lines, wall_s)
-            }
-            Err(err) => {
-                // Refused before the first line was sent: nothing burned.
-                self.grbl = Some(grbl);
-                (
-                    (JobStatus::Cancelled, Some(format!("not started: {err}"))),
-                    start,
-                    0.0,
-                )
-            }
+        let mut end = (run.status, run.outcome);
+        if stopping {
+            end = (
+                JobStatus::Interrupted,
+                Some(format!(
+                    "the station was stopped: aborted after line {}, position kept",
+                    run.lines_acked
+                )),
+            );
+        } else if by_operator {
+            end.1 = end.1.map(|words| format!("{words} (abort)"));
         }
+        if run.link_lost {
+            let reason = end.1.clone().unwrap_or_default();
+            self.lost(port, &reason);
+        } else {
+            self.grbl = Some(grbl);
+        }
+        (end, run.lines_acked, run.wall_s)
     }
 
     /// The laser off and the port closed, as the station stops.
@@ -953,84 +848,86 @@ fn what_done(action: &str) -> String {
     }
 }
 
-/// The stream's progress callback: heartbeat, operator commands, stop, view and progress.
-fn on_progress(
-    context: &mut JobContext<'_>,
-    store: &StoreHandle,
-    view: &Arc<ArcSwap<EngraverView>>,
-    base: &EngraverView,
-    job: &JobRecord,
-    plan: &JobPlan,
-    progress: &StreamProgress,
-) {
-    context.worker.beat();
-    if context.worker.is_stopped() && !context.stopping {
-        context.stopping = true;
-        let _ = context.controls.try_send(StreamControl::Abort);
+/// How often a running job's view is republished (the panel looks 4 times a second).
+const VIEW_EVERY: Duration = Duration::from_millis(50);
+
+impl JobHooks for JobContext<'_> {
+    fn keep_going(&mut self) -> bool {
+        self.worker.beat();
+        !self.worker.is_stopped()
     }
-    while let Ok(Some(command)) = context.port.next_command(Duration::ZERO) {
-        let control = match command {
-            EngraverCommand::Hold => Some(StreamControl::Hold),
-            EngraverCommand::Resume => Some(StreamControl::Resume),
-            EngraverCommand::Abort => {
-                context.aborted_by_operator = true;
-                Some(StreamControl::Abort)
-            }
-            EngraverCommand::Reset => Some(StreamControl::Reset),
-            EngraverCommand::Override(byte) => Some(StreamControl::Override(byte)),
-            EngraverCommand::StopQueue => {
-                context.stop_queue = true;
-                context.port.emit(EngraverEvent::Info(
-                    "The queue stops after this job".to_owned(),
-                ));
-                None
-            }
-            other => {
-                context.port.emit(EngraverEvent::Refused(format!(
-                    "a job is running: {} must wait until it ends",
-                    command_name(&other)
-                )));
-                None
-            }
-        };
-        if let Some(control) = control {
-            let _ = context.controls.try_send(control);
+
+    /// Heartbeat, operator commands, stop, view and progress.
+    fn progress(&mut self, acked: usize, progress: &StreamProgress) {
+        self.worker.beat();
+        if self.worker.is_stopped() && !self.stopping {
+            self.stopping = true;
+            let _ = self.controls.try_send(StreamControl::Abort);
         }
-    }
-    let paused = progress
-        .status
-        .as_ref()
-        .is_some_and(|s| matches!(s.state, crate::engrave::grbl::MachineState::Hold { .. }));
-    let acked = context.lines_of_job.acked(progress.lines_acked);
-    let running = RunningJob {
-        job_id: job.id,
-        payload: job.payload.clone(),
-        lines_acked: acked,
-        lines_total: plan.program.lines.len(),
-        elapsed_s: progress.elapsed.as_secs_f64(),
-        remaining_s: plan.remaining_s(acked),
-        paused,
-    };
-    let mut next = base.clone();
-    next.running = Some(running);
-    next.queue_running = base.queue_running;
-    if let Some(status) = &progress.status {
-        next.state = Some(status.state.to_string());
-        next.position_mm = status.machine_pos_mm.or(next.position_mm);
-        next.overrides_pct = status.overrides_pct.or(next.overrides_pct);
-    }
-    view.store(Arc::new(next));
-    if context.last_progress.elapsed() >= PROGRESS_EVERY {
-        context.last_progress = Instant::now();
-        let (id, acked, elapsed) = (
-            job.id,
-            u32::try_from(acked).unwrap_or(u32::MAX),
-            progress.elapsed.as_secs_f64(),
-        );
-        // Not waited for: the planner must not starve while the store commits.
-        store.call_later("record job progress", move |store| {
-            store.record_engrave_progress(id, acked, elapsed, paused)
-        });
+        while let Ok(Some(command)) = self.port.next_command(Duration::ZERO) {
+            let control = match command {
+                EngraverCommand::Hold => Some(StreamControl::Hold),
+                EngraverCommand::Resume => Some(StreamControl::Resume),
+                EngraverCommand::Abort => {
+                    self.aborted_by_operator = true;
+                    Some(StreamControl::Abort)
+                }
+                EngraverCommand::Reset => Some(StreamControl::Reset),
+                EngraverCommand::Override(byte) => Some(StreamControl::Override(byte)),
+                EngraverCommand::StopQueue => {
+                    self.stop_queue = true;
+                    self.port.emit(EngraverEvent::Info(
+                        "The queue stops after this job".to_owned(),
+                    ));
+                    None
+                }
+                other => {
+                    self.port.emit(EngraverEvent::Refused(format!(
+                        "a job is running: {} must wait until it ends",
+                        command_name(&other)
+                    )));
+                    None
+                }
+            };
+            if let Some(control) = control {
+                let _ = self.controls.try_send(control);
+            }
+        }
+        let paused = progress
+            .status
+            .as_ref()
+            .is_some_and(|s| matches!(s.state, crate::engrave::grbl::MachineState::Hold { .. }));
+        if self.last_view.is_none_or(|at| at.elapsed() >= VIEW_EVERY) {
+            self.last_view = Some(Instant::now());
+            let mut next = (*self.base).clone();
+            next.running = Some(RunningJob {
+                job_id: self.job.id,
+                payload: self.job.payload.clone(),
+                lines_acked: acked,
+                lines_total: self.plan.program.lines.len(),
+                elapsed_s: progress.elapsed.as_secs_f64(),
+                remaining_s: self.plan.remaining_s(acked),
+                paused,
+            });
+            if let Some(status) = &progress.status {
+                next.state = Some(status.state.to_string());
+                next.position_mm = status.machine_pos_mm.or(next.position_mm);
+                next.overrides_pct = status.overrides_pct.or(next.overrides_pct);
+            }
+            self.view.store(Arc::new(next));
+        }
+        if self.last_progress.elapsed() >= PROGRESS_EVERY {
+            self.last_progress = Instant::now();
+            let (id, acked, elapsed) = (
+                self.job.id,
+                u32::try_from(acked).unwrap_or(u32::MAX),
+                progress.elapsed.as_secs_f64(),
+            );
+            // Not waited for: the planner must not starve while the store commits.
+            self.store.call_later("record job progress", move |store| {
+                store.record_engrave_progress(id, acked, elapsed, paused)
+            });
+        }
     }
 }
 

@@ -99,7 +99,6 @@ impl GrblLink {
         &self.path
     }
 
-
     fn lost(&self, err: &dyn std::fmt::Display) -> LinkError {
         LinkError::Lost {
             path: self.path.clone(),
