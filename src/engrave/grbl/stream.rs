@@ -163,8 +163,9 @@ impl Grbl {
                         });
                     }
                 }
-                Err(GrblError::Link(LinkError::Lost { reason, .. })) => {
-                    break self.lost(reason);
+                // The reason names the port ("the serial port /dev/ttyUSB0 was lost: …").
+                Err(GrblError::Link(err @ LinkError::Lost { .. })) => {
+                    break self.lost(err.to_string());
                 }
                 Err(GrblError::Silent { .. }) => {
                     let reason = format!(
