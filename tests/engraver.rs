@@ -12,24 +12,16 @@ use qcstation::domain::{Actor, ItemStatus, JobStatus, LotKey, LotRule};
 use qcstation::engrave::{LaserSettings, MachineSettings};
 use qcstation::runtime::{
     EngraverCommand, EngraverEvent, EngraverHandle, LaserPlan, Runtime, RuntimeOptions,
-    SessionPolicy,
 };
-use qcstation::store::{BatchRequest, ItemFilter, JobFilter, LockoutPolicy, Store};
+use qcstation::store::{BatchRequest, ItemFilter, JobFilter, Store};
 
 fn start(dir: &std::path::Path, time_scale: f64) -> Runtime {
     Runtime::start(RuntimeOptions {
-        database: dir.join("station.sqlite"),
-        data_dir: dir.to_owned(),
-        demo: true,
-        session: SessionPolicy {
-            lockout: LockoutPolicy::default(),
-            idle_signout: None,
-        },
-        cameras: Some(Vec::new()),
         laser: Some(LaserPlan::Simulated {
             time_scale,
             machine: MachineSettings::desktop_diode(),
         }),
+        ..RuntimeOptions::scratch(dir.join("station.sqlite"))
     })
     .unwrap()
 }

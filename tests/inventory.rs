@@ -7,25 +7,12 @@ use std::time::{Duration, Instant};
 
 use qcstation::domain::{Actor, ItemStatus, LotKey, LotRule};
 use qcstation::runtime::{
-    InventoryCommand, InventoryEvent, InventoryPage, Runtime, RuntimeOptions, SessionPolicy,
+    InventoryCommand, InventoryEvent, InventoryPage, Runtime, RuntimeOptions,
 };
-use qcstation::store::{BatchRecord, BatchRequest, ItemFilter, LockoutPolicy, Store};
+use qcstation::store::{BatchRecord, BatchRequest, ItemFilter, Store};
 
 fn options(dir: &std::path::Path) -> RuntimeOptions {
-    RuntimeOptions {
-        database: dir.join("station.sqlite"),
-        data_dir: dir.to_owned(),
-        demo: true,
-        session: SessionPolicy {
-            lockout: LockoutPolicy {
-                max_failed_attempts: 3,
-                lockout_secs: 60,
-            },
-            idle_signout: None,
-        },
-        cameras: Some(Vec::new()),
-        laser: None,
-    }
+    RuntimeOptions::scratch(dir.join("station.sqlite"))
 }
 
 fn allocate(store: &mut Store, component: &str, count: u32) -> BatchRecord {

@@ -17,9 +17,6 @@ use qcstation::store::{AuditFilter, AuditSeal, LockoutPolicy, Store, StoreReader
 
 fn options(dir: &std::path::Path, cameras: Vec<(String, SourceSpec)>) -> RuntimeOptions {
     RuntimeOptions {
-        database: dir.join("station.sqlite"),
-        data_dir: dir.to_owned(),
-        demo: true,
         session: SessionPolicy {
             lockout: LockoutPolicy {
                 max_failed_attempts: 3,
@@ -28,7 +25,7 @@ fn options(dir: &std::path::Path, cameras: Vec<(String, SourceSpec)>) -> Runtime
             idle_signout: None,
         },
         cameras: Some(cameras),
-        laser: None,
+        ..RuntimeOptions::scratch(dir.join("station.sqlite"))
     }
 }
 

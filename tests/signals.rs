@@ -6,21 +6,14 @@
 
 use std::time::Duration;
 
-use qcstation::runtime::{Command, Event, Runtime, RuntimeOptions, SessionPolicy};
+use qcstation::runtime::{Command, Event, Runtime, RuntimeOptions};
 use qcstation::runtime::{UsersCommand, UsersEvent};
-use qcstation::store::{AuditFilter, LockoutPolicy, StoreReader};
+use qcstation::store::{AuditFilter, StoreReader};
 
 fn start(dir: &std::path::Path, demo: bool) -> Runtime {
     Runtime::start(RuntimeOptions {
-        database: dir.join("station.sqlite"),
-        data_dir: dir.to_owned(),
         demo,
-        session: SessionPolicy {
-            lockout: LockoutPolicy::default(),
-            idle_signout: None,
-        },
-        cameras: Some(Vec::new()),
-        laser: None,
+        ..RuntimeOptions::scratch(dir.join("station.sqlite"))
     })
     .unwrap()
 }

@@ -10,24 +10,13 @@ use std::time::{Duration, Instant};
 
 use qcstation::camera::Frame;
 use qcstation::runtime::{
-    Command, Event, FrameJob, JobKind, Phase, Restart, Runtime, RuntimeOptions, SessionPolicy,
-    ShutdownBudget, VisionHandler, VisionLanes, WorkerExit, WorkerSpec, WorkerState,
+    Command, Event, FrameJob, JobKind, Phase, Restart, Runtime, RuntimeOptions, ShutdownBudget,
+    VisionHandler, VisionLanes, WorkerExit, WorkerSpec, WorkerState,
 };
 use qcstation::runtime::{UsersCommand, UsersEvent};
-use qcstation::store::LockoutPolicy;
 
 fn options(dir: &std::path::Path) -> RuntimeOptions {
-    RuntimeOptions {
-        database: dir.join("station.sqlite"),
-        data_dir: dir.to_owned(),
-        demo: true,
-        session: SessionPolicy {
-            lockout: LockoutPolicy::default(),
-            idle_signout: None,
-        },
-        cameras: Some(Vec::new()),
-        laser: None,
-    }
+    RuntimeOptions::scratch(dir.join("station.sqlite"))
 }
 
 fn start(dir: &std::path::Path) -> Runtime {
@@ -276,7 +265,6 @@ fn a_trigger_takes_the_frame_captured_nearest_its_time() {
         .with_fps(fps);
     let mut runtime = Runtime::start(RuntimeOptions {
         cameras: Some(vec![("bay".into(), spec)]),
-        laser: None,
         ..options(dir.path())
     })
     .unwrap();
@@ -328,7 +316,6 @@ fn shutdown_does_not_wait_out_a_slow_camera_or_a_reconnect_backoff() {
     let missing: SourceSpec = "folder:/nonexistent/qcstation-frames".parse().unwrap();
     let runtime = Runtime::start(RuntimeOptions {
         cameras: Some(vec![("slow".into(), slow), ("gone".into(), missing)]),
-        laser: None,
         ..options(dir.path())
     })
     .unwrap();
@@ -357,7 +344,6 @@ fn frames_are_shrunk_for_the_screen_when_shown_small_and_kept_whole_for_inspecti
         .with_fps(30.0);
     let runtime = Runtime::start(RuntimeOptions {
         cameras: Some(vec![("bay".into(), spec)]),
-        laser: None,
         ..options(dir.path())
     })
     .unwrap();
@@ -399,7 +385,6 @@ fn a_fed_vision_pool_sees_the_cameras_continuous_frames() {
         .with_fps(30.0);
     let mut runtime = Runtime::start(RuntimeOptions {
         cameras: Some(vec![("a".into(), spec.clone()), ("b".into(), spec)]),
-        laser: None,
         ..options(dir.path())
     })
     .unwrap();

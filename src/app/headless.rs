@@ -20,9 +20,7 @@ use super::signin::{SignInForm, sign_in_screen_ui};
 use super::state::AppState;
 use super::{theme, top_bar};
 use crate::camera::{DemoScene, FrameSize, SourceSpec, SyntheticScene};
-use crate::runtime::{
-    AuditQuery, Event, Runtime, RuntimeOptions, SessionPolicy, UsersCommand, UsersEvent,
-};
+use crate::runtime::{AuditQuery, Event, Runtime, RuntimeOptions, UsersCommand, UsersEvent};
 
 const SCREEN: FrameSize = FrameSize::new(1920, 1080);
 use super::repaint::DISPLAY_PERIOD;
@@ -392,17 +390,10 @@ pub fn bench_cameras(
             (format!("cam {index}"), spec)
         })
         .collect();
+    // Demo users (scratch is a demo station), so the sign-in and Admin scenes show real lists.
     let runtime = Runtime::start(RuntimeOptions {
-        database: dir.join("bench.sqlite"),
-        data_dir: dir.clone(),
-        // Demo users, so the sign-in and Admin scenes show real lists.
-        demo: true,
-        session: SessionPolicy {
-            lockout: crate::store::LockoutPolicy::default(),
-            idle_signout: None,
-        },
         cameras: Some(cameras),
-        laser: None,
+        ..RuntimeOptions::scratch(dir.join("bench.sqlite"))
     })?;
     let render_state = headless_render_state()?;
     let adapter = render_state.adapter.get_info();

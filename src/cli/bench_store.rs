@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use clap::ValueEnum;
 
-use crate::runtime::{Command, Event, Runtime, RuntimeError, RuntimeOptions, SessionPolicy};
+use crate::runtime::{Command, Event, Runtime, RuntimeError, RuntimeOptions};
 use crate::runtime::{StationCommand, StationEvent, UsersCommand, UsersEvent};
-use crate::store::{DEMO_USERS, LockoutPolicy, Store};
+use crate::store::{DEMO_USERS, Store};
 
 /// Which write path to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -128,15 +128,8 @@ fn through_runtime(
     acks: &mut Acks,
 ) -> anyhow::Result<Duration> {
     let runtime = Runtime::start(RuntimeOptions {
-        database: database.to_owned(),
         data_dir: dir.to_owned(),
-        demo: true,
-        session: SessionPolicy {
-            lockout: LockoutPolicy::default(),
-            idle_signout: None,
-        },
-        cameras: Some(Vec::new()),
-        laser: None,
+        ..RuntimeOptions::scratch(database.to_owned())
     })
     .with_context(|| format!("starting the runtime on {}", database.display()))?;
     let admin = admin()?;

@@ -13,10 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use crate::camera::{DemoScene, FrameSize, SourceSpec};
-use crate::runtime::{
-    FrameJob, JobKind, Runtime, RuntimeOptions, SessionPolicy, VisionHandler, VisionLanes,
-};
-use crate::store::LockoutPolicy;
+use crate::runtime::{FrameJob, JobKind, Runtime, RuntimeOptions, VisionHandler, VisionLanes};
 
 /// Counts jobs and keeps how far each trigger's frame was from the trigger.
 #[derive(Default)]
@@ -76,15 +73,9 @@ pub fn run(bench: &VisionBench) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let mut runtime = Runtime::start(RuntimeOptions {
-        database: dir.join("bench.sqlite"),
-        data_dir: dir.clone(),
         demo: false,
-        session: SessionPolicy {
-            lockout: LockoutPolicy::default(),
-            idle_signout: None,
-        },
         cameras: Some(cameras),
-        laser: None,
+        ..RuntimeOptions::scratch(dir.join("bench.sqlite"))
     })
     .context("starting the runtime")?;
     let handler = Arc::new(DoNothing::default());

@@ -103,6 +103,28 @@ pub struct RuntimeOptions {
     pub laser: Option<LaserPlan>,
 }
 
+impl RuntimeOptions {
+    /// A demo station on `database` (the data directory beside it) with no cameras and no
+    /// laser, the default lockout and no idle sign-out: benchmarks and tests change what they
+    /// need with `..RuntimeOptions::scratch(path)`.
+    pub fn scratch(database: PathBuf) -> Self {
+        let data_dir = database
+            .parent()
+            .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf);
+        Self {
+            database,
+            data_dir,
+            demo: true,
+            session: SessionPolicy {
+                lockout: crate::store::LockoutPolicy::default(),
+                idle_signout: None,
+            },
+            cameras: Some(Vec::new()),
+            laser: None,
+        }
+    }
+}
+
 /// Which laser the engraver drives.
 #[derive(Debug, Clone)]
 pub enum LaserPlan {
