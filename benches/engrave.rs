@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark setup: a failure is a bug
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use qcstation::engrave::{LaserSettings, QrMatrix, estimate, raster_gcode};
+use qcstation::domain::EcLevel;
+use qcstation::engrave::{LaserSettings, estimate, raster_gcode};
+use qcstation::qr::QrSymbol;
 
-fn matrix(version: i16) -> QrMatrix {
+fn matrix(version: i16) -> QrSymbol {
     let code = qrcode::QrCode::with_version(
         b"PAD-00001",
         qrcode::Version::Normal(version),
@@ -18,14 +20,14 @@ fn matrix(version: i16) -> QrMatrix {
         .chunks(width)
         .map(|row| row.iter().map(|c| *c == qrcode::Color::Dark).collect())
         .collect();
-    QrMatrix::from_rows(&rows)
+    QrSymbol::from_rows("bench", EcLevel::H, &rows)
 }
 
 fn gcode(c: &mut Criterion) {
     let settings = LaserSettings::default();
     for (version, modules) in [(1, 21), (6, 41), (10, 57)] {
         let matrix = matrix(version);
-        assert_eq!(matrix.modules, modules);
+        assert_eq!(matrix.modules(), modules);
         c.bench_function(&format!("raster_gcode_{modules}x{modules}"), |b| {
             b.iter(|| raster_gcode(&matrix, &settings))
         });

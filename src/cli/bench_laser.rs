@@ -84,7 +84,7 @@ pub fn run(args: &LaserBench) -> anyhow::Result<ExitCode> {
             .take(chars.max(1))
             .collect();
         let plan = JobPlan::new(&payload, &settings)?;
-        let modules = crate::engrave::qr_matrix(&payload, settings.error_correction)?.modules;
+        let modules = crate::engrave::qr_matrix(&payload, settings.error_correction)?.modules();
         grbl.poll_status()?;
         let before = read_motion();
         let report = grbl.stream(&plan.program.lines, &inbox, &mut |_| {})?;

@@ -58,8 +58,8 @@ pub fn run(args: &GcodeArgs) -> anyhow::Result<ExitCode> {
     println!(
         "{}: {} x {} modules of {} mm, {} lines, {} pass(es)",
         args.out.display(),
-        matrix.modules,
-        matrix.modules,
+        matrix.modules(),
+        matrix.modules(),
         settings.module_mm,
         program.lines.len(),
         settings.passes

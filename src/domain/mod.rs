@@ -1,10 +1,11 @@
 //! Plain types and rules shared by every layer: roles and what they permit, user names, the
 //! secret (PIN or password) policy, the sign-in lockout, who performs an action, item UIDs, the
-//! item lifecycle and engraving job states.
+//! item lifecycle, engraving job states and QR error-correction levels.
 //!
 //! Nothing here does I/O, reads the environment, spawns threads or knows about the UI.
 
 mod actor;
+mod ec_level;
 mod item_status;
 mod job_status;
 mod lockout;
@@ -14,6 +15,7 @@ mod uid;
 mod user_name;
 
 pub use actor::Actor;
+pub use ec_level::EcLevel;
 pub use item_status::{ItemStatus, ItemStatusParseError, TransitionError};
 pub use job_status::{JobStatus, JobStatusParseError};
 pub use lockout::LockoutPolicy;

@@ -7,6 +7,7 @@
 //! This file only writes text; it does not know ports, jobs or the database.
 
 use super::{EcLevel, FillMode, LaserSettings};
+use crate::qr::QrSymbol;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GcodeError {
@@ -14,52 +15,13 @@ pub enum GcodeError {
     Qr { payload: String, reason: String },
 }
 
-/// A QR code's modules, row 0 at the top; the quiet zone is not included (it is not burned).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QrMatrix {
-    pub modules: usize,
-    dark: Vec<bool>,
-}
-
-impl QrMatrix {
-    /// A square matrix from its rows (tests, other symbologies later).
-    pub fn from_rows(rows: &[Vec<bool>]) -> Self {
-        Self {
-            modules: rows.len(),
-            dark: rows.iter().flatten().copied().collect(),
-        }
-    }
-
-    pub fn is_dark(&self, col: usize, row: usize) -> bool {
-        self.dark
-            .get(row * self.modules + col)
-            .copied()
-            .unwrap_or(false)
-    }
-}
-
-/// The QR code of `payload` at error-correction level `ec`.
-pub fn qr_matrix(payload: &str, ec: EcLevel) -> Result<QrMatrix, GcodeError> {
-    let level = match ec {
-        EcLevel::L => qrcode::EcLevel::L,
-        EcLevel::M => qrcode::EcLevel::M,
-        EcLevel::Q => qrcode::EcLevel::Q,
-        EcLevel::H => qrcode::EcLevel::H,
-    };
-    let code =
-        qrcode::QrCode::with_error_correction_level(payload.as_bytes(), level).map_err(|err| {
-            GcodeError::Qr {
-                payload: payload.to_owned(),
-                reason: err.to_string(),
-            }
-        })?;
-    let modules = code.width();
-    let dark = code
-        .to_colors()
-        .into_iter()
-        .map(|colour| colour == qrcode::Color::Dark)
-        .collect();
-    Ok(QrMatrix { modules, dark })
+/// The QR code of `payload` at error-correction level `ec` (the `qr` module's symbol: the same
+/// matrix the PNG, SVG and sheet exports draw). Its quiet zone is not burned.
+pub fn qr_matrix(payload: &str, ec: EcLevel) -> Result<QrSymbol, GcodeError> {
+    QrSymbol::encode(payload, ec).map_err(|err| GcodeError::Qr {
+        payload: payload.to_owned(),
+        reason: err.to_string(),
+    })
 }
 
 /// A program and what it covers.
@@ -210,26 +172,17 @@ struct RasterLine {
     runs: Vec<(usize, usize)>,
 }
 
-fn raster_lines(matrix: &QrMatrix, settings: &LaserSettings) -> Vec<RasterLine> {
+fn raster_lines(matrix: &QrSymbol, settings: &LaserSettings) -> Vec<RasterLine> {
     let module = settings.module_mm;
     let per_row = ((module / settings.line_interval_mm).round() as usize).max(1);
     let step = module / per_row as f64;
-    let n = matrix.modules;
+    let n = matrix.modules();
+    let mut by_row: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+    for (row, start, length) in matrix.dark_runs() {
+        by_row[row].push((start, start + length));
+    }
     let mut lines = Vec::new();
-    for row in 0..n {
-        let mut runs = Vec::new();
-        let mut col = 0;
-        while col < n {
-            if matrix.is_dark(col, row) {
-                let start = col;
-                while col < n && matrix.is_dark(col, row) {
-                    col += 1;
-                }
-                runs.push((start, col));
-            } else {
-                col += 1;
-            }
-        }
+    for (row, runs) in by_row.into_iter().enumerate() {
         if runs.is_empty() {
             continue;
         }
@@ -246,7 +199,7 @@ fn raster_lines(matrix: &QrMatrix, settings: &LaserSettings) -> Vec<RasterLine> 
 
 /// The engraving of `matrix` with `settings`: every dark module filled (raster lines or
 /// per-module squares), `passes` times.
-pub fn raster_gcode(matrix: &QrMatrix, settings: &LaserSettings) -> GcodeProgram {
+pub fn raster_gcode(matrix: &QrSymbol, settings: &LaserSettings) -> GcodeProgram {
     let (sin, cos) = settings.rotation_deg.to_radians().sin_cos();
     let [ox, oy] = settings.origin_mm;
     let place = |x: f64, y: f64| [ox + x * cos - y * sin, oy + x * sin + y * cos];
@@ -272,7 +225,7 @@ pub fn raster_gcode(matrix: &QrMatrix, settings: &LaserSettings) -> GcodeProgram
 /// Bidirectional raster lines through every module row, with overscan.
 fn raster_fill(
     out: &mut Writer,
-    matrix: &QrMatrix,
+    matrix: &QrSymbol,
     settings: &LaserSettings,
     place: &dyn Fn(f64, f64) -> [f64; 2],
     power: &str,
@@ -313,14 +266,14 @@ fn raster_fill(
 /// between modules.
 fn square_fill(
     out: &mut Writer,
-    matrix: &QrMatrix,
+    matrix: &QrSymbol,
     settings: &LaserSettings,
     place: &dyn Fn(f64, f64) -> [f64; 2],
     power: &str,
 ) {
     let module = settings.module_mm;
     let step = settings.line_interval_mm;
-    let n = matrix.modules;
+    let n = matrix.modules();
     for _pass in 0..settings.passes {
         for row in 0..n {
             let columns: Vec<usize> = if row % 2 == 0 {
@@ -390,7 +343,7 @@ mod tests {
             ..settings()
         };
         let program = raster_gcode(&matrix, &settings);
-        let n = matrix.modules;
+        let n = matrix.modules();
         let module_of = |p: [f64; 2]| {
             let col = (p[0] / 0.5).floor() as usize;
             let row = n - 1 - (p[1] / 0.5).floor() as usize;
@@ -435,7 +388,7 @@ mod tests {
         let matrix = qr_matrix("PAD-V0100-L2025-09-00001", EcLevel::M).unwrap();
         let program = raster_gcode(&matrix, &settings());
         let segments = burned(&program);
-        let n = matrix.modules;
+        let n = matrix.modules();
         for row in 0..n {
             for col in 0..n {
                 // The module's centre, y up from the code's bottom edge; raster lines sit at
@@ -479,11 +432,15 @@ mod tests {
 
     #[test]
     fn raster_lines_alternate_direction_with_overscan() {
-        let matrix = QrMatrix::from_rows(&[
-            vec![true, false, true],
-            vec![false, true, false],
-            vec![false, false, false],
-        ]);
+        let matrix = QrSymbol::from_rows(
+            "test",
+            EcLevel::M,
+            &[
+                vec![true, false, true],
+                vec![false, true, false],
+                vec![false, false, false],
+            ],
+        );
         let settings = LaserSettings {
             module_mm: 1.0,
             line_interval_mm: 1.0,

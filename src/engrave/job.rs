@@ -43,7 +43,7 @@ impl JobPlan {
             settings: settings.clone(),
             program,
             estimate,
-            modules: matrix.modules,
+            modules: matrix.modules(),
         })
     }
 

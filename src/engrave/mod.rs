@@ -17,7 +17,7 @@ pub mod sim;
 mod test_grid;
 
 pub use estimate::{Estimate, estimate};
-pub use gcode::{GcodeError, GcodeProgram, QrMatrix, qr_matrix, raster_gcode};
+pub use gcode::{GcodeError, GcodeProgram, qr_matrix, raster_gcode};
 pub use job::{JobError, JobHooks, JobPlan, JobRun, job_end, run_job};
 pub use machine::{MachineError, MachineSettings};
 pub use settings::{

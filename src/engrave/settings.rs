@@ -6,14 +6,7 @@ use std::path::Path;
 
 use super::MachineSettings;
 
-/// QR error correction (H suits metal, where marks wear).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-pub enum EcLevel {
-    L,
-    M,
-    Q,
-    H,
-}
+pub use crate::domain::EcLevel;
 
 /// How a dark module is filled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]

@@ -10,8 +10,8 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::domain::EcLevel;
 use crate::domain::Uid;
-use crate::engrave::EcLevel;
 
 use super::render::{check_module_px, write_png, write_svg};
 use super::sheet::{SHEET_COLUMNS, SHEET_ROWS, SheetEntry, png_sheet, svg_sheet};

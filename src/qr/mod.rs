@@ -13,8 +13,8 @@ mod symbol;
 
 use std::path::PathBuf;
 
+pub use crate::domain::EcLevel;
 pub use crate::domain::{ItemStatus, LotKey, LotRule, Uid, UidError};
-pub use crate::engrave::EcLevel;
 pub use export::{
     ExportOptions, ExportReport, ExportedCode, MANIFEST_FILE, MANIFEST_HEADER, export_codes,
     prepare_out_dir,

@@ -135,7 +135,7 @@ pub(super) fn xml_escape(text: &str) -> String {
 #[allow(clippy::unwrap_used)]
 pub(super) mod tests {
     use super::*;
-    use crate::engrave::EcLevel;
+    use crate::domain::EcLevel;
 
     /// Reads a code back from an image the way a careful scanner would on a perfect print:
     /// the centre pixel of every module, quiet zone included.

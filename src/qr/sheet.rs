@@ -184,7 +184,7 @@ pub fn svg_sheet(entries: &[SheetEntry<'_>], module_px: u32) -> Result<String, Q
 mod tests {
     use super::super::render::tests::{expected_modules, sample_modules};
     use super::*;
-    use crate::engrave::EcLevel;
+    use crate::domain::EcLevel;
 
     fn uids(count: u32) -> Vec<String> {
         (1..=count)

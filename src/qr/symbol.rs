@@ -2,7 +2,7 @@
 //! correction level, and the quiet zone every export puts around it. Exports draw from this one
 //! matrix, so the PNG, the SVG and the sheet of an item all carry the same code.
 
-use crate::engrave::EcLevel;
+use crate::domain::EcLevel;
 
 use super::QrError;
 
@@ -66,6 +66,17 @@ impl QrSymbol {
                 .map(|colour| colour == qrcode::Color::Dark)
                 .collect(),
         })
+    }
+
+    /// A symbol from its rows of modules (dark = true), row 0 at the top: for tests and
+    /// hand-made marks.
+    pub fn from_rows(payload: &str, ec: EcLevel, rows: &[Vec<bool>]) -> Self {
+        Self {
+            payload: payload.to_owned(),
+            ec,
+            modules: rows.len(),
+            dark: rows.iter().flatten().copied().collect(),
+        }
     }
 
     pub fn payload(&self) -> &str {

@@ -232,19 +232,19 @@ fn a_streamed_qr_job_runs_at_motion_speed_and_matches_the_estimate() {
         let planned = estimate(&program, &machine).seconds;
         println!(
             "{0}x{0} modules: wall {wall_s:.2} s, motion {motion_s:.2} s, estimate {planned:.2} s, peak {peak} bytes",
-            matrix.modules
+            matrix.modules()
         );
         // Streaming never starves the planner: wall time within 3 % of pure motion time.
         assert!(
             wall_s <= motion_s * 1.03 + 0.05,
             "{} modules: wall {wall_s:.2} s, motion {motion_s:.2} s",
-            matrix.modules
+            matrix.modules()
         );
         // The estimate within 5 % of the simulated job.
         assert!(
             (planned - motion_s).abs() <= 0.05 * motion_s,
             "{} modules: estimate {planned:.2} s, simulated {motion_s:.2} s",
-            matrix.modules
+            matrix.modules()
         );
     }
 }
