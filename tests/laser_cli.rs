@@ -214,6 +214,21 @@ fn a_lost_port_gives_exit_2_and_a_bad_file_is_refused_before_sending() {
         ],
     );
     assert_eq!(out.status.code(), Some(2), "{out:?}");
+    // With --json, a port that cannot be used gives the same shape as a stream, nothing sent.
+    let out = stream_json(dir.path(), &long, "/dev/nonexistent-tty", &[]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let body = json(&out);
+    assert_eq!(body["result"], "port");
+    assert_eq!(
+        (body["lines_sent"].as_u64(), body["lines_total"].as_u64()),
+        (Some(0), Some(202))
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("/dev/nonexistent-tty")
+    );
 }
 
 #[test]

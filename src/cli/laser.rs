@@ -129,7 +129,7 @@ fn stream(args: &StreamArgs) -> anyhow::Result<ExitCode> {
     }
     let mut grbl = match Grbl::connect(&args.port.port, args.port.baud) {
         Ok(grbl) => grbl,
-        Err(err) => return Ok(connect_failed(&args.port, &err)),
+        Err(err) => return Ok(not_streamed(args, &program, "port", &err, EXIT_PORT)),
     };
     // Ctrl-C holds, then aborts keeping position, rather than killing the sender mid-job.
     let (controls, inbox) = crossbeam_channel::bounded(4);
@@ -149,7 +149,7 @@ fn stream(args: &StreamArgs) -> anyhow::Result<ExitCode> {
                 print_stream(args, &program, &report);
                 return Ok(ExitCode::from(EXIT_REFUSED));
             }
-            Err(err) => return Ok(connect_failed(&args.port, &err)),
+            Err(err) => return Ok(not_streamed(args, &program, "port", &err, EXIT_PORT)),
         }
     }
     let mut last_print = std::time::Instant::now();
@@ -170,11 +170,13 @@ fn stream(args: &StreamArgs) -> anyhow::Result<ExitCode> {
     });
     let report = match report {
         Ok(report) => report,
-        Err(err @ (GrblError::Alarm { .. } | GrblError::Refused { .. })) => {
-            eprintln!("error: {err}");
-            return Ok(ExitCode::from(EXIT_REFUSED));
+        Err(err @ GrblError::Alarm { .. }) => {
+            return Ok(not_streamed(args, &program, "alarm", &err, EXIT_REFUSED));
         }
-        Err(err) => return Ok(connect_failed(&args.port, &err)),
+        Err(err @ GrblError::Refused { .. }) => {
+            return Ok(not_streamed(args, &program, "error", &err, EXIT_REFUSED));
+        }
+        Err(err) => return Ok(not_streamed(args, &program, "port", &err, EXIT_PORT)),
     };
     print_stream(args, &program, &report);
     Ok(match report.end {
@@ -184,6 +186,43 @@ fn stream(args: &StreamArgs) -> anyhow::Result<ExitCode> {
             ExitCode::from(EXIT_REFUSED)
         }
     })
+}
+
+fn print_json(body: &impl Serialize) {
+    match serde_json::to_string(body) {
+        Ok(text) => println!("{text}"),
+        Err(err) => eprintln!("error: {err}"),
+    }
+}
+
+/// A stream that never started (no port, an alarm lock): the same JSON shape as a finished
+/// one, with nothing sent, so tools parse one shape.
+fn not_streamed(
+    args: &StreamArgs,
+    program: &Program,
+    result: &'static str,
+    err: &GrblError,
+    exit: u8,
+) -> ExitCode {
+    if args.port.json {
+        let body = StreamJson {
+            file: args.file.display().to_string(),
+            port: &args.port.port,
+            result,
+            lines_total: program.lines.len(),
+            lines_sent: 0,
+            lines_acked: 0,
+            peak_in_flight_bytes: 0,
+            wall_s: 0.0,
+            last_acked_file_line: 0,
+            failed_line: None,
+            code: None,
+            message: Some(err.to_string()),
+        };
+        print_json(&body);
+    }
+    eprintln!("error: {err}");
+    ExitCode::from(exit)
 }
 
 fn print_stream(args: &StreamArgs, program: &Program, report: &StreamReport) {
@@ -255,10 +294,7 @@ fn print_stream(args: &StreamArgs, program: &Program, report: &StreamReport) {
             code,
             message,
         };
-        match serde_json::to_string(&body) {
-            Ok(text) => println!("{text}"),
-            Err(err) => eprintln!("error: {err}"),
-        }
+        print_json(&body);
         return;
     }
     println!(
