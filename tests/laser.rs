@@ -335,9 +335,8 @@ fn a_job_resumes_from_a_chosen_line_after_rebuilding_modal_state() {
     let mut grbl = Grbl::connect(&served.path, DEFAULT_BAUD).unwrap();
     let lines = job("PAD-V0100-L2025-09-00006");
     let from = lines.len() / 2;
-    let state = ModalState::after(&lines, from).unwrap();
-    let mut resumed = state.restore_lines();
-    resumed.extend_from_slice(&lines[from..]);
+    let (resumed, restore) = ModalState::resume_from(&lines, from).unwrap();
+    assert_eq!(resumed.len(), restore + lines.len() - from);
     let report = stream(&mut grbl, &resumed);
     assert_eq!(report.end, StreamEnd::Done);
     let end = ModalState::after(&lines, lines.len()).unwrap().position_mm;

@@ -109,13 +109,10 @@ fn resumed(program: Program, from: usize, file: &std::path::Path) -> anyhow::Res
                 program.source_line_no.last().copied().unwrap_or(0)
             )
         })?;
-    let state = ModalState::after(&program.lines, start)
+    let (lines, restore) = ModalState::resume_from(&program.lines, start)
         .map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
-    let restore = state.restore_lines();
-    let mut source_line_no = vec![program.source_line_no[start]; restore.len()];
+    let mut source_line_no = vec![program.source_line_no[start]; restore];
     source_line_no.extend_from_slice(&program.source_line_no[start..]);
-    let mut lines = restore;
-    lines.extend_from_slice(&program.lines[start..]);
     Ok(Program {
         lines,
         source_line_no,

@@ -149,24 +149,17 @@ pub fn run_job(
         );
         return JobRun::before_start(JobStatus::Failed, words, start, false);
     }
-    let lines: Cow<'_, [String]> = if start == 0 {
-        Cow::Borrowed(&plan.program.lines)
+    let (lines, restore): (Cow<'_, [String]>, usize) = if start == 0 {
+        (Cow::Borrowed(&plan.program.lines), 0)
     } else {
-        match ModalState::after(&plan.program.lines, start) {
-            Ok(state) => {
-                let mut lines = state.restore_lines();
-                lines.extend_from_slice(&plan.program.lines[start..]);
-                Cow::Owned(lines)
-            }
+        match ModalState::resume_from(&plan.program.lines, start) {
+            Ok((lines, restore)) => (Cow::Owned(lines), restore),
             Err(err) => {
                 return JobRun::before_start(JobStatus::Failed, err.to_string(), start, false);
             }
         }
     };
-    let numbering = JobLines {
-        start,
-        restore: lines.len() - (plan.program.lines.len() - start),
-    };
+    let numbering = JobLines { start, restore };
     let (_no_controls, idle) = crossbeam_channel::bounded(1);
     let checked = grbl.check_program(&lines, &idle, &mut |_| {
         hooks.keep_going();

@@ -152,6 +152,15 @@ impl ModalState {
         Ok(state)
     }
 
+    /// The program from line index `start` on, after the lines that rebuild the state the
+    /// lines before it left: what a resume sends. Returns also how many restore lines lead.
+    pub fn resume_from(lines: &[String], start: usize) -> Result<(Vec<String>, usize), ModalError> {
+        let mut resumed = Self::after(lines, start)?.restore_lines();
+        let restore = resumed.len();
+        resumed.extend_from_slice(&lines[start.min(lines.len())..]);
+        Ok((resumed, restore))
+    }
+
     /// Lines that put a controller fresh from a reset (or anywhere) into this state with the
     /// laser off on the way: units and distance mode, a G0 to the position, the laser mode,
     /// then a zero-length move in the modal motion mode with the feed and power. Sent before
