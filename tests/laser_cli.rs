@@ -65,6 +65,14 @@ fn stream_json(data_dir: &Path, file: &Path, port: &str, extra: &[&str]) -> Outp
     qcstation(data_dir, &args)
 }
 
+/// `qcstation test-grid ARGS --out GRID`.
+fn test_grid(data_dir: &Path, grid: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["test-grid"];
+    all.extend_from_slice(args);
+    all.extend(["--out", grid.to_str().unwrap()]);
+    qcstation(data_dir, &all)
+}
+
 fn json(output: &Output) -> serde_json::Value {
     let text = String::from_utf8_lossy(&output.stdout);
     serde_json::from_str(text.trim()).unwrap_or_else(|err| panic!("{err}: {text:?}"))
@@ -286,18 +294,16 @@ fn engrave_runs_a_job_per_item_and_records_each_items_new_status() {
 fn test_grid_writes_a_grid_that_streams_and_prints_its_legend() {
     let dir = tempfile::tempdir().unwrap();
     let grid = dir.path().join("grid.nc");
-    let out = qcstation(
+    let out = test_grid(
         dir.path(),
+        &grid,
         &[
-            "test-grid",
             "--powers",
             "20,60",
             "--speeds",
             "900,2700",
             "--cell-mm",
             "3",
-            "--out",
-            grid.to_str().unwrap(),
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{out:?}");
@@ -311,18 +317,7 @@ fn test_grid_writes_a_grid_that_streams_and_prints_its_legend() {
     let out = stream_json(dir.path(), &grid, &sim.port, &["--check"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(json(&out)["result"], "done");
-    let out = qcstation(
-        dir.path(),
-        &[
-            "test-grid",
-            "--powers",
-            "150",
-            "--speeds",
-            "900",
-            "--out",
-            grid.to_str().unwrap(),
-        ],
-    );
+    let out = test_grid(dir.path(), &grid, &["--powers", "150", "--speeds", "900"]);
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("power 150 %"));
 }
@@ -331,17 +326,10 @@ fn test_grid_writes_a_grid_that_streams_and_prints_its_legend() {
 fn test_grid_takes_min_max_steps_as_well_as_lists() {
     let dir = tempfile::tempdir().unwrap();
     let grid = dir.path().join("grid.nc");
-    let out = qcstation(
+    let out = test_grid(
         dir.path(),
-        &[
-            "test-grid",
-            "--powers",
-            "20:80:4",
-            "--speeds",
-            "600,1200,2400",
-            "--out",
-            grid.to_str().unwrap(),
-        ],
+        &grid,
+        &["--powers", "20:80:4", "--speeds", "600,1200,2400"],
     );
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -361,17 +349,10 @@ fn test_grid_takes_min_max_steps_as_well_as_lists() {
         gcode.lines().filter(|line| line.starts_with("M4")).count(),
         1
     );
-    let out = qcstation(
+    let out = test_grid(
         dir.path(),
-        &[
-            "test-grid",
-            "--powers",
-            "80:20:4",
-            "--speeds",
-            "600",
-            "--out",
-            grid.to_str().unwrap(),
-        ],
+        &grid,
+        &["--powers", "80:20:4", "--speeds", "600"],
     );
     assert_eq!(out.status.code(), Some(2), "a bad value is a usage error");
     assert!(String::from_utf8_lossy(&out.stderr).contains("MAX must be above MIN"));
