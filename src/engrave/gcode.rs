@@ -105,8 +105,29 @@ impl Writer {
         }
     }
 
+    /// A job's opening: mm, absolute, `M4` dynamic power at S0, air assist (`M8`) if asked.
+    pub(super) fn job(feed_mm_per_min: f64, air_assist: bool) -> Self {
+        let mut out = Self::new(feed_mm_per_min);
+        out.line("G21");
+        out.line("G90");
+        out.line("M4S0");
+        if air_assist {
+            out.line("M8");
+        }
+        out
+    }
+
+    /// A job's close: laser off (`M5 S0`), air assist off (`M9`) if it was on; the program.
+    pub(super) fn end_job(mut self, air_assist: bool) -> GcodeProgram {
+        self.line("M5S0");
+        if air_assist {
+            self.line("M9");
+        }
+        self.finish()
+    }
+
     /// The program written so far.
-    pub(super) fn finish(self) -> GcodeProgram {
+    fn finish(self) -> GcodeProgram {
         GcodeProgram {
             bbox_mm: self.bbox,
             burn_mm: self.burn_mm,
@@ -204,22 +225,12 @@ pub fn raster_gcode(matrix: &QrSymbol, settings: &LaserSettings) -> GcodeProgram
     let [ox, oy] = settings.origin_mm;
     let place = |x: f64, y: f64| [ox + x * cos - y * sin, oy + x * sin + y * cos];
     let power = number(settings.power_percent / 100.0 * settings.machine.spindle_max);
-    let mut out = Writer::new(settings.speed_mm_per_min);
-    out.line("G21");
-    out.line("G90");
-    out.line("M4S0");
-    if settings.air_assist {
-        out.line("M8");
-    }
+    let mut out = Writer::job(settings.speed_mm_per_min, settings.air_assist);
     match settings.fill {
         FillMode::Raster => raster_fill(&mut out, matrix, settings, &place, &power),
         FillMode::Squares => square_fill(&mut out, matrix, settings, &place, &power),
     }
-    out.line("M5S0");
-    if settings.air_assist {
-        out.line("M9");
-    }
-    out.finish()
+    out.end_job(settings.air_assist)
 }
 
 /// Bidirectional raster lines through every module row, with overscan.

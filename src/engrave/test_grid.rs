@@ -121,13 +121,7 @@ pub fn test_grid_gcode(
     let [ox, oy] = settings.origin_mm;
     let lines_per_cell = ((grid.cell_mm / settings.line_interval_mm).round() as usize).max(1);
     let step = grid.cell_mm / lines_per_cell as f64;
-    let mut out = Writer::new(grid.speeds_mm_per_min[0]);
-    out.line("G21");
-    out.line("G90");
-    out.line("M4S0");
-    if settings.air_assist {
-        out.line("M8");
-    }
+    let mut out = Writer::job(grid.speeds_mm_per_min[0], settings.air_assist);
     for (row, &speed) in grid.speeds_mm_per_min.iter().enumerate() {
         out.set_feed(speed);
         for (column, &power) in grid.powers_percent.iter().enumerate() {
@@ -157,11 +151,7 @@ pub fn test_grid_gcode(
             }
         }
     }
-    out.line("M5S0");
-    if settings.air_assist {
-        out.line("M9");
-    }
-    Ok(out.finish())
+    Ok(out.end_job(settings.air_assist))
 }
 
 #[cfg(test)]
