@@ -6,6 +6,7 @@
 //! Exit 0 when every job is done, 1 when one failed (a refused line or an alarm), 2 when the
 //! port was lost or could not be used.
 
+use super::laser_settings::laser_settings;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -16,7 +17,7 @@ use clap::Args;
 use super::{console_actor, open_store};
 use crate::domain::JobStatus;
 use crate::engrave::grbl::{DEFAULT_BAUD, Grbl, MachineState, StreamProgress};
-use crate::engrave::{JobHooks, JobPlan, LaserSettings, run_job};
+use crate::engrave::{JobHooks, JobPlan, run_job};
 use crate::paths::StationPaths;
 use crate::store::{JobEnd, JobRecord, NewJob, Store};
 
@@ -89,13 +90,7 @@ impl JobHooks for Progress<'_> {
 }
 
 pub fn run(args: &EngraveArgs, paths: &StationPaths) -> anyhow::Result<ExitCode> {
-    let mut settings = match &args.settings {
-        Some(path) => LaserSettings::load(path)?,
-        None => LaserSettings::default(),
-    };
-    if let Some(name) = &args.preset {
-        settings = settings.with_preset(name)?;
-    }
+    let mut settings = laser_settings(args.settings.as_deref(), args.preset.as_deref(), None)?;
     let mut store = open_store(paths)?;
     let actor = console_actor();
     for job in store.interrupt_abandoned_jobs()? {

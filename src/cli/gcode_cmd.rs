@@ -2,13 +2,14 @@
 //! with its bounding box and the time the machine will take, so an engineer can check a job
 //! before any laser fires.
 
+use super::laser_settings::laser_settings;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
 
-use crate::engrave::{LaserSettings, MachineSettings, estimate, qr_matrix, raster_gcode};
+use crate::engrave::{estimate, qr_matrix, raster_gcode};
 
 #[derive(Debug, Args)]
 pub struct GcodeArgs {
@@ -35,20 +36,11 @@ pub fn run(args: &GcodeArgs) -> anyhow::Result<ExitCode> {
             args.payload
         );
     }
-    let mut settings = match &args.settings {
-        Some(path) => LaserSettings::load(path)?,
-        None => LaserSettings::default(),
-    };
-    if let Some(name) = &args.preset {
-        settings = settings.with_preset(name)?;
-    }
-    if let Some(path) = &args.machine {
-        let dump = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the machine's settings dump {}", path.display()))?;
-        settings.machine =
-            MachineSettings::from_dump(&dump).with_context(|| format!("in {}", path.display()))?;
-        settings.check(&path.display().to_string())?;
-    }
+    let settings = laser_settings(
+        args.settings.as_deref(),
+        args.preset.as_deref(),
+        args.machine.as_deref(),
+    )?;
     let matrix = qr_matrix(&args.payload, settings.error_correction)?;
     let program = raster_gcode(&matrix, &settings);
     let text = program.text();

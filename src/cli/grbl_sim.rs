@@ -2,6 +2,7 @@
 //! pair. Prints the device path to connect to (first line of stdout), then serves until
 //! SIGINT/SIGTERM and prints what crossed the line.
 
+use super::laser_settings::machine_dump;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,11 +84,7 @@ pub fn run(args: &GrblSimArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let machine = match &args.machine {
-        Some(path) => {
-            let dump = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the settings dump {}", path.display()))?;
-            MachineSettings::from_dump(&dump).with_context(|| format!("in {}", path.display()))?
-        }
+        Some(path) => machine_dump(path)?,
         None => MachineSettings::default(),
     };
     let pty = SimPty::open().context("opening a pseudo-terminal pair")?;

@@ -13,6 +13,7 @@ mod gcode_cmd;
 mod grbl_sim;
 mod items_cmd;
 mod laser;
+mod laser_settings;
 mod qr_cmd;
 mod test_grid_cmd;
 mod users;

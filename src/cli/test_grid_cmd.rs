@@ -2,15 +2,14 @@
 //! power/speed test grid for a new material, with its legend (which square is which) and the
 //! time the machine will take.
 
+use super::laser_settings::laser_settings;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
 
-use crate::engrave::{
-    LaserSettings, MachineSettings, TestGrid, estimate, parse_series, test_grid_gcode,
-};
+use crate::engrave::{TestGrid, estimate, parse_series, test_grid_gcode};
 
 #[derive(Debug, Args)]
 pub struct TestGridArgs {
@@ -49,16 +48,7 @@ fn series(text: &str) -> Result<Series, String> {
 }
 
 pub fn run(args: &TestGridArgs) -> anyhow::Result<ExitCode> {
-    let mut settings = match &args.settings {
-        Some(path) => LaserSettings::load(path)?,
-        None => LaserSettings::default(),
-    };
-    if let Some(path) = &args.machine {
-        let dump = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the machine's settings dump {}", path.display()))?;
-        settings.machine =
-            MachineSettings::from_dump(&dump).with_context(|| format!("in {}", path.display()))?;
-    }
+    let settings = laser_settings(args.settings.as_deref(), None, args.machine.as_deref())?;
     let grid = TestGrid {
         powers_percent: args.powers.0.clone(),
         speeds_mm_per_min: args.speeds.0.clone(),
