@@ -1,6 +1,6 @@
 //! Plain types and rules shared by every layer: roles and what they permit, user names, the
 //! secret (PIN or password) policy, the sign-in lockout, who performs an action, item UIDs, the
-//! item lifecycle, engraving job states and QR error-correction levels.
+//! item lifecycle, engraving job states, QR error-correction levels and inspection verdicts.
 //!
 //! Nothing here does I/O, reads the environment, spawns threads or knows about the UI.
 
@@ -13,6 +13,7 @@ mod role;
 mod secret_policy;
 mod uid;
 mod user_name;
+mod verdict;
 
 pub use actor::Actor;
 pub use ec_level::EcLevel;
@@ -25,3 +26,4 @@ pub use uid::{
     LotKey, LotRule, MAX_SEQ, Uid, UidError, UidPart, check_component, check_seq, check_vendor,
 };
 pub use user_name::{UserName, UserNameError};
+pub use verdict::{Verdict, VerdictParseError};
