@@ -18,7 +18,7 @@ mod ring;
 mod slot;
 mod source;
 mod spec;
-mod synthetic;
+pub(crate) mod synthetic;
 #[cfg(feature = "webcam")]
 mod v4l;
 

@@ -9,12 +9,16 @@ mod bench_vision;
 mod camera;
 mod config_cmd;
 mod engrave_cmd;
+mod eval_cmd;
 mod gcode_cmd;
 mod grbl_sim;
+mod image_file;
+mod inspect_cmd;
 mod items_cmd;
 mod laser;
 mod laser_settings;
 mod qr_cmd;
+mod synth_cmd;
 mod test_grid_cmd;
 mod users;
 
@@ -78,6 +82,14 @@ pub enum Command {
     /// The item inventory: list, counts, lifecycle moves, low-stock thresholds.
     #[command(subcommand)]
     Items(items_cmd::ItemsCommand),
+    /// Porosity verdicts for image files (exit 0 accept, 1 warn, 2 reject, 3 unreadable).
+    Inspect(inspect_cmd::InspectArgs),
+    /// Generated images with ground truth (porosity scenes for training, tests and eval).
+    #[command(subcommand)]
+    Synth(synth_cmd::SynthCommand),
+    /// Score a detector against generated ground truth.
+    #[command(subcommand)]
+    Eval(eval_cmd::EvalCommand),
     /// Measure the station's speed.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -115,6 +127,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Bench(command)) => bench::run(command, cli.data_dir.as_deref()),
         Some(Command::Config(_)) => Ok(ExitCode::SUCCESS),
         Some(Command::Gcode(args)) => gcode_cmd::run(&args),
+        Some(Command::Inspect(args)) => inspect_cmd::run(&args),
+        Some(Command::Synth(command)) => synth_cmd::run(&command),
+        Some(Command::Eval(command)) => eval_cmd::run(&command),
         Some(Command::Laser(command)) => laser::run(command),
         Some(Command::Engrave(args)) => engrave_cmd::run(&args, &paths),
         Some(Command::TestGrid(args)) => test_grid_cmd::run(&args),

@@ -136,12 +136,14 @@ mod tests {
     fn components_are_eight_connected_and_small_ones_dropped() {
         let map = map_from(&[
             "##.....#", //
-            ".#......",
-            "..#...#.",
-            "........",
+            ".#......", "..#...#.", "........",
         ]);
         let found = blobs(&map, 0.5, 2);
-        assert_eq!(found.len(), 1, "the diagonal chain is one blob, singles are dropped");
+        assert_eq!(
+            found.len(),
+            1,
+            "the diagonal chain is one blob, singles are dropped"
+        );
         assert_eq!(found[0].pixels.len(), 4);
         assert_eq!(found[0].bbox_px, [0, 0, 2, 2]);
         assert!((found[0].score_mean - 0.9).abs() < 1e-6);
@@ -151,19 +153,18 @@ mod tests {
     fn holes_are_filled_but_bays_are_not() {
         let map = map_from(&[
             "#####..", //
-            "#...#..",
-            "#...#..",
-            "#####..",
-            ".......",
+            "#...#..", "#...#..", "#####..", ".......",
         ]);
         let found = blobs(&map, 0.5, 1);
         assert_eq!(found[0].pixels.len(), 20, "14 ring pixels + 6 hole pixels");
         let bay = map_from(&[
             "#####", //
-            "#...#",
-            "#...#",
-            "##.##",
+            "#...#", "#...#", "##.##",
         ]);
-        assert_eq!(blobs(&bay, 0.5, 1)[0].pixels.len(), 13, "an open bay stays open");
+        assert_eq!(
+            blobs(&bay, 0.5, 1)[0].pixels.len(),
+            13,
+            "an open bay stays open"
+        );
     }
 }

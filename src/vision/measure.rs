@@ -45,9 +45,12 @@ impl Pore {
 /// Measures one blob as pore `id`.
 pub fn measure(blob: &Blob, id: usize, mm_per_px: f32) -> Pore {
     let count = blob.pixels.len().max(1);
-    let (sum_x, sum_y) = blob.pixels.iter().fold((0.0_f64, 0.0_f64), |(sx, sy), [x, y]| {
-        (sx + f64::from(*x), sy + f64::from(*y))
-    });
+    let (sum_x, sum_y) = blob
+        .pixels
+        .iter()
+        .fold((0.0_f64, 0.0_f64), |(sx, sy), [x, y]| {
+            (sx + f64::from(*x), sy + f64::from(*y))
+        });
     let x_px = (sum_x / count as f64) as f32 + 0.5;
     let y_px = (sum_y / count as f64) as f32 + 0.5;
     let area_px = blob.pixels.len() as f32;
@@ -142,7 +145,11 @@ mod tests {
         let pore = measure(&disc(100.3, 80.7, 20.0), 0, 0.025);
         assert!((pore.x_px - 100.3).abs() < 0.1, "{}", pore.x_px);
         assert!((pore.y_px - 80.7).abs() < 0.1, "{}", pore.y_px);
-        assert!((pore.diameter_mm - 1.0).abs() < 0.01, "{}", pore.diameter_mm);
+        assert!(
+            (pore.diameter_mm - 1.0).abs() < 0.01,
+            "{}",
+            pore.diameter_mm
+        );
         assert!((pore.feret_mm - 1.0).abs() < 0.03, "{}", pore.feret_mm);
         assert!((pore.area_mm2 - std::f32::consts::FRAC_PI_4).abs() < 0.01);
         assert!(pore.circularity > 0.95, "{}", pore.circularity);

@@ -2,12 +2,19 @@
 //! and a verdict with its reasons. Pure computation on images and numbers: no threads, no store,
 //! no UI (the runtime runs it on the vision workers; the app and the CLI show it).
 //!
-//! Pipeline, one stage per module: `grey` (preprocess) → `detect` (a score per pixel) →
-//! `blobs` (connected components) → `measure` (pores in mm) → `zone` + `rules` (per-zone
-//! findings) → `verdict` → `overlay`. `inspect` runs the chain; `recipe` says how.
+//! Pipeline, one stage per module: `detect` (a pore score per pixel of the grey image, as a
+//! `score_map`) → `blobs` (connected components) → `measure` (pores in mm) → `zone` + `rules`
+//! (per-zone findings and the part's verdict) → `overlay`. `inspect` runs the chain; `recipe`
+//! says how.
 
 pub mod blobs;
-pub mod score_map;
+pub mod detect;
+pub mod eval;
+pub mod inspect;
 pub mod measure;
+pub mod overlay;
+pub mod recipe;
 pub mod rules;
+pub mod score_map;
+pub mod synth;
 pub mod zone;

@@ -104,18 +104,18 @@ impl ZoneRules {
                 }
             }
         }
-        if let Some(ratio) = self.warn_ratio {
-            if !(ratio > 0.0 && ratio < 1.0) {
-                return Err(RulesError::WarnRatio(ratio));
-            }
+        if let Some(ratio) = self.warn_ratio
+            && !(ratio > 0.0 && ratio < 1.0)
+        {
+            return Err(RulesError::WarnRatio(ratio));
         }
         if self.window_mm.is_some() != self.max_in_window.is_some() {
             return Err(RulesError::HalfWindow);
         }
-        if let Some(percent) = self.max_area_percent {
-            if percent > 100.0 {
-                return Err(RulesError::AreaPercent(percent));
-            }
+        if let Some(percent) = self.max_area_percent
+            && percent > 100.0
+        {
+            return Err(RulesError::AreaPercent(percent));
         }
         Ok(())
     }
@@ -125,6 +125,9 @@ impl ZoneRules {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Zone {
     pub name: String,
+    /// The camera whose image the zone is drawn on; none = every camera of the recipe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<String>,
     #[serde(flatten)]
     pub shape: ZoneShape,
     #[serde(default)]
@@ -321,24 +324,22 @@ pub fn judge_zone(zone: &Zone, pores: &[Pore], mm_per_px: f32) -> ZoneJudgement 
             Some(detail),
         );
     }
-    if let Some(limit) = rules.min_pitch_mm {
-        if let Some((a, b, distance_mm)) = closest_pair(
-            &counted.iter().map(|(pore, _)| *pore).collect::<Vec<_>>(),
-            rules.pitch_between,
-            mm_per_px,
-        ) {
-            let detail = match rules.pitch_between {
-                PitchBetween::Centres => "centre to centre",
-                PitchBetween::Edges => "edge to edge",
-            };
-            judge.minimum(
-                Rule::MinPitch,
-                f64::from(limit),
-                distance_mm,
-                vec![a, b],
-                Some(detail.to_owned()),
-            );
-        }
+    let counted_pores: Vec<&Pore> = counted.iter().map(|(pore, _)| *pore).collect();
+    if let Some(limit) = rules.min_pitch_mm
+        && let Some((a, b, distance_mm)) =
+            closest_pair(&counted_pores, rules.pitch_between, mm_per_px)
+    {
+        let detail = match rules.pitch_between {
+            PitchBetween::Centres => "centre to centre",
+            PitchBetween::Edges => "edge to edge",
+        };
+        judge.minimum(
+            Rule::MinPitch,
+            f64::from(limit),
+            distance_mm,
+            vec![a, b],
+            Some(detail.to_owned()),
+        );
     }
     if let Some(limit) = rules.min_edge_distance_mm {
         // A pore touching the edge always rejects; otherwise the nearest decides.
@@ -529,7 +530,11 @@ impl Judge<'_> {
 /// The pores of the window placement holding the most centres (ties: the first found).
 /// Exact: a best circle can be moved until two centres lie on its rim (or it holds one); a
 /// best square until a centre lies on its left edge and one on its top edge.
-fn densest_window(centres_mm: &[(usize, [f64; 2])], size_mm: f64, shape: WindowShape) -> Vec<usize> {
+fn densest_window(
+    centres_mm: &[(usize, [f64; 2])],
+    size_mm: f64,
+    shape: WindowShape,
+) -> Vec<usize> {
     // Centres on the window's rim count as inside; 10 nm absorbs the rounding of px → mm.
     const SLACK_MM: f64 = 1e-5;
     let inside = |test: &dyn Fn([f64; 2]) -> bool| -> Vec<usize> {
@@ -539,7 +544,10 @@ fn densest_window(centres_mm: &[(usize, [f64; 2])], size_mm: f64, shape: WindowS
             .map(|(id, _)| *id)
             .collect()
     };
-    let mut best: Vec<usize> = centres_mm.first().map(|(id, _)| vec![*id]).unwrap_or_default();
+    let mut best: Vec<usize> = centres_mm
+        .first()
+        .map(|(id, _)| vec![*id])
+        .unwrap_or_default();
     match shape {
         WindowShape::Circle => {
             let radius = size_mm / 2.0;
@@ -552,7 +560,9 @@ fn densest_window(centres_mm: &[(usize, [f64; 2])], size_mm: f64, shape: WindowS
                         continue;
                     }
                     let (mx, my) = ((a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0);
-                    let offset = (radius * radius - distance * distance / 4.0).max(0.0).sqrt();
+                    let offset = (radius * radius - distance * distance / 4.0)
+                        .max(0.0)
+                        .sqrt();
                     let (ux, uy) = (-dy / distance, dx / distance);
                     for sign in [-1.0, 1.0] {
                         let centre = [mx + sign * offset * ux, my + sign * offset * uy];
@@ -587,7 +597,11 @@ fn densest_window(centres_mm: &[(usize, [f64; 2])], size_mm: f64, shape: WindowS
 }
 
 /// The two closest pores and their distance in mm.
-fn closest_pair(pores: &[&Pore], between: PitchBetween, mm_per_px: f32) -> Option<(usize, usize, f64)> {
+fn closest_pair(
+    pores: &[&Pore],
+    between: PitchBetween,
+    mm_per_px: f32,
+) -> Option<(usize, usize, f64)> {
     let mut best: Option<(usize, usize, f64)> = None;
     for (i, a) in pores.iter().enumerate() {
         for b in &pores[i + 1..] {
@@ -598,9 +612,8 @@ fn closest_pair(pores: &[&Pore], between: PitchBetween, mm_per_px: f32) -> Optio
                     // Outlines cannot be nearer than the centres less both Feret half-lengths.
                     let floor_px = centres_px
                         - f64::from(a.feret_mm + b.feret_mm) / 2.0 / f64::from(mm_per_px);
-                    if best.is_some_and(|(_, _, best_mm)| {
-                        floor_px * f64::from(mm_per_px) > best_mm
-                    }) {
+                    if best.is_some_and(|(_, _, best_mm)| floor_px * f64::from(mm_per_px) > best_mm)
+                    {
                         continue;
                     }
                     outline_gap_px(a, b)
@@ -621,7 +634,10 @@ fn outline_gap_px(a: &Pore, b: &Pore) -> f64 {
     let mut nearest_sq = i64::MAX;
     for [ax, ay] in &a.outline_px {
         for [bx, by] in &b.outline_px {
-            let (dx, dy) = (i64::from(*ax) - i64::from(*bx), i64::from(*ay) - i64::from(*by));
+            let (dx, dy) = (
+                i64::from(*ax) - i64::from(*bx),
+                i64::from(*ay) - i64::from(*by),
+            );
             nearest_sq = nearest_sq.min(dx * dx + dy * dy);
         }
     }

@@ -170,7 +170,12 @@ impl ZoneShape {
     /// Smallest rectangle holding the outline: `[x_min, y_min, x_max, y_max]`.
     pub fn bounds_px(&self) -> [f32; 4] {
         self.corners_px().iter().fold(
-            [f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY],
+            [
+                f32::INFINITY,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::NEG_INFINITY,
+            ],
             |[x0, y0, x1, y1], [x, y]| [x0.min(*x), y0.min(*y), x1.max(*x), y1.max(*y)],
         )
     }

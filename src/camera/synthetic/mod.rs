@@ -8,7 +8,7 @@ mod label;
 mod porosity;
 mod qr_mark;
 mod sensor;
-mod texture;
+pub(crate) mod texture;
 
 use std::time::Instant;
 

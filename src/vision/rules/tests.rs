@@ -47,6 +47,7 @@ fn pore_mm(id: usize, x_mm: f32, y_mm: f32, diameter_mm: f32) -> Pore {
 fn zone(rules: ZoneRules) -> Zone {
     Zone {
         name: "face".to_owned(),
+        camera: None,
         shape: ZoneShape::Rect {
             x_px: 0.0,
             y_px: 0.0,
@@ -199,7 +200,12 @@ fn min_pitch_between_centres_at_below_and_warn() {
         warn_ratio: Some(0.8),
         ..ZoneRules::default()
     };
-    let apart = |gap: f32| [pore_mm(0, 10.0, 10.0, 0.3), pore_mm(1, 10.0 + gap, 10.0, 0.3)];
+    let apart = |gap: f32| {
+        [
+            pore_mm(0, 10.0, 10.0, 0.3),
+            pore_mm(1, 10.0 + gap, 10.0, 0.3),
+        ]
+    };
     assert_eq!(verdict(rules.clone(), &apart(2.6)).0, Verdict::Accept);
     assert_eq!(verdict(rules.clone(), &apart(2.4)).0, Verdict::Warn);
     assert_eq!(verdict(rules.clone(), &apart(2.0)).0, Verdict::Warn);
@@ -247,7 +253,11 @@ fn edge_distance_and_touching_the_edge() {
     // 0.5 mm from the edge.
     let (v, findings) = verdict(rules.clone(), &[disc(0, 20.0, 500.0, 10.0)]);
     assert_eq!(v, Verdict::Reject);
-    assert!(findings[0].to_string().contains("mm from the zone's edge, min 1.00 mm"));
+    assert!(
+        findings[0]
+            .to_string()
+            .contains("mm from the zone's edge, min 1.00 mm")
+    );
     // Centre inside, outline over the edge: touches, always rejects.
     let (v, findings) = verdict(rules, &[disc(0, 5.0, 500.0, 10.0)]);
     assert_eq!(v, Verdict::Reject);
@@ -289,6 +299,7 @@ fn area_percent_over_the_zone() {
 fn only_pores_centred_in_the_zone_are_judged_and_the_worst_zone_decides() {
     let small = Zone {
         name: "seal".to_owned(),
+        camera: None,
         shape: ZoneShape::Polygon {
             points_px: vec![[0.0, 0.0], [400.0, 0.0], [0.0, 400.0]],
         },
@@ -305,7 +316,10 @@ fn only_pores_centred_in_the_zone_are_judged_and_the_worst_zone_decides() {
     let rejected = judge_zone(&small, &[outside, inside], MM_PER_PX);
     assert_eq!(rejected.verdict, Verdict::Reject);
     let accepted = judge_zone(&zone(ZoneRules::default()), &[], MM_PER_PX);
-    assert_eq!(part_verdict(&[accepted.clone()]), Verdict::Accept);
+    assert_eq!(
+        part_verdict(std::slice::from_ref(&accepted)),
+        Verdict::Accept
+    );
     assert_eq!(part_verdict(&[accepted, rejected]), Verdict::Reject);
 }
 
@@ -330,8 +344,12 @@ fn rule_sets_are_checked_naming_the_field() {
         ..ZoneRules::default()
     };
     assert_eq!(ratio.validate(), Err(RulesError::WarnRatio(1.0)));
-    let toml_text = "max_count = 3\nwindow_mm = 10.0\nmax_in_window = 2\nwindow_shape = \"square\"\n";
+    let toml_text =
+        "max_count = 3\nwindow_mm = 10.0\nmax_in_window = 2\nwindow_shape = \"square\"\n";
     let parsed: ZoneRules = toml::from_str(toml_text).unwrap();
     assert_eq!(parsed.window_shape, WindowShape::Square);
-    assert!(toml::from_str::<ZoneRules>("max_cuont = 3").is_err(), "typos are refused");
+    assert!(
+        toml::from_str::<ZoneRules>("max_cuont = 3").is_err(),
+        "typos are refused"
+    );
 }
