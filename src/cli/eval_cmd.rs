@@ -177,16 +177,7 @@ fn score_scene(
     let started = Instant::now();
     let found = inspect(&grey, zones.clone(), mm_per_px, recipe.threshold, detector)?;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let expected = judge(
-        grey.dimensions(),
-        true_pores.clone(),
-        zones,
-        mm_per_px,
-        DetectorKind::Classical,
-        0.0,
-        Instant::now(),
-    )
-    .verdict;
+    let expected = judge(&true_pores, &zones, mm_per_px).verdict;
     Ok(SceneScore {
         counts: match_pores(&true_pores, &found.pores, mm_per_px, SCORED_FROM_MM),
         expected,
@@ -198,15 +189,7 @@ fn score_scene(
 
 /// The true pores: the mask's components, measured as detections are.
 fn pores_of_mask(mask: &image::GrayImage, mm_per_px: f32) -> Vec<Pore> {
-    let scores = mask
-        .as_raw()
-        .iter()
-        .map(|v| f32::from(*v) / 255.0)
-        .collect();
-    let Some(map) = ScoreMap::from_scores(mask.width(), mask.height(), scores) else {
-        return Vec::new();
-    };
-    blobs(&map, 0.5, 1)
+    blobs(&ScoreMap::from_mask(mask), 0.5, 1)
         .iter()
         .enumerate()
         .map(|(id, blob)| measure(blob, id, mm_per_px))

@@ -16,6 +16,38 @@ pub struct Blob {
     pub bbox_px: [u32; 4],
 }
 
+impl Blob {
+    /// A blob of these pixels, each scoring `score` (its box is taken from the pixels).
+    pub fn from_pixels(pixels: Vec<[u32; 2]>, score: f32) -> Self {
+        let bbox_px = pixels.iter().fold([u32::MAX, u32::MAX, 0, 0], |b, [x, y]| {
+            [b[0].min(*x), b[1].min(*y), b[2].max(*x), b[3].max(*y)]
+        });
+        Self {
+            pixels,
+            score_mean: score,
+            score_max: score,
+            bbox_px,
+        }
+    }
+
+    /// The pixels whose centres lie within `radius_px` of (cx, cy), clipped at x, y = 0; each
+    /// scores 0.9.
+    #[cfg(test)]
+    pub(crate) fn disc(cx: f32, cy: f32, radius_px: f32) -> Self {
+        let reach = radius_px.ceil() as i64 + 1;
+        let mut pixels = Vec::new();
+        for y in (cy as i64 - reach).max(0)..=cy as i64 + reach {
+            for x in (cx as i64 - reach).max(0)..=cx as i64 + reach {
+                let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
+                if dx * dx + dy * dy <= radius_px * radius_px {
+                    pixels.push([x as u32, y as u32]);
+                }
+            }
+        }
+        Self::from_pixels(pixels, 0.9)
+    }
+}
+
 /// Components of the pixels scoring at least `threshold`, with at least `min_pixels` pixels
 /// once their holes are filled, in scan order of their first pixel.
 pub fn blobs(map: &ScoreMap, threshold: f32, min_pixels: usize) -> Vec<Blob> {

@@ -1,8 +1,6 @@
 //! One inspection: a grey image, the zones to judge, the scale and a detector in; pores in mm,
-//! each zone's judgement, the verdict and its reasons out. Runs the stages in order and times
-//! them; owns no state (the caller owns the detector, one per worker).
-
-use std::time::Instant;
+//! each zone's judgement, the verdict and its reasons out. Runs the stages in order; owns no
+//! state (the caller owns the detector, one per worker, and times what it needs).
 
 use image::GrayImage;
 
@@ -31,8 +29,6 @@ pub struct Inspection {
     pub verdict: Verdict,
     /// Every rule that rejected or warned, zone by zone.
     pub findings: Vec<Finding>,
-    pub detect_ms: f64,
-    pub elapsed_ms: f64,
 }
 
 impl Inspection {
@@ -69,39 +65,48 @@ pub fn inspect(
     threshold: f32,
     detector: &mut Detector,
 ) -> Result<Inspection, DetectError> {
-    let started = Instant::now();
     let scores = detector.scores(grey, mm_per_px)?;
-    let detect_ms = started.elapsed().as_secs_f64() * 1000.0;
     let pores: Vec<Pore> = blobs(&scores, threshold, MIN_PORE_PIXELS)
         .iter()
         .enumerate()
         .map(|(id, blob)| measure(blob, id, mm_per_px))
         .collect();
-    Ok(judge(
-        grey.dimensions(),
-        pores,
-        zones,
+    let Judged {
+        pore_zones,
+        judgements,
+        verdict,
+        findings,
+    } = judge(&pores, &zones, mm_per_px);
+    Ok(Inspection {
+        width_px: grey.width(),
+        height_px: grey.height(),
         mm_per_px,
-        detector.kind(),
-        detect_ms,
-        started,
-    ))
+        detector: detector.kind(),
+        pores,
+        pore_zones,
+        zones,
+        judgements,
+        verdict,
+        findings,
+    })
 }
 
-/// Judges pores already measured (an inspection's second half; also used to judge ground
-/// truth with the same rules).
-pub fn judge(
-    (width_px, height_px): (u32, u32),
-    pores: Vec<Pore>,
-    zones: Vec<Zone>,
-    mm_per_px: f32,
-    detector: DetectorKind,
-    detect_ms: f64,
-    started: Instant,
-) -> Inspection {
+/// What the zones' rules made of a set of pores.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    /// For each pore, the first zone (recipe order) holding its centroid.
+    pub pore_zones: Vec<Option<usize>>,
+    pub judgements: Vec<ZoneJudgement>,
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+}
+
+/// Judges measured pores in `zones`: an inspection's second half, and how `eval` judges the
+/// ground truth with the same rules.
+pub fn judge(pores: &[Pore], zones: &[Zone], mm_per_px: f32) -> Judged {
     let judgements: Vec<ZoneJudgement> = zones
         .iter()
-        .map(|zone| judge_zone(zone, &pores, mm_per_px))
+        .map(|zone| judge_zone(zone, pores, mm_per_px))
         .collect();
     let pore_zones = pores
         .iter()
@@ -111,24 +116,15 @@ pub fn judge(
                 .position(|zone| zone.shape.contains(pore.centroid_px()))
         })
         .collect();
-    let verdict = part_verdict(&judgements);
     let findings = judgements
         .iter()
         .flat_map(|judgement| judgement.findings.iter().cloned())
         .collect();
-    Inspection {
-        width_px,
-        height_px,
-        mm_per_px,
-        detector,
-        pores,
+    Judged {
         pore_zones,
-        zones,
+        verdict: part_verdict(&judgements),
         judgements,
-        verdict,
         findings,
-        detect_ms,
-        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
     }
 }
 

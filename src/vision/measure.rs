@@ -119,24 +119,9 @@ mod tests {
     use super::*;
 
     fn disc(cx: f32, cy: f32, radius_px: f32) -> Blob {
-        let mut pixels = Vec::new();
-        for y in 0..200_u32 {
-            for x in 0..200_u32 {
-                let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
-                if dx * dx + dy * dy <= radius_px * radius_px {
-                    pixels.push([x, y]);
-                }
-            }
-        }
-        let bbox = pixels.iter().fold([u32::MAX, u32::MAX, 0, 0], |b, [x, y]| {
-            [b[0].min(*x), b[1].min(*y), b[2].max(*x), b[3].max(*y)]
-        });
-        Blob {
-            pixels,
-            score_mean: 0.8,
-            score_max: 0.9,
-            bbox_px: bbox,
-        }
+        let mut blob = Blob::disc(cx, cy, radius_px);
+        blob.score_mean = 0.8;
+        blob
     }
 
     #[test]
@@ -158,13 +143,7 @@ mod tests {
 
     #[test]
     fn a_line_has_a_long_feret_and_low_circularity() {
-        let pixels: Vec<[u32; 2]> = (10..50).map(|x| [x, 5]).collect();
-        let blob = Blob {
-            pixels,
-            score_mean: 1.0,
-            score_max: 1.0,
-            bbox_px: [10, 5, 49, 5],
-        };
+        let blob = Blob::from_pixels((10..50).map(|x| [x, 5]).collect(), 1.0);
         let pore = measure(&blob, 3, 0.05);
         assert_eq!(pore.id, 3);
         assert!((pore.feret_mm - 2.0).abs() < 1e-5, "{}", pore.feret_mm);

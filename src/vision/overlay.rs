@@ -27,19 +27,15 @@ pub fn overlay(grey: &GrayImage, inspection: &Inspection) -> RgbaImage {
         let v = grey.get_pixel(x, y)[0];
         Rgba([v, v, v, 255])
     });
+    // Edges on the image's border (a whole-image zone) are pulled onto its last pixels.
+    let (right, bottom) = (grey.width() as f32 - 1.0, grey.height() as f32 - 1.0);
+    let on_image = |p: [f32; 2]| (p[0].clamp(0.0, right), p[1].clamp(0.0, bottom));
     for (zone, judgement) in inspection.zones.iter().zip(&inspection.judgements) {
         let corners = zone.shape.corners_px();
         let stroke = colour(judgement.verdict);
         for (i, a) in corners.iter().enumerate() {
             let b = corners[(i + 1) % corners.len()];
-            // Inset by half a pixel so a whole-image zone stays on the image.
-            let clamp = |p: [f32; 2]| {
-                (
-                    p[0].clamp(0.0, grey.width() as f32 - 1.0),
-                    p[1].clamp(0.0, grey.height() as f32 - 1.0),
-                )
-            };
-            draw_line_segment_mut(&mut image, clamp(*a), clamp(b), stroke);
+            draw_line_segment_mut(&mut image, on_image(*a), on_image(b), stroke);
         }
     }
     for pore in &inspection.pores {

@@ -29,6 +29,20 @@ impl ScoreMap {
         })
     }
 
+    /// A mask (grey 255 = pore, 0 = not) as scores of 1 and 0, so ground truth is cut into
+    /// pores and measured exactly as detections are.
+    pub fn from_mask(mask: &image::GrayImage) -> Self {
+        Self {
+            width_px: mask.width(),
+            height_px: mask.height(),
+            scores: mask
+                .as_raw()
+                .iter()
+                .map(|v| if *v > 127 { 1.0 } else { 0.0 })
+                .collect(),
+        }
+    }
+
     pub fn width_px(&self) -> u32 {
         self.width_px
     }

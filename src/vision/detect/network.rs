@@ -33,42 +33,50 @@ const STATION_MODEL: &[u8] = include_bytes!("../../../models/porosity/porenet.on
 const STATION_MODEL_NAME: &str = "models/porosity/porenet.onnx";
 /// The golden input and what onnxruntime gave on it at training (`models/porosity/golden.json`).
 const GOLDEN_INPUT: &[u8] = include_bytes!("../../../models/porosity/golden.png");
-const GOLDEN_ABOVE_HALF: usize = 137;
-const GOLDEN_MEAN: f32 = 0.001_874_159_3;
+const STATION_GOLDEN: Golden = Golden {
+    above_half: 137,
+    mean: 0.001_874_159_3,
+};
+
+/// What a model must give on its golden input.
+#[derive(Debug, Clone, Copy)]
+struct Golden {
+    /// Pixels scoring above 0.5 (a few may flip with float summation order).
+    above_half: usize,
+    mean: f32,
+}
 
 impl Network {
     /// The station's porosity model, checked on its golden input (`models/porosity/porenet.md`):
     /// a model that does not give the recorded answer is refused rather than trusted.
     pub fn station() -> Result<Self, DetectError> {
         let mut network = Self::from_bytes(Path::new(STATION_MODEL_NAME), STATION_MODEL)?;
-        let golden = image::load_from_memory(GOLDEN_INPUT)
-            .map_err(|err| network.run_error(&format!("golden input: {err}")))?
-            .to_luma8();
-        let scores = network.scores(&golden)?;
-        let above = scores.scores().iter().filter(|s| **s > 0.5).count();
-        let mean = scores.scores().iter().sum::<f32>() / scores.scores().len().max(1) as f32;
-        if above.abs_diff(GOLDEN_ABOVE_HALF) > 3 || (mean - GOLDEN_MEAN).abs() > 1e-4 {
-            return Err(DetectError::Model {
-                path: network.path.clone(),
-                reason: format!(
-                    "golden self-test failed: {above} pixels above 0.5 and mean {mean:.6}, \
-                     expected {GOLDEN_ABOVE_HALF} and {GOLDEN_MEAN:.6}; the network detector is \
-                     disabled (use the classical detector)"
-                ),
-            });
-        }
+        network.check_golden(STATION_GOLDEN)?;
         Ok(network)
     }
 
-    /// Parses an ONNX file (no plan is built yet).
-    pub fn load(path: &Path) -> Result<Self, DetectError> {
-        let bytes = std::fs::read(path).map_err(|err| DetectError::Model {
-            path: path.to_owned(),
-            reason: err.to_string(),
-        })?;
-        Self::from_bytes(path, &bytes)
+    fn check_golden(&mut self, golden: Golden) -> Result<(), DetectError> {
+        let input = image::load_from_memory(GOLDEN_INPUT)
+            .map_err(|err| self.run_error(&format!("golden input: {err}")))?
+            .to_luma8();
+        let scores = self.scores(&input)?;
+        let above = scores.scores().iter().filter(|s| **s > 0.5).count();
+        let mean = scores.scores().iter().sum::<f32>() / scores.scores().len().max(1) as f32;
+        if above.abs_diff(golden.above_half) > 3 || (mean - golden.mean).abs() > 1e-4 {
+            return Err(DetectError::Model {
+                path: self.path.clone(),
+                reason: format!(
+                    "golden self-test failed: {above} pixels above 0.5 and mean {mean:.6}, \
+                     expected {} and {:.6}; the network detector is disabled (use the \
+                     classical detector)",
+                    golden.above_half, golden.mean
+                ),
+            });
+        }
+        Ok(())
     }
 
+    /// Parses an ONNX model (no plan is built yet).
     fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self, DetectError> {
         let model = tract_onnx::onnx()
             .model_for_read(&mut std::io::Cursor::new(bytes))
@@ -109,8 +117,13 @@ impl Network {
         let padded_h = height.div_ceil(SIZE_MULTIPLE) * SIZE_MULTIPLE;
         let input = standardised(grey, padded_w, padded_h);
         let plan = self.plan(padded_w, padded_h)?;
-        let tensor = Tensor::from_shape(&[1, 1, padded_h as usize, padded_w as usize], &input)
-            .map_err(|err| self.run_error(&err))?;
+        // The buffer becomes the tensor as is (no copy).
+        let tensor: Tensor = tract_ndarray::Array4::from_shape_vec(
+            (1, 1, padded_h as usize, padded_w as usize),
+            input,
+        )
+        .map_err(|err| self.run_error(&err))?
+        .into();
         let outputs = plan
             .run(tvec!(tensor.into()))
             .map_err(|err| self.run_error(&err))?;
@@ -120,11 +133,11 @@ impl Network {
         let view = output
             .to_plain_array_view::<f32>()
             .map_err(|err| self.run_error(&err))?;
+        let flat = view
+            .as_slice()
+            .filter(|flat| flat.len() == padded_w as usize * padded_h as usize)
+            .ok_or_else(|| self.run_error(&"the output is not one score per pixel"))?;
         let mut map = ScoreMap::new(width, height);
-        if view.len() != padded_w as usize * padded_h as usize {
-            return Err(self.run_error(&"the output is not one score per pixel"));
-        }
-        let flat: Vec<f32> = view.iter().copied().collect();
         for y in 0..height as usize {
             let row = &flat[y * padded_w as usize..y * padded_w as usize + width as usize];
             map.scores_mut()[y * width as usize..(y + 1) * width as usize].copy_from_slice(row);
@@ -161,4 +174,22 @@ fn standardised(grey: &GrayImage, width: u32, height: u32) -> Vec<f32> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_that_gives_another_answer_on_the_golden_input_is_refused() {
+        let mut network = Network::station().unwrap();
+        let wrong = Golden {
+            above_half: STATION_GOLDEN.above_half + 50,
+            ..STATION_GOLDEN
+        };
+        let err = network.check_golden(wrong).unwrap_err().to_string();
+        assert!(err.contains("golden self-test failed"), "{err}");
+        assert!(err.contains("models/porosity/porenet.onnx"), "{err}");
+        network.check_golden(STATION_GOLDEN).unwrap();
+    }
 }

@@ -8,29 +8,7 @@ const MM_PER_PX: f32 = 0.05;
 
 /// A rasterised disc pore centred at (cx, cy) px.
 fn disc(id: usize, cx: f32, cy: f32, radius_px: f32) -> Pore {
-    let mut pixels = Vec::new();
-    let reach = radius_px.ceil() as i64 + 1;
-    for y in (cy as i64 - reach).max(0)..=cy as i64 + reach {
-        for x in (cx as i64 - reach).max(0)..=cx as i64 + reach {
-            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
-            if dx * dx + dy * dy <= radius_px * radius_px {
-                pixels.push([x as u32, y as u32]);
-            }
-        }
-    }
-    let bbox = pixels.iter().fold([u32::MAX, u32::MAX, 0, 0], |b, [x, y]| {
-        [b[0].min(*x), b[1].min(*y), b[2].max(*x), b[3].max(*y)]
-    });
-    measure(
-        &Blob {
-            pixels,
-            score_mean: 0.9,
-            score_max: 1.0,
-            bbox_px: bbox,
-        },
-        id,
-        MM_PER_PX,
-    )
+    measure(&Blob::disc(cx, cy, radius_px), id, MM_PER_PX)
 }
 
 /// A small pore at (x, y) mm whose equivalent diameter is set exactly.

@@ -146,15 +146,7 @@ fn measure_labels(params: &SceneParams, labels: &[u16], pores: &[pore::PoreSpec]
         if own.is_empty() {
             continue;
         }
-        let bbox = own.iter().fold([u32::MAX, u32::MAX, 0, 0], |b, [x, y]| {
-            [b[0].min(*x), b[1].min(*y), b[2].max(*x), b[3].max(*y)]
-        });
-        let blob = crate::vision::blobs::Blob {
-            pixels: own,
-            score_mean: 1.0,
-            score_max: 1.0,
-            bbox_px: bbox,
-        };
+        let blob = crate::vision::blobs::Blob::from_pixels(own, 1.0);
         let measured = crate::vision::measure::measure(&blob, truth.len(), scale);
         truth.push(TruePore {
             id: truth.len() as u32,

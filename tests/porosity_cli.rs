@@ -1,0 +1,185 @@
+//! `qcstation synth porosity`, `inspect` and `eval porosity` through the built binary: scenes
+//! and their truth are written; `inspect --json` prints the contract's shape with the exit code
+//! of the worst verdict (3 for an unreadable image, the others still inspected); `eval` scores
+//! a detector against the written truth.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn qcstation(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qcstation"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+/// A textured face, with a dark pit of `pit_radius_px` (none when 0) at the centre.
+fn face(path: &Path, pit_radius_px: f32) {
+    let image = image::GrayImage::from_fn(400, 300, |x, y| {
+        let texture = 4.0 * ((x as f32 * 0.9).sin() + (y as f32 * 1.3 + x as f32 * 0.2).cos());
+        let (dx, dy) = (x as f32 - 200.0, y as f32 - 150.0);
+        let r = (dx * dx + dy * dy).sqrt();
+        let v = if r < pit_radius_px {
+            45.0
+        } else if r < pit_radius_px + 2.0 {
+            215.0
+        } else {
+            150.0 + texture
+        };
+        image::Luma([v as u8])
+    });
+    image.save(path).unwrap();
+}
+
+#[test]
+fn synth_writes_scenes_with_their_truth_and_refuses_a_bad_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let args = [
+        "synth", "porosity", "--count", "3", "--seed", "5", "--out", out,
+    ];
+    let output = qcstation(&[&args[..], &["--size", "320x240", "--json"]].concat());
+    assert!(output.status.success(), "{output:?}");
+    let lines = json_lines(&output);
+    assert_eq!(lines.len(), 3);
+    for line in &lines {
+        for key in ["image", "mask", "truth"] {
+            assert!(Path::new(line[key].as_str().unwrap()).exists(), "{line}");
+        }
+        assert!(line["pores"].is_u64());
+    }
+    let bad = qcstation(&[&args[..], &["--size", "320by240"]].concat());
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("\"320by240\""));
+}
+
+#[test]
+fn inspect_prints_the_contract_and_exits_with_the_worst_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let (clean, pitted, broken) = (
+        dir.path().join("clean.png"),
+        dir.path().join("pitted.png"),
+        dir.path().join("broken.png"),
+    );
+    face(&clean, 0.0);
+    // Ø 40 px at 0.04 mm/px = 1.6 mm: above the default recipe's 1.0 mm.
+    face(&pitted, 20.0);
+    std::fs::write(&broken, b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    let path = |p: &Path| p.to_str().unwrap().to_owned();
+    let run = |images: &[String], detector: &str| {
+        let mut args = vec![
+            "inspect",
+            "--json",
+            "--mm-per-px",
+            "0.04",
+            "--detector",
+            detector,
+        ];
+        args.extend(images.iter().map(String::as_str));
+        qcstation(&args)
+    };
+    for detector in ["classical", "onnx"] {
+        let accepted = run(&[path(&clean)], detector);
+        assert_eq!(accepted.status.code(), Some(0), "{detector}: {accepted:?}");
+        let line = &json_lines(&accepted)[0];
+        assert_eq!(line["verdict"], "ACCEPT");
+        assert_eq!(line["image"], path(&clean));
+
+        let rejected = run(&[path(&clean), path(&pitted)], detector);
+        assert_eq!(rejected.status.code(), Some(2), "{detector}: {rejected:?}");
+        let line = &json_lines(&rejected)[1];
+        let keys: Vec<&str> = line
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["elapsed_ms", "image", "pores", "reasons", "verdict"]);
+        assert_eq!(line["verdict"], "REJECT");
+        let pores = line["pores"].as_array().unwrap();
+        assert_eq!(pores.len(), 1, "{detector}: {line}");
+        let pore = pores[0].as_object().unwrap();
+        let pore_keys: Vec<&str> = pore.keys().map(String::as_str).collect();
+        assert_eq!(
+            pore_keys,
+            [
+                "area_mm2",
+                "diameter_mm",
+                "feret_mm",
+                "score",
+                "x_px",
+                "y_px",
+                "zone"
+            ]
+        );
+        assert!((pore["x_px"].as_f64().unwrap() - 200.0).abs() < 2.0);
+        assert!(
+            (pore["diameter_mm"].as_f64().unwrap() - 1.6).abs() < 0.15,
+            "{line}"
+        );
+        assert_eq!(pore["zone"], "whole image");
+        assert!(
+            line["reasons"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("REJECT zone \"whole image\"")
+        );
+    }
+
+    let failed = run(&[path(&broken), path(&pitted)], "classical");
+    assert_eq!(failed.status.code(), Some(3), "{failed:?}");
+    let lines = json_lines(&failed);
+    assert_eq!(lines[0]["image"], path(&broken));
+    assert!(lines[0]["error"].as_str().unwrap().contains("broken.png"));
+    assert_eq!(
+        lines[1]["verdict"], "REJECT",
+        "the next image is still inspected"
+    );
+}
+
+#[test]
+fn eval_scores_a_detector_against_the_written_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let synth = [
+        "synth", "porosity", "--count", "4", "--seed", "900", "--out", out,
+    ];
+    assert!(
+        qcstation(&[&synth[..], &["--size", "384x288"]].concat())
+            .status
+            .success()
+    );
+    let output = qcstation(&[
+        "eval",
+        "porosity",
+        "--data",
+        out,
+        "--detector",
+        "onnx",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let summary = &json_lines(&output)[0];
+    assert_eq!(summary["images"], 4);
+    let tp = summary["true_positives"].as_u64().unwrap();
+    assert!(tp > 0, "{summary}");
+    assert!(summary["f1"].as_f64().unwrap() > 0.8, "{summary}");
+    assert!(
+        summary["diameter_mae_mm"].as_f64().unwrap() < 0.1,
+        "{summary}"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let none = qcstation(&["eval", "porosity", "--data", empty.path().to_str().unwrap()]);
+    assert!(!none.status.success());
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no porosity-*.json"));
+}
