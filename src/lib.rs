@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod engrave;
+pub mod gpio;
 pub mod paths;
 pub mod qr;
 pub mod runtime;

@@ -183,3 +183,77 @@ fn eval_scores_a_detector_against_the_written_truth() {
     assert!(!none.status.success());
     assert!(String::from_utf8_lossy(&none.stderr).contains("no porosity-*.json"));
 }
+
+#[test]
+fn a_recipe_saved_to_the_station_is_listed_shown_and_used_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("station");
+    let data = data.to_str().unwrap();
+    let recipe = dir.path().join("pc-7.toml");
+    std::fs::write(
+        &recipe,
+        r#"part_number = "PC-7"
+detector = "classical"
+mm_per_px = 0.05
+
+[[zones]]
+name = "centre"
+shape = "rect"
+x_px = 100.0
+y_px = 50.0
+width_px = 200.0
+height_px = 200.0
+
+[zones.rules]
+max_diameter_mm = 0.3
+"#,
+    )
+    .unwrap();
+    let recipe = recipe.to_str().unwrap();
+    let saved = qcstation(&[
+        "--data-dir",
+        data,
+        "recipe",
+        "save",
+        recipe,
+        "--note",
+        "first",
+    ]);
+    assert!(saved.status.success(), "{saved:?}");
+    assert!(String::from_utf8_lossy(&saved.stdout).contains("Saved recipe PC-7 v1"));
+    let listed = qcstation(&["--data-dir", data, "recipe", "list"]);
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(listed.contains("PC-7\tv1"), "{listed}");
+    assert!(
+        listed.contains("HSG-4471\tv1"),
+        "the demo recipe too: {listed}"
+    );
+    let shown = qcstation(&["--data-dir", data, "recipe", "show", "PC-7"]);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("max_diameter_mm = 0.3"));
+
+    let pit = dir.path().join("pit.png");
+    face(&pit, 9.0);
+    let pit = pit.to_str().unwrap();
+    for name in ["PC-7", "PC-7@v1"] {
+        let output = qcstation(&[
+            "--data-dir",
+            data,
+            "inspect",
+            pit,
+            "--recipe",
+            name,
+            "--json",
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        let line = &json_lines(&output)[0];
+        assert_eq!(line["verdict"], "REJECT");
+        assert_eq!(line["pores"][0]["zone"], "centre");
+    }
+    let unknown = qcstation(&["--data-dir", data, "inspect", pit, "--recipe", "NO-SUCH"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    let error = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        error.contains("neither a recipe file nor a stored part number"),
+        "{error}"
+    );
+}

@@ -46,6 +46,7 @@ fn start_with_laser(
         },
         cameras: Some(cameras),
         laser,
+        inspection: None,
     })
     .unwrap();
     let options = UiOptions {

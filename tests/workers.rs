@@ -212,6 +212,7 @@ fn the_vision_pool_serves_every_trigger_while_frames_flood_it() {
                     frame: frame(seq),
                     kind: JobKind::Trigger {
                         trigger_seq: seq / 50,
+                        part_seq: seq / 50,
                         fired_at,
                     },
                 })
@@ -245,6 +246,7 @@ impl VisionHandler for Recording {
         if let JobKind::Trigger {
             trigger_seq,
             fired_at,
+            ..
         } = job.kind
         {
             self.taken

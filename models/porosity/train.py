@@ -34,6 +34,7 @@ TRAIN_SURFACES = "turned,milled,blasted"
 TRAIN_LIGHTING = "ring,coaxial,low_angle"
 VALIDATION_SEED = 800_000
 GOLDEN_SEED = 700_000
+CLEAN_SEED = 2_000_000
 MIN_STD = 0.02  # must match src/vision/detect/network.rs
 
 
@@ -117,6 +118,8 @@ def main():
     parser.add_argument("--qcstation", required=True)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--count", type=int, default=2400)
+    parser.add_argument("--clean-count", type=int, default=0,
+                        help="extra scenes without pores (dust, scratches, grit only)")
     parser.add_argument("--size", default="384x384")
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch", type=int, default=8)
@@ -133,6 +136,12 @@ def main():
     generate(args.qcstation, train_dir, args.count, 1, args.size)
     generate(args.qcstation, val_dir, 200, VALIDATION_SEED, args.size)
     images, masks = load(train_dir)
+    if args.clean_count > 0:
+        clean_dir = args.work / "train-clean"
+        generate(args.qcstation, clean_dir, args.clean_count, CLEAN_SEED, args.size, ("--clean",))
+        clean_images, clean_masks = load(clean_dir)
+        images = np.concatenate([images, clean_images])
+        masks = np.concatenate([masks, clean_masks])
     val_images, val_masks = load(val_dir)
     print(f"train {images.shape}, pore pixels {masks.mean():.4f}; val {val_images.shape}", flush=True)
 

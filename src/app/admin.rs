@@ -1,5 +1,5 @@
-//! The Admin panel: users (admins), the audit trail (engineers and admins) and the station's
-//! settings (admins). Tabs the signed-in role may not use are not offered; the runtime refuses
+//! The Admin panel: users (admins), the audit trail (engineers and admins), the station's
+//! settings (admins) and the GPIO diagnostics (engineers). Tabs the signed-in role may not use are not offered; the runtime refuses
 //! them anyway.
 
 use egui::RichText;
@@ -17,16 +17,18 @@ pub enum AdminTab {
     Users,
     Audit,
     Station,
+    Gpio,
 }
 
 impl AdminTab {
-    const ALL: [AdminTab; 3] = [Self::Users, Self::Audit, Self::Station];
+    const ALL: [AdminTab; 4] = [Self::Users, Self::Audit, Self::Station, Self::Gpio];
 
     fn title(self) -> &'static str {
         match self {
             Self::Users => "Users",
             Self::Audit => "Audit trail",
             Self::Station => "Station",
+            Self::Gpio => "GPIO",
         }
     }
 
@@ -35,6 +37,7 @@ impl AdminTab {
             Self::Users => Permission::ManageUsers,
             Self::Audit => Permission::ViewAudit,
             Self::Station => Permission::ManageStation,
+            Self::Gpio => Permission::Engineer,
         }
     }
 }
@@ -78,6 +81,7 @@ pub fn admin_ui(
     ui: &mut egui::Ui,
     view: &mut AdminView,
     state: &AppState,
+    gpio: Option<&crate::runtime::GpioHandle>,
     outbox: &mut Vec<Command>,
 ) {
     let current = view.tab.unwrap_or_else(|| default_tab(state));
@@ -102,6 +106,7 @@ pub fn admin_ui(
         AdminTab::Users => users_admin::users_ui(ui, &mut view.users, state, outbox),
         AdminTab::Audit => audit_view::audit_ui(ui, &mut view.audit, state, outbox),
         AdminTab::Station => station_ui(ui, &mut view.station_name, state, outbox),
+        AdminTab::Gpio => super::gpio_page::gpio_ui(ui, gpio, state.may(Permission::Engineer)),
     }
 }
 

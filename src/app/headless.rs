@@ -473,13 +473,13 @@ pub fn bench_cameras(
             CentralPanel::default().show(ui, |ui| match scene {
                 BenchScene::SignIn => {
                     sign_in_screen_ui(ui, &mut signin, &state, &mut Vec::new(), |ui| {
-                        grid_ui(ui, &mut view, &textures, cameras, false);
+                        grid_ui(ui, &mut view, &textures, cameras, false, None);
                     });
                 }
                 BenchScene::Inspect | BenchScene::Expanded => {
-                    inspect_ui(ui, &mut view, &textures, cameras);
+                    inspect_ui(ui, &mut view, &textures, cameras, None);
                 }
-                BenchScene::Admin => admin_ui(ui, &mut admin, &state, &mut Vec::new()),
+                BenchScene::Admin => admin_ui(ui, &mut admin, &state, None, &mut Vec::new()),
             });
         });
         let jobs = ctx.tessellate(output.shapes, output.pixels_per_point);

@@ -1,5 +1,7 @@
-//! The Inspect panel: a live grid of up to four cameras with per-camera rates, latency and
-//! drops, and an expanded single-camera view with zoom (wheel, pinch or buttons) and pan (drag).
+//! The Inspect panel's cameras: a live grid of up to four cameras with per-camera rates, latency
+//! and drops (a fresh inspection result, with its overlay, replaces a camera's live picture for
+//! a while), and an expanded single-camera view with zoom (wheel, pinch or buttons) and pan
+//! (drag).
 
 use std::time::{Duration, Instant};
 
@@ -7,6 +9,7 @@ use egui::{Align2, Color32, Pos2, Rect, RichText, Sense, Vec2, pos2, vec2};
 
 use super::frame_textures::FrameTextures;
 use super::live_quad::{CaptionBand, LiveQuad};
+use super::result_textures::{ResultTextures, ShownResult};
 use super::theme;
 use crate::camera::{CameraState, CounterSnapshot};
 use crate::runtime::CameraHandle;
@@ -329,13 +332,73 @@ fn camera_tile(
     image_rect
 }
 
-/// The live grid. With `clickable`, a tap on a tile expands that camera.
+/// A camera's last inspection in place of its live picture: the inspected frame with its
+/// overlay, and a caption with the verdict.
+fn result_tile(ui: &egui::Ui, shown: &ShownResult, rect: Rect) {
+    let painter = ui.painter_at(rect);
+    let image_rect = fit_rect(rect, shown.size_px.x / shown.size_px.y.max(1.0));
+    letterbox(&painter, rect, image_rect);
+    painter.image(
+        shown.texture.id(),
+        image_rect,
+        Rect::from_min_max(Pos2::ZERO, pos2(1.0, 1.0)),
+        Color32::WHITE,
+    );
+    let mut lines = vec![format!(
+        "{} · part #{}",
+        shown.outcome.camera, shown.outcome.part_seq
+    )];
+    if let Ok(result) = &shown.outcome.result {
+        let inspection = &result.inspection;
+        let cycle_ms = shown
+            .outcome
+            .finished_at
+            .duration_since(shown.outcome.fired_at)
+            .as_secs_f64()
+            * 1e3;
+        lines.push(format!(
+            "{} · {} pore(s) · {:.0} ms from trigger",
+            inspection.verdict,
+            inspection.pores.len(),
+            cycle_ms
+        ));
+        let colour = verdict_colour(inspection.verdict);
+        painter.rect_stroke(
+            rect,
+            4.0,
+            egui::Stroke::new(4.0, colour),
+            egui::StrokeKind::Inside,
+        );
+        painter.text(
+            rect.left_top() + vec2(12.0, 10.0),
+            Align2::LEFT_TOP,
+            inspection.verdict.as_str(),
+            theme::heading(),
+            colour,
+        );
+    }
+    let band = caption_band(rect, lines.len());
+    caption_ui(&painter, band, &lines, true);
+}
+
+/// The colour of a verdict on screen.
+pub fn verdict_colour(verdict: crate::domain::Verdict) -> Color32 {
+    match verdict {
+        crate::domain::Verdict::Accept => theme::OK,
+        crate::domain::Verdict::Warn => theme::WARN,
+        crate::domain::Verdict::Reject => theme::FAULT,
+    }
+}
+
+/// The live grid. With `clickable`, a tap on a tile expands that camera. With `results`, a
+/// camera's fresh inspection result replaces its live picture for a while.
 pub fn grid_ui(
     ui: &mut egui::Ui,
     view: &mut InspectView,
     textures: &FrameTextures,
     cameras: &[CameraHandle],
     clickable: bool,
+    results: Option<&ResultTextures>,
 ) {
     if cameras.is_empty() {
         ui.label("No cameras are configured. An engineer adds them with `qcstation camera add`.");
@@ -366,7 +429,12 @@ pub fn grid_ui(
         let response = ui.interact(rect, ui.scope_id().with(("camera", index)), sense);
         let label = format!("Camera {}", camera.name);
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
-        camera_tile(ui, view, textures, camera, index, rect, full);
+        match results.and_then(|results| results.active(index, std::time::Instant::now())) {
+            Some(shown) => result_tile(ui, shown, rect),
+            None => {
+                camera_tile(ui, view, textures, camera, index, rect, full);
+            }
+        }
         if clickable && response.hovered() {
             ui.painter().rect_stroke(
                 rect,
@@ -387,10 +455,11 @@ pub fn inspect_ui(
     view: &mut InspectView,
     textures: &FrameTextures,
     cameras: &[CameraHandle],
+    results: Option<&ResultTextures>,
 ) {
     let Some(index) = view.expanded.filter(|index| *index < cameras.len()) else {
         view.expanded = None;
-        grid_ui(ui, view, textures, cameras, true);
+        grid_ui(ui, view, textures, cameras, true, results);
         return;
     };
     let camera = &cameras[index];

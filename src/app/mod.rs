@@ -7,19 +7,24 @@ mod audit_view;
 mod engrave;
 mod fields;
 mod frame_textures;
+mod gpio_page;
 mod headless;
+mod history;
 mod inspect;
 mod inventory;
 mod live_quad;
 mod repaint;
+mod result_textures;
 mod signin;
 #[cfg(test)]
 mod snapshots;
 mod state;
+mod statistics;
 pub mod theme;
 mod toolpath;
 mod top_bar;
 mod users_admin;
+mod verdict_column;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -46,6 +51,8 @@ const EVENT_BUDGET: Duration = Duration::from_millis(8);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Panel {
     Inspect,
+    History,
+    Statistics,
     Engrave,
     Inventory,
     Admin,
@@ -55,6 +62,8 @@ impl Panel {
     pub fn title(self) -> &'static str {
         match self {
             Self::Inspect => "Inspect",
+            Self::History => "History",
+            Self::Statistics => "Statistics",
             Self::Engrave => "Engrave",
             Self::Inventory => "Inventory",
             Self::Admin => "Admin",
@@ -64,15 +73,17 @@ impl Panel {
     /// What the signed-in user needs to open it.
     pub fn permission(self) -> Permission {
         match self {
-            Self::Inspect => Permission::ViewLive,
+            Self::Inspect | Self::History | Self::Statistics => Permission::ViewLive,
             Self::Engrave => Permission::Operate,
             Self::Inventory => Permission::ViewLive,
             Self::Admin => Permission::ViewAudit,
         }
     }
 
-    pub const ALL: [Panel; 4] = [
+    pub const ALL: [Panel; 6] = [
         Panel::Inspect,
+        Panel::History,
+        Panel::Statistics,
         Panel::Engrave,
         Panel::Inventory,
         Panel::Admin,
@@ -100,6 +111,12 @@ pub struct StationApp {
     admin: admin::AdminView,
     engrave: engrave::EngraveView,
     inventory: inventory::InventoryView,
+    history: history::HistoryView,
+    statistics: statistics::StatisticsView,
+    column: verdict_column::ColumnForm,
+    results: result_textures::ResultTextures,
+    /// Commands for the inspection worker, sent after drawing.
+    inspector_outbox: Vec<crate::runtime::InspectorCommand>,
     outbox: Vec<Command>,
     show_alarms: bool,
     fullscreen: bool,
@@ -149,6 +166,11 @@ impl StationApp {
             admin: admin::AdminView::default(),
             engrave: engrave::EngraveView::default(),
             inventory: inventory::InventoryView::default(),
+            history: history::HistoryView::default(),
+            statistics: statistics::StatisticsView::default(),
+            column: verdict_column::ColumnForm::default(),
+            results: result_textures::ResultTextures::default(),
+            inspector_outbox: Vec::new(),
             outbox: Vec::new(),
             show_alarms: false,
             fullscreen: options.fullscreen,
@@ -201,6 +223,14 @@ impl StationApp {
                 self.inventory.apply(event);
             }
         }
+        let inspector_events: Vec<_> = self
+            .runtime
+            .inspector()
+            .map(|inspector| inspector.events().try_iter().collect())
+            .unwrap_or_default();
+        for event in inspector_events {
+            self.apply_inspector_event(ctx, event);
+        }
         let dropped = self.runtime.events_dropped();
         if dropped != self.events_dropped_seen {
             // Some events never arrived: re-read what is on screen, and take the session from
@@ -214,12 +244,57 @@ impl StationApp {
         }
     }
 
+    fn apply_inspector_event(
+        &mut self,
+        ctx: &egui::Context,
+        event: crate::runtime::InspectorEvent,
+    ) {
+        use crate::runtime::InspectorEvent;
+        match &event {
+            InspectorEvent::Info(text) => self.state.notify(NoticeKind::Info, text.clone()),
+            InspectorEvent::Failed(text) => self.state.notify(NoticeKind::Error, text.clone()),
+            InspectorEvent::SignatureRefused(text) => {
+                self.state.notify(NoticeKind::Refused, text.clone());
+            }
+            InspectorEvent::RecipeSaved(record) => self.state.notify(
+                NoticeKind::Info,
+                format!("Recipe {} v{} saved", record.part_number, record.version),
+            ),
+            InspectorEvent::Disposed(record) => self.state.notify(
+                NoticeKind::Info,
+                format!("Inspection {} dispositioned", record.id),
+            ),
+            _ => {}
+        }
+        self.statistics.apply(&event);
+        if self.history.apply(ctx, event) {
+            self.inspector_outbox.push(self.history.query());
+            self.statistics.stale();
+        }
+    }
+
+    fn send_inspector_outbox(&mut self) {
+        let Some(inspector) = self.runtime.inspector() else {
+            self.inspector_outbox.clear();
+            return;
+        };
+        for command in self.inspector_outbox.drain(..) {
+            if let Err(err) = inspector.send(command) {
+                self.state.notify(
+                    NoticeKind::Error,
+                    format!("The inspection command was not sent: {err}"),
+                );
+            }
+        }
+    }
+
     /// A new user (or none) starts from a clean screen. The sign-in list is refreshed through
     /// `stale`, which the session events set.
     fn on_session_change(&mut self) {
         self.signin = signin::SignInForm::default();
         self.admin = admin::AdminView::default();
         self.inspect = inspect::InspectView::default();
+        self.history = history::HistoryView::default();
         if !self.state.may(self.panel.permission()) {
             self.panel = Panel::Inspect;
         }
@@ -231,7 +306,14 @@ impl StationApp {
         match (&self.state.actor, self.panel) {
             (None, _) => true,
             (Some(_), Panel::Inspect) => self.inspect.expanded().is_none_or(|shown| shown == index),
-            (Some(_), Panel::Admin | Panel::Engrave | Panel::Inventory) => false,
+            (
+                Some(_),
+                Panel::Admin
+                | Panel::Engrave
+                | Panel::Inventory
+                | Panel::History
+                | Panel::Statistics,
+            ) => false,
         }
     }
 
@@ -325,6 +407,14 @@ impl eframe::App for StationApp {
         self.state.health = self.runtime.health().map(|report| (*report).clone());
         self.state.workers = self.runtime.workers();
         self.state.laser = self.runtime.engraver().map(|engraver| engraver.view());
+        if let Some(inspector) = self.runtime.inspector() {
+            let view = inspector.view();
+            self.results.refresh(ctx, &view);
+            if self.results.any_active(Instant::now()) {
+                // A result leaves the tile by itself: look again when it may have.
+                ctx.request_repaint_after(Duration::from_millis(250));
+            }
+        }
         // The live views keep running without a user; where no camera is shown, no frame is
         // uploaded and none wakes the UI.
         let visible: Vec<bool> = (0..self.runtime.cameras().len())
@@ -342,6 +432,7 @@ impl eframe::App for StationApp {
             ctx.request_repaint_after(Duration::from_millis(500));
         }
         self.send_outbox();
+        self.send_inspector_outbox();
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -379,6 +470,7 @@ impl eframe::App for StationApp {
                             &self.textures,
                             self.runtime.cameras(),
                             false,
+                            None,
                         );
                     },
                 );
@@ -416,13 +508,61 @@ impl StationApp {
         if let Some(panel) = chosen {
             self.open_panel(panel);
         }
+        let inspector_view = self.runtime.inspector().map(|inspector| inspector.view());
+        let camera_names: Vec<String> = self
+            .runtime
+            .cameras()
+            .iter()
+            .map(|camera| camera.name.clone())
+            .collect();
+        if self.panel == Panel::Inspect
+            && let Some(view) = &inspector_view
+        {
+            let mut open_pending = false;
+            SidePanel::right("verdict_column")
+                .exact_size(verdict_column::COLUMN_WIDTH)
+                .resizable(false)
+                .show(ui, |ui| {
+                    open_pending = verdict_column::verdict_column_ui(
+                        ui,
+                        &mut self.column,
+                        view,
+                        &self.state,
+                        &mut self.results.hold,
+                        &mut self.inspector_outbox,
+                    );
+                });
+            if open_pending {
+                self.history.show_pending();
+                self.open_panel(Panel::History);
+            }
+            // Parts in flight and the live counters change without events.
+            ui.ctx().request_repaint_after(Duration::from_millis(200));
+        }
         CentralPanel::default().show(ui, |ui| match self.panel {
             Panel::Inspect => inspect::inspect_ui(
                 ui,
                 &mut self.inspect,
                 &self.textures,
                 self.runtime.cameras(),
+                inspector_view.is_some().then_some(&self.results),
             ),
+            Panel::History if inspector_view.is_some() => history::history_ui(
+                ui,
+                &mut self.history,
+                &self.state,
+                &camera_names,
+                &mut self.inspector_outbox,
+            ),
+            Panel::Statistics if inspector_view.is_some() => statistics::statistics_ui(
+                ui,
+                &mut self.statistics,
+                &camera_names,
+                &mut self.inspector_outbox,
+            ),
+            Panel::History | Panel::Statistics => {
+                ui.label("Porosity inspection is not enabled on this station ([inspection] enabled in the config file).");
+            }
             Panel::Engrave => engrave::engrave_ui(
                 ui,
                 &mut self.engrave,
@@ -440,7 +580,13 @@ impl StationApp {
                     );
                 }
             }
-            Panel::Admin => admin::admin_ui(ui, &mut self.admin, &self.state, &mut self.outbox),
+            Panel::Admin => admin::admin_ui(
+                ui,
+                &mut self.admin,
+                &self.state,
+                self.runtime.inspector().and_then(|inspector| inspector.gpio()),
+                &mut self.outbox,
+            ),
         });
         if self.panel == Panel::Engrave {
             // The bench's state is a snapshot the worker updates without events: look again.
@@ -482,6 +628,7 @@ pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> Result<Ex
             }),
             _ => config.laser_plan(),
         },
+        inspection: config.inspection_plan(&paths.data_dir, paths.mode == Mode::Demo),
     })
     .map_err(|source| AppError::Start {
         database: paths.database.display().to_string(),

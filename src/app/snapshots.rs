@@ -173,7 +173,7 @@ fn a_stalled_camera_says_so_on_its_tile_and_in_the_alarms() {
         }
         top_bar(ui, &state, &cameras);
         egui::CentralPanel::default().show(ui, |ui| {
-            grid_ui(ui, &mut view, &textures, &cameras, false);
+            grid_ui(ui, &mut view, &textures, &cameras, false, None);
         });
     });
     snapshot(&mut harness, "stalled_camera");
@@ -196,7 +196,7 @@ fn sign_in_screen_with_keypad_and_live_grid() {
         top_bar(ui, &state, &cameras);
         egui::CentralPanel::default().show(ui, |ui| {
             sign_in_screen_ui(ui, &mut form, &state, &mut Vec::new(), |ui| {
-                grid_ui(ui, &mut view, &textures, &cameras, false);
+                grid_ui(ui, &mut view, &textures, &cameras, false, None);
             });
         });
     });
@@ -241,7 +241,7 @@ fn admin_user_table() {
     let mut harness = harness(|ui| {
         top_bar(ui, &state, &[]);
         egui::CentralPanel::default().show(ui, |ui| {
-            admin_ui(ui, &mut view, &state, &mut Vec::new());
+            admin_ui(ui, &mut view, &state, None, &mut Vec::new());
         });
     });
     snapshot(&mut harness, "admin_users");
@@ -297,7 +297,7 @@ fn audit_trail_with_a_broken_chain() {
     let mut harness = harness(|ui| {
         top_bar(ui, &state, &[]);
         egui::CentralPanel::default().show(ui, |ui| {
-            admin_ui(ui, &mut view, &state, &mut Vec::new());
+            admin_ui(ui, &mut view, &state, None, &mut Vec::new());
         });
     });
     harness.run_steps(2);

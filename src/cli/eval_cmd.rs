@@ -169,8 +169,8 @@ fn score_scene(
     let stem = truth_path.with_extension("");
     let image_path = stem.with_extension("png");
     let mask_path = PathBuf::from(format!("{}-mask.png", stem.display()));
-    let grey = super::image_file::read_grey(&image_path)?;
-    let mask = super::image_file::read_grey(&mask_path)?;
+    let grey = crate::vision::image_file::read_grey(&image_path)?;
+    let mask = crate::vision::image_file::read_grey(&mask_path)?;
     let mm_per_px = truth.params.mm_per_px;
     let true_pores = pores_of_mask(&mask, mm_per_px);
     let zones = recipe.zones_for(None, grey.width(), grey.height());

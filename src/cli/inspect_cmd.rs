@@ -1,4 +1,4 @@
-//! `qcstation inspect IMAGE... [--recipe FILE] [--mm-per-px X] [--json] [--overlay DIR]`:
+//! `qcstation inspect IMAGE... [--recipe FILE|NAME] [--mm-per-px X] [--json] [--overlay DIR]`:
 //! porosity verdicts for image files, as the kiosk would give them. Exit code: the worst verdict
 //! (0 ACCEPT, 1 WARN, 2 REJECT), or 3 when an image could not be inspected (the others still
 //! are). With `--json`, one object per image per line (a contract other tools parse):
@@ -26,9 +26,10 @@ pub struct InspectArgs {
     /// Image files (PNG, JPEG, BMP).
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<PathBuf>,
-    /// A recipe file (TOML); without it the station's default recipe (the network, one
+    /// A recipe file (TOML), or a part number whose newest stored recipe to use (`PART@vN`
+    /// for a given version); without it the station's default recipe (the network, one
     /// whole-image zone with the default rules).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE|NAME")]
     pub recipe: Option<PathBuf>,
     /// The images' scale; else the recipe's `mm_per_px`, else 0.03.
     #[arg(long, value_name = "X")]
@@ -44,9 +45,9 @@ pub struct InspectArgs {
     pub overlay: Option<PathBuf>,
 }
 
-pub fn run(args: &InspectArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &InspectArgs, paths: &crate::paths::StationPaths) -> anyhow::Result<ExitCode> {
     let recipe = match &args.recipe {
-        Some(path) => Recipe::from_file(path)?,
+        Some(name) => super::recipe_cmd::resolve(name, paths)?,
         None => Recipe::station_default(),
     };
     let mm_per_px = args
@@ -107,7 +108,7 @@ fn inspect_file(
     detector: &mut Detector,
     overlay_dir: Option<&Path>,
 ) -> anyhow::Result<Inspection> {
-    let grey = super::image_file::read_grey(path)?;
+    let grey = crate::vision::image_file::read_grey(path)?;
     let zones = recipe.zones_for(None, grey.width(), grey.height());
     let inspection = inspect(&grey, zones, mm_per_px, recipe.threshold, detector)?;
     if let Some(dir) = overlay_dir {

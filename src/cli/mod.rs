@@ -12,12 +12,12 @@ mod engrave_cmd;
 mod eval_cmd;
 mod gcode_cmd;
 mod grbl_sim;
-mod image_file;
 mod inspect_cmd;
 mod items_cmd;
 mod laser;
 mod laser_settings;
 mod qr_cmd;
+mod recipe_cmd;
 mod synth_cmd;
 mod test_grid_cmd;
 mod users;
@@ -84,6 +84,9 @@ pub enum Command {
     Items(items_cmd::ItemsCommand),
     /// Porosity verdicts for image files (exit 0 accept, 1 warn, 2 reject, 3 unreadable).
     Inspect(inspect_cmd::InspectArgs),
+    /// Porosity recipes in the station database: list, show, save a new version.
+    #[command(subcommand)]
+    Recipe(recipe_cmd::RecipeCommand),
     /// Generated images with ground truth (porosity scenes for training, tests and eval).
     #[command(subcommand)]
     Synth(synth_cmd::SynthCommand),
@@ -127,7 +130,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Bench(command)) => bench::run(command, cli.data_dir.as_deref()),
         Some(Command::Config(_)) => Ok(ExitCode::SUCCESS),
         Some(Command::Gcode(args)) => gcode_cmd::run(&args),
-        Some(Command::Inspect(args)) => inspect_cmd::run(&args),
+        Some(Command::Inspect(args)) => inspect_cmd::run(&args, &paths),
+        Some(Command::Recipe(command)) => recipe_cmd::run(command, &paths),
         Some(Command::Synth(command)) => synth_cmd::run(&command),
         Some(Command::Eval(command)) => eval_cmd::run(&command),
         Some(Command::Laser(command)) => laser::run(command),

@@ -44,6 +44,32 @@ lot_pattern = ""
 port = ""
 baud = 115200
 
+[inspection]
+# Porosity inspection on this station's cameras.
+enabled = true
+# Vision workers (each loads its own copy of the detector). 2 suits a 2-core kiosk.
+workers = 2
+# The part number whose newest recipe is active at start; empty: the first stored recipe.
+part_number = ""
+# The digital I/O: "none", "simulated" (the demo's on-screen board) or "raspberry-pi" (needs a
+# build with the `kiosk` feature).
+gpio = "none"
+# A part-sensor level must hold this long to count (contact bounce).
+debounce_ms = 10
+# Length of the reject pulse to the diverter on a REJECT.
+reject_pulse_ms = 250
+# How long the horn sounds on a REJECT; 0: never; -1: until the acknowledge button.
+horn_secs = 3
+# BCM pin numbers on the Raspberry Pi header, and the inputs' wiring (switch to ground).
+trigger_pin = 17
+acknowledge_pin = 27
+green_pin = 5
+amber_pin = 6
+red_pin = 13
+reject_pin = 19
+horn_pin = 26
+inputs_active_low = true
+
 [logging]
 # tracing filter for the log file and stderr, e.g. "info" or "qcstation=debug,info".
 filter = "info"
@@ -59,7 +85,76 @@ pub struct Config {
     pub storage: StorageSection,
     pub inventory: InventorySection,
     pub laser: LaserSection,
+    pub inspection: InspectionSection,
     pub logging: LoggingSection,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InspectionSection {
+    pub enabled: bool,
+    pub workers: u32,
+    pub part_number: String,
+    pub gpio: String,
+    pub debounce_ms: u32,
+    pub reject_pulse_ms: u32,
+    pub horn_secs: i32,
+    pub trigger_pin: u8,
+    pub acknowledge_pin: u8,
+    pub green_pin: u8,
+    pub amber_pin: u8,
+    pub red_pin: u8,
+    pub reject_pin: u8,
+    pub horn_pin: u8,
+    pub inputs_active_low: bool,
+}
+
+impl Default for InspectionSection {
+    fn default() -> Self {
+        let pins = crate::gpio::PinMap::default();
+        Self {
+            enabled: true,
+            workers: 2,
+            part_number: String::new(),
+            gpio: "none".to_owned(),
+            debounce_ms: 10,
+            reject_pulse_ms: 250,
+            horn_secs: 3,
+            trigger_pin: pins.inputs[0],
+            acknowledge_pin: pins.inputs[1],
+            green_pin: pins.outputs[0],
+            amber_pin: pins.outputs[1],
+            red_pin: pins.outputs[2],
+            reject_pin: pins.outputs[3],
+            horn_pin: pins.outputs[4],
+            inputs_active_low: pins.inputs_active_low,
+        }
+    }
+}
+
+impl InspectionSection {
+    pub fn pin_map(&self) -> crate::gpio::PinMap {
+        crate::gpio::PinMap {
+            inputs: [self.trigger_pin, self.acknowledge_pin],
+            outputs: [
+                self.green_pin,
+                self.amber_pin,
+                self.red_pin,
+                self.reject_pin,
+                self.horn_pin,
+            ],
+            inputs_active_low: self.inputs_active_low,
+        }
+    }
+
+    pub fn timing(&self) -> crate::gpio::OutputTiming {
+        crate::gpio::OutputTiming {
+            reject_pulse: std::time::Duration::from_millis(u64::from(self.reject_pulse_ms)),
+            horn: u64::try_from(self.horn_secs)
+                .ok()
+                .map(std::time::Duration::from_secs),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -192,6 +287,39 @@ impl Config {
         }
     }
 
+    /// Porosity inspection as configured; `demo` runs the simulated GPIO board whatever the
+    /// file says. `None` when inspection is disabled.
+    pub fn inspection_plan(
+        &self,
+        data_dir: &Path,
+        demo: bool,
+    ) -> Option<crate::runtime::InspectionPlan> {
+        use crate::runtime::{GpioPlan, GpioSetup, InspectionPlan, TriggerMode};
+        let section = &self.inspection;
+        if !section.enabled {
+            return None;
+        }
+        let plan = match (demo, section.gpio.as_str()) {
+            (true, _) | (false, "simulated") => {
+                Some(GpioPlan::Simulated(crate::gpio::SimBoard::default()))
+            }
+            #[cfg(feature = "kiosk")]
+            (false, "raspberry-pi") => Some(GpioPlan::RaspberryPi(section.pin_map())),
+            _ => None,
+        };
+        Some(InspectionPlan {
+            gpio: plan.map(|plan| GpioSetup {
+                plan,
+                debounce: std::time::Duration::from_millis(u64::from(section.debounce_ms)),
+                timing: section.timing(),
+            }),
+            workers: section.workers as usize,
+            images_dir: data_dir.join("images"),
+            part_number: Some(section.part_number.trim().to_owned()).filter(|p| !p.is_empty()),
+            mode: TriggerMode::Button,
+        })
+    }
+
     /// The rule lot numbers follow (validated when the file was read; an unreadable pattern
     /// falls back to the default only for a `Config` built in code without validation).
     pub fn lot_rule(&self) -> LotRule {
@@ -287,6 +415,40 @@ impl Config {
             "laser.baud",
             "must be a serial rate GRBL boards use (115200 for GRBL 1.1)",
         );
+        let inspection = &self.inspection;
+        check(
+            (1..=8).contains(&inspection.workers),
+            "inspection.workers",
+            "must be 1 to 8",
+        );
+        check(
+            ["none", "simulated", "raspberry-pi"].contains(&inspection.gpio.as_str()),
+            "inspection.gpio",
+            "must be \"none\", \"simulated\" or \"raspberry-pi\"",
+        );
+        check(
+            inspection.gpio != "raspberry-pi" || cfg!(feature = "kiosk"),
+            "inspection.gpio",
+            "\"raspberry-pi\" needs qcstation built with the kiosk feature (cargo build --release --features kiosk)",
+        );
+        check(
+            (1..=1_000).contains(&inspection.debounce_ms),
+            "inspection.debounce_ms",
+            "must be 1 to 1000 ms",
+        );
+        check(
+            (10..=10_000).contains(&inspection.reject_pulse_ms),
+            "inspection.reject_pulse_ms",
+            "must be 10 to 10000 ms",
+        );
+        check(
+            (-1..=600).contains(&inspection.horn_secs),
+            "inspection.horn_secs",
+            "must be -1 (until acknowledged), 0 (never) or up to 600 seconds",
+        );
+        if let Err(reason) = inspection.pin_map().validate() {
+            issues.push(("inspection.trigger_pin".to_owned(), reason));
+        }
         issues
     }
 }

@@ -1,10 +1,12 @@
 //! Plain types and rules shared by every layer: roles and what they permit, user names, the
 //! secret (PIN or password) policy, the sign-in lockout, who performs an action, item UIDs, the
-//! item lifecycle, engraving job states, QR error-correction levels and inspection verdicts.
+//! item lifecycle, engraving job states, QR error-correction levels, inspection verdicts and
+//! dispositions.
 //!
 //! Nothing here does I/O, reads the environment, spawns threads or knows about the UI.
 
 mod actor;
+mod disposition;
 mod ec_level;
 mod item_status;
 mod job_status;
@@ -16,6 +18,7 @@ mod user_name;
 mod verdict;
 
 pub use actor::Actor;
+pub use disposition::{Disposition, DispositionParseError, DispositionState};
 pub use ec_level::EcLevel;
 pub use item_status::{ItemStatus, ItemStatusParseError, TransitionError};
 pub use job_status::{JobStatus, JobStatusParseError};

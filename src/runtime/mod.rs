@@ -10,7 +10,9 @@ mod command;
 mod context;
 mod engraver;
 mod event;
+mod gpio;
 mod health;
+mod inspector;
 mod inventory;
 mod port;
 mod reader;
@@ -42,13 +44,19 @@ pub use engraver::{
     AlarmView, EngraverCommand, EngraverEvent, EngraverHandle, EngraverView, LaserLink, RunningJob,
 };
 pub use event::{AuditEvent, Event, SignInEntry, SignOutReason, StationEvent, UsersEvent};
+pub use gpio::{GpioCommand, GpioHandle, GpioPlan, GpioSetup, GpioView};
 pub use health::{DISK_LOW_BYTES, HealthReport};
+pub use inspector::{
+    CameraInspection, CameraOutcome, InspectionPlan, InspectorCommand, InspectorEvent,
+    InspectorHandle, InspectorView, LiveCounters, OpenedInspection, PartResult, PorosityJob,
+    REPLAY_CAMERA, Rerun, Statistics, TriggerMode, stats,
+};
 pub use inventory::{InventoryCommand, InventoryEvent, InventoryPage};
 pub use port::{Handle, Port};
 pub use records::{StoreHandle, StoreRecord};
 pub use session::Session;
 pub use supervisor::{PhaseReport, WorkerBoard};
-pub use trigger::TriggerError;
+pub use trigger::{TriggerError, TriggerSource};
 pub use vision::{FrameJob, JobKind, VisionCounts, VisionHandler, VisionLanes, VisionQueue};
 pub use worker::{
     PanicRecord, Phase, Restart, WorkerCtx, WorkerExit, WorkerSpec, WorkerState, WorkerStatus,
@@ -101,6 +109,8 @@ pub struct RuntimeOptions {
     pub cameras: Option<Vec<(String, SourceSpec)>>,
     /// The engraving laser, if this station has one.
     pub laser: Option<LaserPlan>,
+    /// Porosity inspection (vision pool, triggers, outputs), if this station runs it.
+    pub inspection: Option<InspectionPlan>,
 }
 
 impl RuntimeOptions {
@@ -121,6 +131,7 @@ impl RuntimeOptions {
             },
             cameras: Some(Vec::new()),
             laser: None,
+            inspection: None,
         }
     }
 }
@@ -188,13 +199,14 @@ pub struct Runtime {
     /// The vision pool's queue once a capability feeds it continuous frames.
     vision_feed: Arc<ArcSwapOption<VisionQueue>>,
     /// Triggers taken since start.
-    triggers: AtomicU64,
+    triggers: Arc<AtomicU64>,
     events_dropped: Arc<AtomicU64>,
     settings: StationSettings,
     #[cfg(unix)]
     signals: Option<signals::SignalWatch>,
     engraver: Option<EngraverHandle>,
     inventory: Option<Handle<InventoryCommand, InventoryEvent>>,
+    inspector: Option<InspectorHandle>,
 }
 
 /// The cameras to run: the given plan, or the enabled cameras of the database.
@@ -244,6 +256,10 @@ impl Runtime {
             Some(_) => Some(store.reader()?),
             None => None,
         };
+        let inspection_reader = match options.inspection {
+            Some(_) => Some(store.reader()?),
+            None => None,
+        };
 
         let (write_tx, write_rx) = bounded(WRITE_QUEUE);
         let (read_tx, read_rx) = bounded(READ_QUEUE);
@@ -268,13 +284,14 @@ impl Runtime {
             waker,
             health: HealthCell::default(),
             vision_feed: Arc::default(),
-            triggers: AtomicU64::new(0),
+            triggers: Arc::new(AtomicU64::new(0)),
             events_dropped,
             settings,
             #[cfg(unix)]
             signals: None,
             engraver: None,
             inventory: None,
+            inspector: None,
         };
         runtime.start_writer(store, write_rx, options.session, shared.clone())?;
         runtime.start_reader(
@@ -297,6 +314,9 @@ impl Runtime {
         }
         for (index, (name, spec)) in cameras.into_iter().enumerate() {
             runtime.start_camera(index, name, spec)?;
+        }
+        if let (Some(plan), Some(reader)) = (options.inspection.clone(), inspection_reader) {
+            runtime.start_inspection(plan, reader)?;
         }
         runtime.send(UsersCommand::ListSignIn)?;
         Ok(runtime)

@@ -2,11 +2,12 @@
 //! the vision pool must inspect the frame each camera captured nearest t — not whatever frame
 //! arrived last. The frame comes from the camera's ring; the job goes down the lossless lane.
 
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use super::Runtime;
 use super::vision::{FrameJob, JobKind, VisionQueue};
+use super::{CameraHandle, Runtime};
 use crate::camera::FrameMiss;
 
 /// Why a trigger was not queued.
@@ -26,14 +27,28 @@ fn tolerance(nominal_fps: f32) -> Duration {
     Duration::from_secs_f32(1.5 / nominal_fps.max(0.1))
 }
 
-impl Runtime {
-    /// Queues for inspection the frame `camera_index` captured nearest `fired_at`. When t is
-    /// newer than every frame the camera has delivered, waits (at most two frame periods) for
-    /// the frame that covers it. Returns the trigger's number.
+/// What a capability worker needs to take triggers itself: the cameras' rings and the
+/// station's trigger counter. Cheap to clone.
+#[derive(Clone)]
+pub struct TriggerSource {
+    cameras: Vec<CameraHandle>,
+    counter: Arc<AtomicU64>,
+}
+
+impl TriggerSource {
+    pub fn cameras(&self) -> &[CameraHandle] {
+        &self.cameras
+    }
+
+    /// Queues for inspection the frame `camera_index` captured nearest `fired_at`, as part
+    /// `part_seq` (the cameras of one part share it). When t is newer than every frame the
+    /// camera has delivered, waits (at most two frame periods) for the frame that covers it.
+    /// Returns the trigger's number.
     pub fn trigger(
         &self,
         camera_index: usize,
         fired_at: Instant,
+        part_seq: Option<u64>,
         queue: &VisionQueue,
     ) -> Result<u64, TriggerError> {
         let camera = self
@@ -81,18 +96,41 @@ impl Runtime {
                 }
             }
         };
-        let trigger_seq = self.triggers.fetch_add(1, Ordering::Relaxed) + 1;
+        let trigger_seq = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
         queue
             .push_trigger(FrameJob {
                 camera_index,
                 frame,
                 kind: JobKind::Trigger {
                     trigger_seq,
+                    part_seq: part_seq.unwrap_or(trigger_seq),
                     fired_at,
                 },
             })
             .map_err(|_| TriggerError::PoolFull)?;
         Ok(trigger_seq)
+    }
+}
+
+impl Runtime {
+    /// Queues for inspection the frame `camera_index` captured nearest `fired_at` (one camera,
+    /// one part). Returns the trigger's number.
+    pub fn trigger(
+        &self,
+        camera_index: usize,
+        fired_at: Instant,
+        queue: &VisionQueue,
+    ) -> Result<u64, TriggerError> {
+        self.trigger_source()
+            .trigger(camera_index, fired_at, None, queue)
+    }
+
+    /// The cameras and the trigger counter, for a capability that takes its own triggers.
+    pub fn trigger_source(&self) -> TriggerSource {
+        TriggerSource {
+            cameras: self.cameras.clone(),
+            counter: Arc::clone(&self.triggers),
+        }
     }
 
     /// From now on every camera's continuous frames also go to `queue` (lossy lane).

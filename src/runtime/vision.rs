@@ -28,6 +28,8 @@ pub enum JobKind {
     Trigger {
         /// The trigger's own number, counted per station from 1.
         trigger_seq: u64,
+        /// The part it looks at: every camera triggered for one part shares it.
+        part_seq: u64,
         /// When the trigger fired.
         fired_at: Instant,
     },
@@ -280,6 +282,7 @@ mod tests {
                     10 + trigger_seq,
                     JobKind::Trigger {
                         trigger_seq,
+                        part_seq: trigger_seq,
                         fired_at,
                     },
                 ))
@@ -309,6 +312,7 @@ mod tests {
         });
         let kind = JobKind::Trigger {
             trigger_seq: 1,
+            part_seq: 1,
             fired_at: Instant::now(),
         };
         queue.push_trigger(job(1, kind)).unwrap();

@@ -1,5 +1,5 @@
-//! The demo database: documented demo users and four synthetic cameras, created once on an
-//! empty demo file so that `cargo run --release` opens a working station.
+//! The demo database: documented demo users, four synthetic cameras and a porosity recipe,
+//! created once on an empty demo file so that `cargo run --release` opens a working station.
 
 use super::{Store, StoreError};
 use crate::domain::{Actor, Role, SecretHash};
@@ -41,6 +41,61 @@ const DEMO_CAMERAS: [(&str, &str); 4] = [
     ("QR mark", "demo:qr?size=1280x720&fps=30"),
 ];
 
+/// The demo's porosity recipe: a transmission housing seen by both porosity cameras. Camera A
+/// has a sealing face with tight rules and a bolt land; camera B is judged whole with the
+/// default rules. Images of every part are kept, so History shows each one. (Its validity is
+/// tested where recipes are parsed, in `vision::recipe`.)
+pub const DEMO_RECIPE_PART: &str = "HSG-4471";
+pub const DEMO_RECIPE_TOML: &str = r#"part_number = "HSG-4471"
+detector = "onnx"
+threshold = 0.5
+cameras = ["Porosity A", "Porosity B"]
+
+[default_rules]
+ignore_below_mm = 0.2
+max_diameter_mm = 1.0
+max_count = 12
+window_mm = 10.0
+max_in_window = 5
+max_area_percent = 0.5
+warn_ratio = 0.8
+
+[saving]
+policy = "all"
+raw = true
+overlay = true
+
+[[zones]]
+name = "sealing face"
+camera = "Porosity A"
+shape = "polygon"
+points_px = [[140.0, 120.0], [900.0, 100.0], [930.0, 600.0], [160.0, 620.0]]
+
+[zones.rules]
+ignore_below_mm = 0.15
+max_diameter_mm = 0.6
+max_count = 6
+window_mm = 8.0
+max_in_window = 3
+min_edge_distance_mm = 0.5
+warn_ratio = 0.8
+
+[[zones]]
+name = "bolt land"
+camera = "Porosity A"
+shape = "rect"
+x_px = 980.0
+y_px = 80.0
+width_px = 260.0
+height_px = 560.0
+
+[zones.rules]
+ignore_below_mm = 0.2
+max_diameter_mm = 1.2
+max_count = 10
+warn_ratio = 0.8
+"#;
+
 impl Store {
     /// Fills an empty demo database; does nothing to one that already has users. `hash` checks
     /// and hashes each demo secret (the caller passes `auth::new_secret_hash`: the store does
@@ -68,6 +123,9 @@ impl Store {
             for (name, spec) in DEMO_CAMERAS {
                 self.add_camera(&seeder, name, spec)?;
             }
+        }
+        if self.latest_recipe(DEMO_RECIPE_PART)?.is_none() {
+            self.save_recipe(&seeder, DEMO_RECIPE_PART, DEMO_RECIPE_TOML, "demo recipe")?;
         }
         Ok(true)
     }

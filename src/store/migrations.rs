@@ -187,6 +187,69 @@ CREATE INDEX engrave_jobs_by_status ON engrave_jobs (status, id);
 CREATE INDEX engrave_jobs_by_batch ON engrave_jobs (batch_id, id);
 ";
 
+/// Version 7: porosity. Recipes are versioned per part number (a save adds a version, never
+/// edits one). An inspection is one camera's image of one part (`part_seq` groups the cameras of
+/// one trigger) with the recipe version it used, its verdict, reasons and the rules that failed;
+/// its pores are rows of their own. A non-ACCEPT inspection waits (`pending`) for a signed
+/// disposition. Image paths are relative to the station's image folder.
+const V7_POROSITY: &str = "
+CREATE TABLE recipes (
+    id INTEGER PRIMARY KEY,
+    part_number TEXT NOT NULL,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    body_toml TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    created_by TEXT NOT NULL,
+    created_at_utc TEXT NOT NULL,
+    UNIQUE (part_number, version)
+) STRICT;
+
+CREATE TABLE inspections (
+    id INTEGER PRIMARY KEY,
+    at_utc TEXT NOT NULL,
+    part_seq INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    camera TEXT NOT NULL,
+    part_number TEXT NOT NULL,
+    recipe_version INTEGER NOT NULL,
+    serial TEXT,
+    verdict TEXT NOT NULL CHECK (verdict IN ('ACCEPT', 'WARN', 'REJECT')),
+    reasons_json TEXT NOT NULL,
+    failed_rules_json TEXT NOT NULL,
+    pore_count INTEGER NOT NULL CHECK (pore_count >= 0),
+    detector TEXT NOT NULL,
+    mm_per_px REAL NOT NULL,
+    width_px INTEGER NOT NULL,
+    height_px INTEGER NOT NULL,
+    inspect_ms REAL NOT NULL,
+    cycle_ms REAL NOT NULL,
+    raw_image TEXT,
+    overlay_image TEXT,
+    disposition TEXT NOT NULL CHECK (disposition IN ('none', 'pending', 'accept_as_is',
+                                                     'rework', 'scrap')),
+    disposition_reason TEXT,
+    disposition_by TEXT,
+    disposition_at_utc TEXT
+) STRICT;
+CREATE INDEX inspections_by_time ON inspections (at_utc);
+CREATE INDEX inspections_pending ON inspections (disposition) WHERE disposition = 'pending';
+
+CREATE TABLE pores (
+    inspection_id INTEGER NOT NULL REFERENCES inspections (id),
+    n INTEGER NOT NULL,
+    zone TEXT,
+    x_px REAL NOT NULL,
+    y_px REAL NOT NULL,
+    diameter_mm REAL NOT NULL,
+    feret_mm REAL NOT NULL,
+    area_mm2 REAL NOT NULL,
+    circularity REAL NOT NULL,
+    score REAL NOT NULL,
+    verdict TEXT,
+    PRIMARY KEY (inspection_id, n)
+) STRICT;
+";
+
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(V1_STATION_USERS_AUDIT),
@@ -195,11 +258,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V4_AUDIT_HASH_SCHEME_AND_SEAL),
         M::up(V5_ITEMS_INVENTORY),
         M::up(V6_ENGRAVE_JOBS),
+        M::up(V7_POROSITY),
     ])
 });
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 6;
+pub const LATEST_VERSION: i64 = 7;
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;

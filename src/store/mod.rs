@@ -1,5 +1,6 @@
 //! The station's records in one SQLite file: settings, cameras, users, the audit trail, and
-//! items with their UIDs, batches and lifecycle.
+//! items with their UIDs, batches and lifecycle, engraving jobs, porosity recipes (versioned) and
+//! inspections with their pores and dispositions.
 //!
 //! `Store` owns the one write connection (the runtime gives it to the store-writer thread; the
 //! CLI uses it directly). `StoreReader` is a read-only connection for queries. Every mutation that
@@ -15,8 +16,10 @@ mod cameras;
 mod demo;
 mod engrave_jobs;
 mod error;
+mod inspections;
 mod items;
 mod migrations;
+mod recipes;
 mod seal;
 mod settings;
 mod time;
@@ -35,17 +38,21 @@ pub use audit::{
     GENESIS_HASH, row_hash as audit_row_hash, row_hash_v2 as audit_row_hash_v2,
 };
 pub use cameras::CameraRecord;
-pub use demo::{DEMO_USERS, DemoUser};
+pub use demo::{DEMO_RECIPE_PART, DEMO_RECIPE_TOML, DEMO_USERS, DemoUser};
 pub use engrave_jobs::{JobEnd, JobFilter, JobRecord, NewJob};
 pub use error::StoreError;
+pub use inspections::{
+    DispositionOutcome, InspectionFilter, InspectionRecord, NewInspection, PoreRow,
+};
 pub use items::{
     BatchRecord, BatchRequest, ItemFacts, ItemFilter, ItemRecord, LowStockAlert,
     MAX_WARRANTY_YEARS, StatusCounts, StockThreshold, TransitionRecord,
 };
 pub use migrations::{LATEST_VERSION, migrate_to_version};
+pub use recipes::RecipeRecord;
 pub use seal::AuditSeal;
 pub use settings::StationSettings;
-pub use time::{now_utc, parse_utc};
+pub use time::{now_utc, parse_utc, to_text};
 pub use users::{SecretCheck, SignInOutcome, SignInRefusal, StoredSecret, UserRecord};
 
 /// How long a connection waits for another one's lock before giving up with `SQLITE_BUSY`.

@@ -152,6 +152,12 @@ fn enabled_admins(conn: &Connection) -> Result<i64, StoreError> {
 }
 
 impl StoreReader {
+    /// The stored hash for `name`, to check a signature (a disposition) outside any
+    /// transaction; the writer re-checks that it is still current when it records.
+    pub fn stored_secret(&self, name: &str) -> Result<Option<StoredSecret>, StoreError> {
+        stored_secret_of(&self.conn, name)
+    }
+
     pub fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
         list(&self.conn)
     }
@@ -220,7 +226,18 @@ fn decide(
     }
 }
 
-fn stored_phc(conn: &Connection, user_id: i64) -> Result<Option<String>, StoreError> {
+fn stored_secret_of(conn: &Connection, name: &str) -> Result<Option<StoredSecret>, StoreError> {
+    let folded = name.trim().to_lowercase();
+    let Some(user) = find(conn, &folded)? else {
+        return Ok(None);
+    };
+    Ok(stored_phc(conn, user.id)?.map(|phc| StoredSecret {
+        user_id: user.id,
+        phc,
+    }))
+}
+
+pub(super) fn stored_phc(conn: &Connection, user_id: i64) -> Result<Option<String>, StoreError> {
     Ok(conn
         .query_row(
             "SELECT secret_hash FROM users WHERE id = ?1",
@@ -495,14 +512,7 @@ impl Store {
     /// Sign-in, step 1 (read, outside any transaction): the stored hash for `name`, which the
     /// caller verifies with `auth::verify_secret` before `record_sign_in`.
     pub fn stored_secret(&self, name: &str) -> Result<Option<StoredSecret>, StoreError> {
-        let folded = name.trim().to_lowercase();
-        let Some(user) = find(&self.conn, &folded)? else {
-            return Ok(None);
-        };
-        Ok(stored_phc(&self.conn, user.id)?.map(|phc| StoredSecret {
-            user_id: user.id,
-            phc,
-        }))
+        stored_secret_of(&self.conn, name)
     }
 
     /// Sign-in, step 3 (decide and record, in one savepoint): re-reads the user's state

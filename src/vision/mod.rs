@@ -10,6 +10,7 @@
 pub mod blobs;
 pub mod detect;
 pub mod eval;
+pub mod image_file;
 pub mod inspect;
 pub mod measure;
 pub mod overlay;

@@ -87,7 +87,7 @@ pub enum RecipeError {
         path: String,
         source: std::io::Error,
     },
-    #[error("recipe file {path}: {message}")]
+    #[error("{path}: {message}")]
     Parse { path: String, message: String },
     #[error("part_number is empty: name the part the recipe is for")]
     NoPartNumber,
@@ -131,12 +131,18 @@ impl Recipe {
             path: shown.clone(),
             source,
         })?;
-        let recipe: Recipe = toml::from_str(&text).map_err(|err| RecipeError::Parse {
-            path: shown.clone(),
+        Self::parse(&text, &format!("recipe file {shown}"))
+    }
+
+    /// Parses and validates recipe TOML; `origin` names where it came from in errors (a file,
+    /// "recipe HSG-4471 v3" from the store).
+    pub fn parse(text: &str, origin: &str) -> Result<Self, RecipeError> {
+        let recipe: Recipe = toml::from_str(text).map_err(|err| RecipeError::Parse {
+            path: origin.to_owned(),
             message: err.to_string(),
         })?;
         recipe.validate().map_err(|err| RecipeError::Parse {
-            path: shown,
+            path: origin.to_owned(),
             message: err.to_string(),
         })?;
         Ok(recipe)
@@ -244,6 +250,18 @@ y_px = 600.0
 width_px = 1280.0
 height_px = 120.0
 "#;
+
+    #[test]
+    fn the_demo_recipe_is_valid_and_draws_zones_on_camera_a_only() {
+        let recipe = Recipe::parse(crate::store::DEMO_RECIPE_TOML, "demo recipe").unwrap();
+        assert_eq!(recipe.part_number, crate::store::DEMO_RECIPE_PART);
+        assert_eq!(recipe.zones_for(Some("Porosity A"), 1280, 720).len(), 2);
+        assert_eq!(
+            recipe.zones_for(Some("Porosity B"), 1280, 720)[0].name,
+            WHOLE_IMAGE
+        );
+        assert_eq!(recipe.saving.policy, SavingPolicy::All);
+    }
 
     #[test]
     fn a_recipe_file_reads_and_picks_zones_per_camera() {

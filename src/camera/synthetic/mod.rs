@@ -2,7 +2,7 @@
 //! hardware. Each part is rendered once as a "world" image a little larger than the view; every
 //! frame then looks at it through a moving window (a part settling in a fixture, boards passing
 //! on a conveyor, a hand-held reader drifting), with flickering light and sensor noise added.
-//! Later issues make the generators exact, with ground truth.
+//! The porosity scene comes from the porosity ground-truth generator (`vision::synth`).
 
 mod label;
 mod porosity;
@@ -47,7 +47,7 @@ fn motion(scene: DemoScene) -> Motion {
 /// The part of a scene every part shares (the expensive per-pixel texture), rendered once per
 /// source so that a new part costs a copy and its own features, not a camera stall.
 enum Backdrop {
-    Porosity(RgbaImage),
+    Porosity(crate::vision::synth::Face),
     Label(label::Backdrop),
     Qr(RgbaImage),
 }
@@ -63,7 +63,7 @@ impl Backdrop {
 
     fn render_part(&self, size: FrameSize, seed: u64, part: u64) -> Result<RgbaImage, CameraError> {
         match self {
-            Self::Porosity(face) => Ok(porosity::render(face, size, seed, part)),
+            Self::Porosity(face) => Ok(porosity::render(face, seed, part)),
             Self::Label(backdrop) => label::render(backdrop, size, seed, part),
             Self::Qr(steel) => qr_mark::render(steel, size, seed, part),
         }
@@ -268,8 +268,11 @@ mod tests {
                 .image
                 .pixels()
                 .fold((255u8, 0u8), |(lo, hi), p| (lo.min(p[1]), hi.max(p[1])));
+            // A machined face under diffuse light is honestly low in contrast (the porosity
+            // scene is the ground-truth generator's); boards and marks are not.
+            let wanted = if scene == DemoScene::Porosity { 40 } else { 80 };
             assert!(
-                max - min > 80,
+                max - min > wanted,
                 "{scene:?} has too little contrast: {min}..{max}"
             );
         }

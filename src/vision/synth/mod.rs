@@ -92,6 +92,56 @@ pub fn render(params: &SceneParams) -> Rendered {
     }
 }
 
+/// A face painted once, on which parts are then placed cheaply: the demo cameras, whose face
+/// stays the same while parts come and go. The painted surface is the expensive per-pixel
+/// step; a part adds its pores and dust to a copy and blurs it (no sensor noise: the camera
+/// adds its own).
+pub struct Face {
+    params: SceneParams,
+    base: Vec<f32>,
+}
+
+impl Face {
+    pub fn new(params: SceneParams) -> Self {
+        let mut rng = SmallRng::seed_from_u64(params.seed);
+        let mut base = vec![0.0_f32; params.width_px as usize * params.height_px as usize];
+        surface::paint(&params, &mut rng, &mut base);
+        Self { params, base }
+    }
+
+    pub fn params(&self) -> &SceneParams {
+        &self.params
+    }
+
+    /// Part `part_seed` on this face with `pore_count` pores (0: a good part) and its own
+    /// dust and scratches; also the pores as placed.
+    pub fn part(&self, part_seed: u64, pore_count: u32) -> (GrayImage, Vec<TruePore>) {
+        let params = SceneParams {
+            seed: part_seed,
+            pore_count,
+            ..self.params.clone()
+        };
+        let mut rng = SmallRng::seed_from_u64(part_seed ^ 0x9a27);
+        let mut image = self.base.clone();
+        let mut labels = vec![0_u16; image.len()];
+        let pores = pore::place(&params, &mut rng);
+        for (index, spec) in pores.iter().enumerate() {
+            pore::draw(spec, index as u16 + 1, &params, &mut image, &mut labels);
+        }
+        distractor::scatter(&params, &mut rng, &mut image);
+        let (w, h) = (params.width_px, params.height_px);
+        let mut buffer = image::ImageBuffer::<image::Luma<f32>, Vec<f32>>::from_raw(w, h, image)
+            .unwrap_or_else(|| image::ImageBuffer::new(w, h));
+        if params.blur_sigma_px > 0.3 {
+            buffer = gaussian_blur_f32(&buffer, params.blur_sigma_px);
+        }
+        let grey = GrayImage::from_fn(w, h, |x, y| {
+            image::Luma([buffer.get_pixel(x, y)[0].round().clamp(0.0, 255.0) as u8])
+        });
+        (grey, measure_labels(&params, &labels, &pores))
+    }
+}
+
 /// Blur, vignetting, shot and read noise, 8-bit quantisation, and maybe a JPEG round trip.
 fn optics(params: &SceneParams, rng: &mut SmallRng, image: Vec<f32>) -> GrayImage {
     let (w, h) = (params.width_px, params.height_px);

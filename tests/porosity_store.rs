@@ -1,0 +1,336 @@
+//! Porosity records in a real SQLite file: inspections with their pores and filters, signed
+//! dispositions (role, reason, signature, once only, audited with old and new state), and
+//! versioned recipes (a save adds a version, audited with the previous body).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use qcstation::auth::{new_secret_hash, verify_secret};
+use qcstation::domain::{Actor, Disposition, DispositionState, Verdict};
+use qcstation::store::{
+    AuditFilter, DispositionOutcome, InspectionFilter, NewInspection, PoreRow, SecretCheck, Store,
+    StoreError,
+};
+
+fn demo_store(dir: &std::path::Path) -> Store {
+    let mut store = Store::open(&dir.join("station.sqlite")).unwrap();
+    store.seed_demo(new_secret_hash).unwrap();
+    store
+}
+
+fn actor(store: &Store, name: &str) -> Actor {
+    let user = store
+        .users()
+        .unwrap()
+        .into_iter()
+        .find(|user| user.name == name)
+        .unwrap();
+    Actor {
+        user_id: Some(user.id),
+        name: user.name,
+        role: user.role,
+    }
+}
+
+fn signature(store: &Store, name: &str, secret: &str) -> SecretCheck {
+    let stored = store.stored_secret(name).unwrap().unwrap();
+    let matches = verify_secret(&stored.phc, secret).unwrap();
+    SecretCheck { stored, matches }
+}
+
+fn inspection(part_seq: u64, camera: &str, verdict: Verdict, pores: u32) -> NewInspection {
+    NewInspection {
+        part_seq,
+        source: "button".into(),
+        camera: camera.into(),
+        part_number: "HSG-4471".into(),
+        recipe_version: 1,
+        serial: Some(format!("SN-{part_seq:04}")),
+        verdict,
+        reasons: if verdict == Verdict::Accept {
+            Vec::new()
+        } else {
+            vec!["REJECT zone \"face\": pore #1 Ø 1.20 mm, max 0.60 mm".into()]
+        },
+        failed_rules: if verdict == Verdict::Accept {
+            Vec::new()
+        } else {
+            vec!["max_diameter_mm".into()]
+        },
+        detector: "onnx".into(),
+        mm_per_px: 0.03,
+        width_px: 1280,
+        height_px: 720,
+        inspect_ms: 120.0,
+        cycle_ms: 180.0,
+        raw_image: Some("2026-11-22/part-raw.png".into()),
+        overlay_image: None,
+        pores: (1..=pores)
+            .map(|n| PoreRow {
+                n,
+                zone: Some("face".into()),
+                x_px: 10.0 * n as f32,
+                y_px: 20.0,
+                diameter_mm: 0.3 * n as f32,
+                feret_mm: 0.4 * n as f32,
+                area_mm2: 0.07,
+                circularity: 0.8,
+                score: 0.9,
+                verdict: (n == 1).then_some(verdict),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn inspections_round_trip_with_pores_and_filter_by_verdict_camera_serial_and_pending() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let a = store
+        .save_inspection(&inspection(1, "Porosity A", Verdict::Reject, 3))
+        .unwrap();
+    let b = store
+        .save_inspection(&inspection(1, "Porosity B", Verdict::Accept, 0))
+        .unwrap();
+    store
+        .save_inspection(&inspection(2, "Porosity A", Verdict::Warn, 1))
+        .unwrap();
+    let reader = store.reader().unwrap();
+    let stored = reader.inspection(a).unwrap().unwrap();
+    assert_eq!(stored.verdict, Verdict::Reject);
+    assert_eq!(stored.pore_count, 3);
+    assert_eq!(stored.failed_rules, ["max_diameter_mm"]);
+    assert_eq!(stored.disposition, DispositionState::Pending);
+    assert_eq!(
+        reader.inspection(b).unwrap().unwrap().disposition,
+        DispositionState::NotNeeded
+    );
+    let pores = reader.inspection_pores(a).unwrap();
+    assert_eq!(pores.len(), 3);
+    assert_eq!(pores[2].n, 3);
+    assert!((pores[2].diameter_mm - 0.9).abs() < 1e-6);
+    assert_eq!(pores[0].verdict, Some(Verdict::Reject));
+
+    let all = reader.inspections(&InspectionFilter::default()).unwrap();
+    assert_eq!(
+        all.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![a + 2, b, a],
+        "newest first"
+    );
+    let count = |filter: InspectionFilter| reader.inspections(&filter).unwrap().len();
+    assert_eq!(
+        count(InspectionFilter {
+            verdict: Some(Verdict::Reject),
+            ..InspectionFilter::default()
+        }),
+        1
+    );
+    assert_eq!(
+        count(InspectionFilter {
+            camera: Some("Porosity A".into()),
+            ..InspectionFilter::default()
+        }),
+        2
+    );
+    assert_eq!(
+        count(InspectionFilter {
+            serial: Some("0002".into()),
+            ..InspectionFilter::default()
+        }),
+        1
+    );
+    assert_eq!(
+        count(InspectionFilter {
+            pending_only: true,
+            ..InspectionFilter::default()
+        }),
+        2
+    );
+    assert_eq!(
+        count(InspectionFilter {
+            from_utc: Some("2999-01-01T00:00:00.000Z".into()),
+            ..InspectionFilter::default()
+        }),
+        0
+    );
+    assert_eq!(reader.count_pending_dispositions().unwrap(), 2);
+    assert_eq!(
+        reader
+            .pore_sizes(&InspectionFilter::default())
+            .unwrap()
+            .len(),
+        4
+    );
+}
+
+#[test]
+fn a_disposition_needs_an_engineer_a_reason_and_the_right_secret_and_is_made_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let id = store
+        .save_inspection(&inspection(1, "Porosity A", Verdict::Reject, 1))
+        .unwrap();
+    let accepted = store
+        .save_inspection(&inspection(2, "Porosity A", Verdict::Accept, 0))
+        .unwrap();
+    let erik = actor(&store, "erik");
+    let olga = actor(&store, "olga");
+
+    // An operator may not sign (the roles table: engineers sign dispositions).
+    let refused = store.dispose(
+        &olga,
+        id,
+        Disposition::Scrap,
+        "leak path",
+        &signature(&store, "olga", "1234"),
+    );
+    assert!(
+        matches!(refused, Err(StoreError::Forbidden { .. })),
+        "{refused:?}"
+    );
+
+    // No reason: refused before anything.
+    let good = signature(&store, "erik", "Demo-engineer-2026");
+    assert!(
+        store
+            .dispose(&erik, id, Disposition::Scrap, "  ", &good)
+            .is_err()
+    );
+
+    // A wrong secret changes nothing but leaves an audit row.
+    let wrong = signature(&store, "erik", "not-the-password");
+    assert!(!wrong.matches);
+    let outcome = store
+        .dispose(&erik, id, Disposition::Scrap, "leak path", &wrong)
+        .unwrap();
+    assert_eq!(outcome, DispositionOutcome::SignatureRefused);
+    assert_eq!(
+        store.inspection(id).unwrap().unwrap().disposition,
+        DispositionState::Pending
+    );
+
+    // Another user's correct secret is not erik's signature either.
+    let someone_else = signature(&store, "olga", "1234");
+    assert_eq!(
+        store
+            .dispose(&erik, id, Disposition::Scrap, "leak path", &someone_else)
+            .unwrap(),
+        DispositionOutcome::SignatureRefused
+    );
+
+    let DispositionOutcome::Recorded(record) = store
+        .dispose(
+            &erik,
+            id,
+            Disposition::Rework,
+            "pore at the edge: re-machine",
+            &good,
+        )
+        .unwrap()
+    else {
+        panic!("the right secret signs");
+    };
+    assert_eq!(
+        record.disposition,
+        DispositionState::Done(Disposition::Rework)
+    );
+    assert_eq!(record.disposition_by.as_deref(), Some("erik"));
+    assert_eq!(store.count_pending_dispositions().unwrap(), 0);
+
+    // Once only, and never for an ACCEPT.
+    let again = store.dispose(&erik, id, Disposition::Scrap, "changed my mind", &good);
+    assert!(
+        again
+            .unwrap_err()
+            .to_string()
+            .contains("already dispositioned")
+    );
+    let not_needed = store.dispose(&erik, accepted, Disposition::Scrap, "why", &good);
+    assert!(
+        not_needed
+            .unwrap_err()
+            .to_string()
+            .contains("needs no disposition")
+    );
+
+    let rows = store
+        .reader()
+        .unwrap()
+        .audit(&AuditFilter {
+            limit: 50,
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|row| row.entry.action.as_str()).collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "inspection.signature_refused")
+            .count(),
+        2
+    );
+    let signed = rows
+        .iter()
+        .find(|row| row.entry.action == "inspection.disposition")
+        .unwrap();
+    assert_eq!(signed.entry.old_value.as_deref(), Some("pending (REJECT)"));
+    assert_eq!(signed.entry.new_value.as_deref(), Some("rework"));
+    assert_eq!(
+        signed.entry.reason.as_deref(),
+        Some("pore at the edge: re-machine")
+    );
+    assert!(store.reader().unwrap().verify_audit().unwrap().is_intact());
+}
+
+#[test]
+fn saving_a_recipe_adds_a_version_audited_with_the_previous_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let erik = actor(&store, "erik");
+    let olga = actor(&store, "olga");
+    let v1 = "part_number = \"TC-1\"\nthreshold = 0.5\n";
+    let v2 = "part_number = \"TC-1\"\nthreshold = 0.6\n";
+    assert!(matches!(
+        store.save_recipe(&olga, "TC-1", v1, ""),
+        Err(StoreError::Forbidden { .. })
+    ));
+    let first = store.save_recipe(&erik, "TC-1", v1, "first").unwrap();
+    assert_eq!(first.version, 1);
+    let same = store.save_recipe(&erik, "TC-1", v1, "again");
+    assert!(same.unwrap_err().to_string().contains("nothing to save"));
+    let second = store
+        .save_recipe(&erik, "TC-1", v2, "threshold up")
+        .unwrap();
+    assert_eq!(second.version, 2);
+    assert_eq!(store.latest_recipe("TC-1").unwrap().unwrap().body_toml, v2);
+    assert_eq!(
+        store.recipe_version("TC-1", 1).unwrap().unwrap().body_toml,
+        v1,
+        "an old version is never edited"
+    );
+    assert_eq!(store.recipe_history("TC-1").unwrap().len(), 2);
+    let parts: Vec<String> = store
+        .latest_recipes()
+        .unwrap()
+        .into_iter()
+        .map(|r| format!("{} v{}", r.part_number, r.version))
+        .collect();
+    assert_eq!(
+        parts,
+        ["HSG-4471 v1", "TC-1 v2"],
+        "the demo recipe and this one"
+    );
+    let row = store
+        .reader()
+        .unwrap()
+        .audit(&AuditFilter {
+            limit: 1,
+            ..AuditFilter::default()
+        })
+        .unwrap()
+        .remove(0)
+        .entry;
+    assert_eq!(row.action, "recipe.save");
+    assert_eq!(row.entity_id, "TC-1 v2");
+    assert_eq!(row.old_value.as_deref(), Some(v1));
+    assert_eq!(row.new_value.as_deref(), Some(v2));
+    assert_eq!(row.reason.as_deref(), Some("threshold up"));
+}
