@@ -13,6 +13,7 @@ mod history;
 mod inspect;
 mod inventory;
 mod live_quad;
+mod recipe_editor;
 mod repaint;
 mod result_textures;
 mod signin;
@@ -53,6 +54,7 @@ pub enum Panel {
     Inspect,
     History,
     Statistics,
+    Recipe,
     Engrave,
     Inventory,
     Admin,
@@ -64,6 +66,7 @@ impl Panel {
             Self::Inspect => "Inspect",
             Self::History => "History",
             Self::Statistics => "Statistics",
+            Self::Recipe => "Recipe",
             Self::Engrave => "Engrave",
             Self::Inventory => "Inventory",
             Self::Admin => "Admin",
@@ -74,16 +77,18 @@ impl Panel {
     pub fn permission(self) -> Permission {
         match self {
             Self::Inspect | Self::History | Self::Statistics => Permission::ViewLive,
+            Self::Recipe => Permission::Engineer,
             Self::Engrave => Permission::Operate,
             Self::Inventory => Permission::ViewLive,
             Self::Admin => Permission::ViewAudit,
         }
     }
 
-    pub const ALL: [Panel; 6] = [
+    pub const ALL: [Panel; 7] = [
         Panel::Inspect,
         Panel::History,
         Panel::Statistics,
+        Panel::Recipe,
         Panel::Engrave,
         Panel::Inventory,
         Panel::Admin,
@@ -113,6 +118,7 @@ pub struct StationApp {
     inventory: inventory::InventoryView,
     history: history::HistoryView,
     statistics: statistics::StatisticsView,
+    recipe: recipe_editor::RecipeEditor,
     column: verdict_column::ColumnForm,
     results: result_textures::ResultTextures,
     /// Commands for the inspection worker, sent after drawing.
@@ -168,6 +174,7 @@ impl StationApp {
             inventory: inventory::InventoryView::default(),
             history: history::HistoryView::default(),
             statistics: statistics::StatisticsView::default(),
+            recipe: recipe_editor::RecipeEditor::default(),
             column: verdict_column::ColumnForm::default(),
             results: result_textures::ResultTextures::default(),
             inspector_outbox: Vec::new(),
@@ -267,6 +274,7 @@ impl StationApp {
             _ => {}
         }
         self.statistics.apply(&event);
+        self.recipe.apply(ctx, &event);
         if self.history.apply(ctx, event) {
             self.inspector_outbox.push(self.history.query());
             self.statistics.stale();
@@ -312,7 +320,8 @@ impl StationApp {
                 | Panel::Engrave
                 | Panel::Inventory
                 | Panel::History
-                | Panel::Statistics,
+                | Panel::Statistics
+                | Panel::Recipe,
             ) => false,
         }
     }
@@ -560,7 +569,18 @@ impl StationApp {
                 &camera_names,
                 &mut self.inspector_outbox,
             ),
-            Panel::History | Panel::Statistics => {
+            Panel::Recipe if inspector_view.is_some() => {
+                if let Some(view) = &inspector_view {
+                    recipe_editor::recipe_ui(
+                        ui,
+                        &mut self.recipe,
+                        view,
+                        &self.state,
+                        &mut self.inspector_outbox,
+                    );
+                }
+            }
+            Panel::History | Panel::Statistics | Panel::Recipe => {
                 ui.label("Porosity inspection is not enabled on this station ([inspection] enabled in the config file).");
             }
             Panel::Engrave => engrave::engrave_ui(

@@ -108,6 +108,16 @@ pub enum InspectorCommand {
     Rerun(i64),
     Statistics(InspectionFilter),
     Gpio(GpioCommand),
+    /// The newest frame of a camera, for the recipe editor to draw zones on.
+    Snapshot {
+        camera_index: usize,
+    },
+    /// A draft recipe on an image (nothing is recorded): the editor's "try".
+    Try {
+        recipe: Box<Recipe>,
+        camera_index: usize,
+        image: Arc<RgbaImage>,
+    },
 }
 
 /// Debug without the secret.
@@ -132,6 +142,12 @@ impl std::fmt::Debug for InspectorCommand {
             Self::Rerun(id) => write!(f, "Rerun({id})"),
             Self::Statistics(filter) => write!(f, "Statistics({filter:?})"),
             Self::Gpio(command) => write!(f, "Gpio({command:?})"),
+            Self::Snapshot { camera_index } => write!(f, "Snapshot({camera_index})"),
+            Self::Try {
+                recipe,
+                camera_index,
+                ..
+            } => write!(f, "Try({}, camera {camera_index})", recipe.part_number),
         }
     }
 }
@@ -167,6 +183,14 @@ pub enum InspectorEvent {
     Disposed(Box<InspectionRecord>),
     SignatureRefused(String),
     RecipeSaved(Box<RecipeRecord>),
+    Snapshot {
+        camera_index: usize,
+        image: Arc<RgbaImage>,
+    },
+    Tried {
+        camera_index: usize,
+        result: Arc<CameraInspection>,
+    },
 }
 
 /// A finished part.
@@ -817,6 +841,43 @@ impl Inspector {
                     (Err(err), _) | (_, Err(err)) => {
                         port.emit(InspectorEvent::Failed(format!("Statistics: {err}")));
                     }
+                }
+            }
+            InspectorCommand::Snapshot { camera_index } => {
+                let frame = self
+                    .triggers
+                    .cameras()
+                    .get(camera_index)
+                    .and_then(|camera| camera.ring.newest());
+                match frame {
+                    Some(frame) => port.emit(InspectorEvent::Snapshot {
+                        camera_index,
+                        image: Arc::new((*frame.image).clone()),
+                    }),
+                    None => port.emit(InspectorEvent::Failed(format!(
+                        "camera {camera_index} has no frame yet"
+                    ))),
+                }
+            }
+            InspectorCommand::Try {
+                recipe,
+                camera_index,
+                image,
+            } => {
+                if let Err(err) = recipe.validate() {
+                    port.emit(InspectorEvent::Failed(format!(
+                        "The draft is not valid: {err}"
+                    )));
+                    return;
+                }
+                let grey = image::imageops::grayscale(&*image);
+                let camera = self.camera_names.get(camera_index).map(String::as_str);
+                match PorosityJob::run(&recipe, camera, &grey, None) {
+                    Ok(result) => port.emit(InspectorEvent::Tried {
+                        camera_index,
+                        result: Arc::new(result),
+                    }),
+                    Err(err) => port.emit(InspectorEvent::Failed(format!("Try: {err}"))),
                 }
             }
             InspectorCommand::Gpio(command) => match &self.gpio {
