@@ -257,3 +257,12 @@ max_diameter_mm = 0.3
         "{error}"
     );
 }
+
+#[test]
+fn bench_inspect_times_the_network_alone_on_tract() {
+    let output = qcstation(&["bench", "inspect", "--network-only", "--runs", "1"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(text.contains("network alone"), "{text}");
+    assert!(text.contains("tract median"), "{text}");
+}

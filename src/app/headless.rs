@@ -101,9 +101,67 @@ pub struct CameraBenchResult {
     pub upload_mb_per_s: f64,
     /// Frames whose pixel buffer was allocated rather than reused from the camera's pool.
     pub fresh_buffers: u64,
+    /// Porosity inspection running meanwhile (`bench inspect`), when asked for.
+    pub inspection: Option<InspectionFigures>,
     /// Heap allocations of the whole process in the measured window, if they were counted.
     pub process_allocations: Option<ProcessAllocations>,
 }
+
+/// What porosity inspection did while the UI was measured.
+#[derive(Debug, Clone, Default)]
+pub struct InspectionFigures {
+    pub period: Duration,
+    pub workers: usize,
+    /// Parts triggered, and those that got a verdict.
+    pub triggers: u64,
+    pub parts: u64,
+    /// Cameras that could not be inspected (no frame, detector failure) and unsaved records.
+    pub errors: u64,
+    pub unsaved: u64,
+    /// Trigger to the part's verdict (its last camera).
+    pub cycle_ms_p50: f64,
+    pub cycle_ms_p95: f64,
+    pub cycle_ms_max: f64,
+}
+
+impl fmt::Display for InspectionFigures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "  inspection: a part every {:.1} s on every camera, {} vision workers: {} triggered, {} judged, {} camera errors, {} unsaved; trigger to verdict p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+            self.period.as_secs_f64(),
+            self.workers,
+            self.triggers,
+            self.parts,
+            self.errors,
+            self.unsaved,
+            self.cycle_ms_p50,
+            self.cycle_ms_p95,
+            self.cycle_ms_max
+        )
+    }
+}
+
+/// Nearest-rank percentile of unsorted values.
+fn percentile_of(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+/// Porosity inspection to run during `bench_cameras`: every camera takes a part each `period`.
+#[derive(Debug, Clone, Copy)]
+pub struct InspectionLoad {
+    pub period: Duration,
+    pub workers: usize,
+}
+
+/// Part number of the benchmark's recipe: the station default, over every camera.
+const BENCH_PART: &str = "BENCH";
 
 impl fmt::Display for CameraBenchResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -187,6 +245,8 @@ pub enum HeadlessError {
     Gpu(String),
     #[error("preparing the {0} scene: {1}")]
     Scene(&'static str, String),
+    #[error("preparing the benchmark's database: {0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// What the scene's screen shows, from the runtime's own answers: the sign-in list, and for
@@ -370,6 +430,7 @@ fn percentile_ms(sorted: &[Duration], fraction: f64) -> f64 {
 
 /// Runs the benchmark; `wgpu_path` picks the upload path; `allocations` reads the process's
 /// allocation counter when the binary has one.
+#[allow(clippy::too_many_arguments)]
 pub fn bench_cameras(
     scene: BenchScene,
     camera_count: usize,
@@ -378,9 +439,14 @@ pub fn bench_cameras(
     seconds: f32,
     wgpu_path: bool,
     allocations: Option<fn() -> ProcessAllocations>,
+    inspection: Option<InspectionLoad>,
 ) -> Result<CameraBenchResult, HeadlessError> {
     let dir = std::env::temp_dir().join(format!("qcstation-bench-{}", std::process::id()));
-    let scenes = [DemoScene::Porosity, DemoScene::Label, DemoScene::Qr];
+    let scenes = if inspection.is_some() {
+        vec![DemoScene::Porosity]
+    } else {
+        vec![DemoScene::Porosity, DemoScene::Label, DemoScene::Qr]
+    };
     let cameras = (0..camera_count)
         .map(|index| {
             let spec = SourceSpec::demo(scenes[index % scenes.len()])
@@ -390,11 +456,42 @@ pub fn bench_cameras(
             (format!("cam {index}"), spec)
         })
         .collect();
+    let database = dir.join("bench.sqlite");
+    if inspection.is_some() {
+        // The station's default recipe over every camera, stored as a part of its own (the
+        // demo recipe names the demo's two cameras).
+        let mut store = crate::store::Store::open(&database)?;
+        store.seed_demo(crate::auth::new_secret_hash)?;
+        let recipe = crate::vision::recipe::Recipe {
+            part_number: BENCH_PART.to_owned(),
+            ..crate::vision::recipe::Recipe::station_default()
+        };
+        store.save_recipe(
+            &crate::domain::Actor::console("bench"),
+            BENCH_PART,
+            &recipe.to_toml(),
+            "bench inspect",
+        )?;
+    }
     // Demo users (scratch is a demo station), so the sign-in and Admin scenes show real lists.
     let runtime = Runtime::start(RuntimeOptions {
         cameras: Some(cameras),
-        ..RuntimeOptions::scratch(dir.join("bench.sqlite"))
+        inspection: inspection.map(|load| crate::runtime::InspectionPlan {
+            gpio: Some(crate::runtime::GpioSetup::simulated(
+                crate::gpio::SimBoard::default(),
+            )),
+            workers: load.workers,
+            images_dir: dir.join("images"),
+            part_number: Some(BENCH_PART.to_owned()),
+            mode: crate::runtime::TriggerMode::Continuous {
+                period: load.period,
+            },
+        }),
+        ..RuntimeOptions::scratch(database)
     })?;
+    let mut results = super::result_textures::ResultTextures::default();
+    let mut column = super::verdict_column::ColumnForm::default();
+    let (mut triggers_at_start, mut errors_at_start) = (0, 0);
     let render_state = headless_render_state()?;
     let adapter = render_state.adapter.get_info();
     let device = render_state.device.clone();
@@ -447,6 +544,12 @@ pub fn bench_cameras(
             start_ui_cpu = cpu_time::ThreadTime::now();
             start_allocations = allocations.map(|count| count());
             delta_busy = Duration::ZERO;
+            let counters = runtime
+                .inspector()
+                .map(|inspector| inspector.view().counters)
+                .unwrap_or_default();
+            triggers_at_start = counters.triggers;
+            errors_at_start = counters.errors;
         }
         if measuring && frame_start.duration_since(measure_start) >= run_for {
             break;
@@ -460,9 +563,13 @@ pub fn bench_cameras(
         };
         state.health = runtime.health().map(|report| (*report).clone());
         state.workers = runtime.workers();
+        let inspector_view = runtime.inspector().map(|inspector| inspector.view());
         let output = ctx.run_ui(input, |ui| {
             let cameras = runtime.cameras();
             textures.refresh(ui.ctx(), cameras, |index| scene.shows(index));
+            if let Some(view) = &inspector_view {
+                results.refresh(ui.ctx(), view);
+            }
             let alarms = top_bar::alarms(&state, cameras);
             Panel::top("top_bar")
                 .exact_size(theme::TOP_BAR_HEIGHT)
@@ -477,7 +584,23 @@ pub fn bench_cameras(
                     });
                 }
                 BenchScene::Inspect | BenchScene::Expanded => {
-                    inspect_ui(ui, &mut view, &textures, cameras, None);
+                    if let Some(inspector) = &inspector_view {
+                        Panel::right("verdict_column")
+                            .exact_size(super::verdict_column::COLUMN_WIDTH)
+                            .show(ui, |ui| {
+                                let mut hold = false;
+                                super::verdict_column::verdict_column_ui(
+                                    ui,
+                                    &mut column,
+                                    inspector,
+                                    &state,
+                                    &mut hold,
+                                    &mut Vec::new(),
+                                );
+                            });
+                    }
+                    let shown = inspector_view.as_ref().map(|_| &results);
+                    inspect_ui(ui, &mut view, &textures, cameras, shown);
                 }
                 BenchScene::Admin => admin_ui(ui, &mut admin, &state, None, &mut Vec::new()),
             });
@@ -534,6 +657,41 @@ pub fn bench_cameras(
         .iter()
         .map(|c| c.slot.counters())
         .collect();
+    let inspection = match (inspection, runtime.inspector()) {
+        (Some(load), Some(inspector)) => {
+            // Let the parts under way finish before counting.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            inspector
+                .send(crate::runtime::InspectorCommand::SetMode(
+                    crate::runtime::TriggerMode::Button,
+                ))
+                .ok();
+            while inspector.view().parts_in_flight > 0 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let view = inspector.view();
+            let triggers = view.counters.triggers - triggers_at_start;
+            let cycles = &view.recent_cycles_ms;
+            let measured: Vec<f64> = cycles
+                .iter()
+                .rev()
+                .take(triggers as usize)
+                .copied()
+                .collect();
+            Some(InspectionFigures {
+                period: load.period,
+                workers: load.workers,
+                triggers,
+                parts: measured.len() as u64,
+                errors: view.counters.errors - errors_at_start,
+                unsaved: view.counters.unsaved,
+                cycle_ms_p50: percentile_of(&measured, 0.5),
+                cycle_ms_p95: percentile_of(&measured, 0.95),
+                cycle_ms_max: measured.iter().copied().fold(0.0, f64::max),
+            })
+        }
+        _ => None,
+    };
     drop(textures);
     runtime.shutdown();
     if let Err(err) = std::fs::remove_dir_all(&dir) {
@@ -579,6 +737,7 @@ pub fn bench_cameras(
             / 1e6
             / measured_secs,
         fresh_buffers: diff(|c| c.fresh_buffers),
+        inspection,
         process_allocations,
     })
 }

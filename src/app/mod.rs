@@ -40,8 +40,8 @@ use crate::runtime::{Command, Runtime, RuntimeOptions, SessionPolicy};
 
 pub use frame_textures::{FrameTextures, UploadPath, UploadStats, frame_texture, write_frame};
 pub use headless::{
-    BaselineResult, BenchScene, CameraBenchResult, ProcessAllocations, bench_baseline,
-    bench_cameras, headless_render_state,
+    BaselineResult, BenchScene, CameraBenchResult, InspectionFigures, InspectionLoad,
+    ProcessAllocations, bench_baseline, bench_cameras, headless_render_state,
 };
 pub use state::{AppState, NoticeKind};
 

@@ -62,6 +62,12 @@ pub enum BenchCommand {
     /// QR raster jobs streamed to the GRBL simulator over a pseudo-terminal: wall time against
     /// pure motion time (planner starvation) and the estimate against the motion.
     Laser(super::bench_laser::LaserBench),
+    /// Porosity inspection at the kiosk's cycle: N synthetic porosity cameras, a part every
+    /// period on every camera through the real inspection worker and vision pool, the Inspect
+    /// panel drawn offscreen meanwhile; reports trigger-to-verdict p50/p95/max, lost triggers and
+    /// the UI frame time, then the network alone on tract against onnxruntime (the Python peer,
+    /// when --peer-python is given) on the same file and input.
+    Inspect(super::bench_inspect::InspectBench),
     /// Commit throughput of records, through the runtime's batching writer or the store
     /// directly, on a scratch database (`bench-store.sqlite` in --data-dir, else a temp dir).
     Store {
@@ -84,6 +90,7 @@ pub fn run(command: BenchCommand, data_dir: Option<&std::path::Path>) -> anyhow:
         } => super::bench_store::run(data_dir, records, path, print_acks),
         BenchCommand::Vision(bench) => super::bench_vision::run(&bench),
         BenchCommand::Laser(bench) => super::bench_laser::run(&bench),
+        BenchCommand::Inspect(bench) => super::bench_inspect::run(&bench),
         BenchCommand::Cameras {
             cameras,
             size,
@@ -111,6 +118,7 @@ pub fn run(command: BenchCommand, data_dir: Option<&std::path::Path>) -> anyhow:
                     seconds,
                     path == UploadPath::Wgpu,
                     ALLOCATION_COUNTER.get().copied(),
+                    None,
                 )?;
                 println!("{result}");
                 let ratio = result.frame_ms_p50 / baseline.frame_ms_p50.max(1e-9);

@@ -925,7 +925,12 @@ impl Inspector {
             },
             _ => {}
         }
-        self.next_tick = Instant::now();
+        // Continuous parts start one period from now (the cameras may still be opening); a
+        // replay starts at once.
+        self.next_tick = match &mode {
+            TriggerMode::Continuous { period } => Instant::now() + *period,
+            _ => Instant::now(),
+        };
         self.mode = mode;
         self.dirty = true;
     }

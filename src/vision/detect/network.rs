@@ -55,6 +55,16 @@ impl Network {
         Ok(network)
     }
 
+    /// A model from a file, without the golden self-test: for measuring candidate models
+    /// (`qcstation bench inspect --model`), never for judging parts.
+    pub fn from_file(path: &Path) -> Result<Self, DetectError> {
+        let bytes = std::fs::read(path).map_err(|err| DetectError::Model {
+            path: path.to_owned(),
+            reason: err.to_string(),
+        })?;
+        Self::from_bytes(path, &bytes)
+    }
+
     fn check_golden(&mut self, golden: Golden) -> Result<(), DetectError> {
         let input = image::load_from_memory(GOLDEN_INPUT)
             .map_err(|err| self.run_error(&format!("golden input: {err}")))?
