@@ -20,6 +20,7 @@ use super::signin::{SignInForm, sign_in_screen_ui};
 use super::state::AppState;
 use super::{theme, top_bar};
 use crate::camera::{DemoScene, FrameSize, SourceSpec, SyntheticScene};
+use crate::runtime::stats::nearest_rank;
 use crate::runtime::{AuditQuery, Event, Runtime, RuntimeOptions, UsersCommand, UsersEvent};
 
 const SCREEN: FrameSize = FrameSize::new(1920, 1080);
@@ -140,17 +141,6 @@ impl fmt::Display for InspectionFigures {
             self.cycle_ms_max
         )
     }
-}
-
-/// Nearest-rank percentile of unsorted values.
-fn percentile_of(values: &[f64], p: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
 }
 
 /// Porosity inspection to run during `bench_cameras`: every camera takes a part each `period`.
@@ -685,8 +675,8 @@ pub fn bench_cameras(
                 parts: measured.len() as u64,
                 errors: view.counters.errors - errors_at_start,
                 unsaved: view.counters.unsaved,
-                cycle_ms_p50: percentile_of(&measured, 0.5),
-                cycle_ms_p95: percentile_of(&measured, 0.95),
+                cycle_ms_p50: nearest_rank(&measured, 0.5).unwrap_or_default(),
+                cycle_ms_p95: nearest_rank(&measured, 0.95).unwrap_or_default(),
                 cycle_ms_max: measured.iter().copied().fold(0.0, f64::max),
             })
         }

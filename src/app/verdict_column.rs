@@ -9,6 +9,7 @@ use super::inspect::verdict_colour;
 use super::state::AppState;
 use super::theme;
 use crate::domain::Permission;
+use crate::runtime::stats::nearest_rank;
 use crate::runtime::{InspectorCommand, InspectorView, TriggerMode};
 
 pub const COLUMN_WIDTH: f32 = 380.0;
@@ -30,17 +31,6 @@ impl Default for ColumnForm {
             part_number: String::new(),
         }
     }
-}
-
-/// p95 of recent cycle times (nearest rank).
-fn p95(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let rank = ((0.95 * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    Some(sorted[rank - 1])
 }
 
 fn banner_ui(ui: &mut egui::Ui, view: &InspectorView) {
@@ -299,7 +289,7 @@ pub fn verdict_column_ui(
                 ui.end_row();
             }
             let cycles = &view.recent_cycles_ms;
-            if let (Some(last), Some(p95)) = (cycles.last(), p95(cycles)) {
+            if let (Some(last), Some(p95)) = (cycles.last(), nearest_rank(cycles, 0.95)) {
                 ui.label("Cycle last / p95");
                 ui.label(format!("{last:.0} / {p95:.0} ms"));
                 ui.end_row();
@@ -322,17 +312,4 @@ pub fn verdict_column_ui(
         }
     });
     open_pending
-}
-
-#[cfg(test)]
-mod tests {
-    use super::p95;
-
-    #[test]
-    fn p95_is_the_nearest_rank() {
-        let values: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(p95(&values), Some(95.0));
-        assert_eq!(p95(&[]), None);
-        assert_eq!(p95(&[7.0]), Some(7.0));
-    }
 }

@@ -26,6 +26,11 @@ impl Verdict {
         }
     }
 
+    /// Position in `ALL` (counters and charts keep one slot per verdict in this order).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The CLI's exit code: 0 accept, 1 warn, 2 reject.
     pub fn exit_code(self) -> u8 {
         match self {

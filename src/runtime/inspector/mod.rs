@@ -356,14 +356,6 @@ struct Inspector {
     dirty: bool,
 }
 
-fn verdict_index(verdict: Verdict) -> usize {
-    match verdict {
-        Verdict::Accept => 0,
-        Verdict::Warn => 1,
-        Verdict::Reject => 2,
-    }
-}
-
 impl Inspector {
     fn run(
         &mut self,
@@ -630,7 +622,7 @@ impl Inspector {
         {
             tracing::error!("the outputs did not take part {part_seq}'s verdict: {err}");
         }
-        self.counters.verdicts[verdict_index(verdict)] += 1;
+        self.counters.verdicts[verdict.index()] += 1;
         self.counters.errors += errors.len() as u64;
         self.recent_cycles.push_back(cycle_ms);
         while self.recent_cycles.len() > RECENT_CYCLES {

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::Verdict;
 use crate::store::{InspectionRecord, parse_utc};
 
 /// Width of a size histogram bin.
@@ -47,14 +46,6 @@ pub struct Statistics {
     pub cycle: Option<CycleStats>,
 }
 
-fn verdict_index(verdict: Verdict) -> usize {
-    match verdict {
-        Verdict::Accept => 0,
-        Verdict::Warn => 1,
-        Verdict::Reject => 2,
-    }
-}
-
 /// A bucket width giving at most about 60 buckets over `span_s`: a minute, 5, 15 minutes, an
 /// hour, 4 hours, a day.
 fn bucket_width(span_s: i64) -> i64 {
@@ -64,13 +55,12 @@ fn bucket_width(span_s: i64) -> i64 {
         .unwrap_or(86_400 * 7)
 }
 
-/// The p-th percentile (0..=100) of sorted values, nearest rank.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
+/// The `p`-th percentile (0..=1) of `values` (any order), nearest rank; `None` for none.
+pub fn nearest_rank(values: &[f64], p: f64) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1));
+    sorted.get(rank - 1).copied()
 }
 
 /// Statistics of `rows` and of their pores (zone, diameter in mm).
@@ -92,7 +82,7 @@ pub fn compute(rows: &[InspectionRecord], pores: &[(Option<String>, f32)]) -> St
     let mut rules: BTreeMap<String, u32> = BTreeMap::new();
     let mut cycles = Vec::with_capacity(rows.len());
     for row in rows {
-        let index = verdict_index(row.verdict);
+        let index = row.verdict.index();
         stats.verdicts[index] += 1;
         if row.disposition == crate::domain::DispositionState::Pending {
             stats.pending_dispositions += 1;
@@ -149,7 +139,7 @@ pub fn compute(rows: &[InspectionRecord], pores: &[(Option<String>, f32)]) -> St
             min_ms: cycles[0],
             mean_ms: cycles.iter().sum::<f64>() / cycles.len() as f64,
             max_ms: cycles[cycles.len() - 1],
-            p95_ms: percentile(&cycles, 95.0),
+            p95_ms: nearest_rank(&cycles, 0.95).unwrap_or_default(),
         });
     }
     stats
@@ -158,7 +148,7 @@ pub fn compute(rows: &[InspectionRecord], pores: &[(Option<String>, f32)]) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::DispositionState;
+    use crate::domain::{DispositionState, Verdict};
 
     fn row(at: &str, verdict: Verdict, rules: &[&str], cycle_ms: f64) -> InspectionRecord {
         InspectionRecord {
@@ -241,6 +231,15 @@ mod tests {
         assert_eq!((cycle.min_ms, cycle.max_ms), (10.0, 200.0));
         assert_eq!(cycle.p95_ms, 190.0);
         assert!((cycle.mean_ms - 105.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let values: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+        assert_eq!(nearest_rank(&values, 0.95), Some(95.0));
+        assert_eq!(nearest_rank(&values, 0.5), Some(50.0));
+        assert_eq!(nearest_rank(&[7.0], 0.95), Some(7.0));
+        assert_eq!(nearest_rank(&[], 0.95), None);
     }
 
     #[test]
