@@ -13,7 +13,7 @@ use qcstation::runtime::{
     GpioSetup, InspectionPlan, InspectorCommand, InspectorEvent, InspectorHandle, PartResult,
     Runtime, RuntimeOptions, TriggerMode,
 };
-use qcstation::store::{InspectionFilter, StoreReader};
+use qcstation::store::{AuditSeal, InspectionFilter, Store, StoreReader};
 
 fn start(dir: &std::path::Path, board: &SimBoard) -> Runtime {
     let camera = |seed: u32| {
@@ -81,6 +81,16 @@ fn light_of(verdict: Verdict) -> OutputLine {
 fn a_button_trigger_inspects_both_cameras_lights_the_verdict_and_saves_both_inspections() {
     let dir = tempfile::tempdir().unwrap();
     let board = SimBoard::default();
+    {
+        // Camera B calibrated at another scale than the demo's: its records must carry it.
+        let database = dir.path().join("station.sqlite");
+        let mut store =
+            Store::open_sealed(&database, &AuditSeal::in_data_dir(dir.path(), &database)).unwrap();
+        store.seed_demo(qcstation::auth::new_secret_hash).unwrap();
+        store
+            .calibrate_camera(&Actor::console("test"), "Porosity B", Some(0.04))
+            .unwrap();
+    }
     let runtime = start(dir.path(), &board);
     let inspector = runtime.inspector().expect("inspection runs");
     assert_eq!(inspector.view().recipe.part_number, "HSG-4471");
@@ -117,6 +127,17 @@ fn a_button_trigger_inspects_both_cameras_lights_the_verdict_and_saves_both_insp
         (rows.len() == 2).then_some(rows)
     });
     for row in &saved {
+        let expected_scale = if row.camera == "Porosity B" {
+            0.04
+        } else {
+            0.03
+        };
+        assert!(
+            (row.mm_per_px - expected_scale).abs() < 1e-6,
+            "{}: {}",
+            row.camera,
+            row.mm_per_px
+        );
         assert_eq!(row.part_seq, part.part_seq);
         assert_eq!(row.part_number, "HSG-4471");
         assert_eq!(row.recipe_version, 1);

@@ -266,3 +266,28 @@ fn bench_inspect_times_the_network_alone_on_tract() {
     assert!(text.contains("network alone"), "{text}");
     assert!(text.contains("tract median"), "{text}");
 }
+
+#[test]
+fn a_camera_is_calibrated_from_a_known_target_and_listed_with_its_scale() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let output = qcstation(&[
+        "--data-dir",
+        data,
+        "camera",
+        "calibrate",
+        "Label",
+        "--target-mm",
+        "10",
+        "--target-px",
+        "400",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("camera Label: 0.025000 mm/px"));
+    let listed = qcstation(&["--data-dir", data, "camera", "list"]);
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(listed.contains("(0.025 mm/px)"), "{listed}");
+    let refused = qcstation(&["--data-dir", data, "camera", "calibrate", "Label"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--mm-per-px"));
+}

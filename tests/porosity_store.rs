@@ -334,3 +334,59 @@ fn saving_a_recipe_adds_a_version_audited_with_the_previous_body() {
     assert_eq!(row.new_value.as_deref(), Some(v2));
     assert_eq!(row.reason.as_deref(), Some("threshold up"));
 }
+
+#[test]
+fn a_camera_is_calibrated_by_an_engineer_with_a_sane_scale_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let erik = actor(&store, "erik");
+    let olga = actor(&store, "olga");
+    let scale_of = |store: &Store, name: &str| {
+        store
+            .cameras()
+            .unwrap()
+            .into_iter()
+            .find(|camera| camera.name == name)
+            .unwrap()
+            .mm_per_px
+    };
+    assert_eq!(
+        scale_of(&store, "Porosity A"),
+        Some(0.03),
+        "the demo's scale"
+    );
+    assert_eq!(scale_of(&store, "Label"), None);
+    assert!(matches!(
+        store.calibrate_camera(&olga, "Label", Some(0.05)),
+        Err(StoreError::Forbidden { .. })
+    ));
+    for bad in [0.0, -1.0, f64::NAN, 12.0] {
+        assert!(
+            store.calibrate_camera(&erik, "Label", Some(bad)).is_err(),
+            "{bad}"
+        );
+    }
+    assert!(
+        store
+            .calibrate_camera(&erik, "No such", Some(0.05))
+            .is_err()
+    );
+    store.calibrate_camera(&erik, "Label", Some(0.05)).unwrap();
+    assert_eq!(scale_of(&store, "Label"), Some(0.05));
+    store.calibrate_camera(&erik, "Label", None).unwrap();
+    assert_eq!(scale_of(&store, "Label"), None);
+    let rows = store
+        .reader()
+        .unwrap()
+        .audit(&AuditFilter {
+            limit: 2,
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    let (cleared, set) = (&rows[0].entry, &rows[1].entry);
+    assert_eq!(set.action, "camera.calibrate");
+    assert_eq!(set.old_value, None);
+    assert_eq!(set.new_value.as_deref(), Some("0.05 mm/px"));
+    assert_eq!(cleared.old_value.as_deref(), Some("0.05 mm/px"));
+    assert_eq!(cleared.new_value, None);
+}

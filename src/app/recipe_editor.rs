@@ -30,6 +30,8 @@ pub struct RecipeEditor {
     zone: Option<usize>,
     point: Option<usize>,
     note: String,
+    /// The calibration being typed for the camera shown.
+    scale_input: Option<f32>,
     asked_snapshot: bool,
 }
 
@@ -425,6 +427,7 @@ pub fn recipe_ui(
             {
                 editor.camera_index = index;
                 editor.asked_snapshot = false;
+                editor.scale_input = None;
             }
         }
         if ui.button("New snapshot").clicked() {
@@ -434,6 +437,7 @@ pub fn recipe_ui(
         }
     });
     let camera = cameras[editor.camera_index].clone();
+    calibration_ui(ui, editor, view, state, commands);
     let full = ui.available_rect_before_wrap();
     let split = full.max.x - 430.0;
     let canvas_rect = Rect::from_min_max(full.min, pos2(split - theme::GAP, full.max.y));
@@ -463,6 +467,51 @@ pub fn recipe_ui(
             });
     });
     ui.allocate_rect(full, Sense::hover());
+}
+
+/// The camera's scale: what it is, and (engineers) a new one.
+fn calibration_ui(
+    ui: &mut egui::Ui,
+    editor: &mut RecipeEditor,
+    view: &InspectorView,
+    state: &super::state::AppState,
+    commands: &mut Vec<InspectorCommand>,
+) {
+    let index = editor.camera_index;
+    let current = view.scales.get(index).copied().flatten();
+    ui.horizontal(|ui| {
+        ui.label(match current {
+            Some(scale) => format!("Calibration: {scale:.4} mm/px"),
+            None => format!(
+                "Not calibrated: {:.4} mm/px from the recipe or the default",
+                view.recipe
+                    .mm_per_px
+                    .unwrap_or(crate::vision::recipe::DEFAULT_MM_PER_PX)
+            ),
+        });
+        if !state.may(Permission::Engineer) {
+            return;
+        }
+        let input = editor
+            .scale_input
+            .get_or_insert(current.unwrap_or(crate::vision::recipe::DEFAULT_MM_PER_PX));
+        ui.add(
+            egui::DragValue::new(input)
+                .speed(0.0005)
+                .range(0.001..=5.0)
+                .max_decimals(4)
+                .suffix(" mm/px"),
+        );
+        if ui.button("Set calibration").clicked()
+            && let Some(actor) = state.actor.clone()
+        {
+            commands.push(InspectorCommand::Calibrate {
+                actor,
+                camera_index: index,
+                mm_per_px: Some(f64::from(*input)),
+            });
+        }
+    });
 }
 
 fn form_ui(

@@ -34,6 +34,19 @@ pub enum CameraCommand {
     },
     /// Remove a camera from the station.
     Remove { name: String },
+    /// Set a camera's scale: typed in (--mm-per-px), or from a known target (a length of
+    /// --target-mm measured as --target-px pixels on the camera's image); --clear removes it.
+    Calibrate {
+        name: String,
+        #[arg(long, conflicts_with_all = ["target_mm", "target_px", "clear"])]
+        mm_per_px: Option<f64>,
+        #[arg(long, requires = "target_px")]
+        target_mm: Option<f64>,
+        #[arg(long, requires = "target_mm")]
+        target_px: Option<f64>,
+        #[arg(long)]
+        clear: bool,
+    },
 }
 
 pub fn run(command: CameraCommand, paths: &StationPaths) -> anyhow::Result<ExitCode> {
@@ -43,10 +56,14 @@ pub fn run(command: CameraCommand, paths: &StationPaths) -> anyhow::Result<ExitC
             println!("station cameras ({}):", paths.database.display());
             for camera in store.cameras()? {
                 println!(
-                    "  {:<2} {:<20} {}{}",
+                    "  {:<2} {:<20} {}{}{}",
                     camera.position,
                     camera.name,
                     camera.source_spec,
+                    camera
+                        .mm_per_px
+                        .map(|scale| format!(" ({scale} mm/px)"))
+                        .unwrap_or_default(),
                     if camera.enabled { "" } else { " (disabled)" }
                 );
             }
@@ -84,6 +101,34 @@ pub fn run(command: CameraCommand, paths: &StationPaths) -> anyhow::Result<ExitC
                 "added camera {} at position {}: {}",
                 camera.name, camera.position, camera.source_spec
             );
+        }
+        CameraCommand::Calibrate {
+            name,
+            mm_per_px,
+            target_mm,
+            target_px,
+            clear,
+        } => {
+            let scale = match (mm_per_px, target_mm, target_px, clear) {
+                (Some(scale), _, _, false) => Some(scale),
+                (None, Some(mm), Some(px), false) => {
+                    anyhow::ensure!(
+                        mm > 0.0 && px > 0.0,
+                        "--target-mm and --target-px must both be above 0"
+                    );
+                    Some(mm / px)
+                }
+                (None, None, None, true) => None,
+                _ => {
+                    anyhow::bail!("give --mm-per-px X, or --target-mm L --target-px P, or --clear")
+                }
+            };
+            let mut store = super::open_store(paths)?;
+            store.calibrate_camera(&super::console_actor(), &name, scale)?;
+            match scale {
+                Some(scale) => println!("camera {name}: {scale:.6} mm/px"),
+                None => println!("camera {name}: calibration cleared"),
+            }
         }
         CameraCommand::Remove { name } => {
             let mut store = super::open_store(paths)?;

@@ -1,25 +1,29 @@
 //! The cameras a station shows: a name, a source spec (`demo:porosity`, `folder:PATH`,
-//! `v4l:/dev/video0`, ...) and a place in the grid. Changing them is an engineer's job.
+//! `v4l:/dev/video0`, ...), a place in the grid and its calibration (`mm_per_px`). Changing
+//! them is an engineer's job, audited.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{AuditEntry, append};
 use super::time::{now_utc, to_text};
 use super::{Store, StoreError, StoreReader};
 use crate::domain::{Actor, Permission};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CameraRecord {
     pub id: i64,
     pub name: String,
     pub source_spec: String,
     pub position: i64,
     pub enabled: bool,
+    /// The camera's scale, once calibrated.
+    pub mm_per_px: Option<f64>,
 }
 
 fn list(conn: &Connection) -> Result<Vec<CameraRecord>, StoreError> {
     let mut statement = conn.prepare_cached(
-        "SELECT id, name, source_spec, position, enabled FROM cameras ORDER BY position, id",
+        "SELECT id, name, source_spec, position, enabled, mm_per_px FROM cameras
+         ORDER BY position, id",
     )?;
     let rows = statement.query_map([], |row| {
         Ok(CameraRecord {
@@ -28,6 +32,7 @@ fn list(conn: &Connection) -> Result<Vec<CameraRecord>, StoreError> {
             source_spec: row.get(2)?,
             position: row.get(3)?,
             enabled: row.get::<_, i64>(4)? != 0,
+            mm_per_px: row.get(5)?,
         })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -100,7 +105,56 @@ impl Store {
             source_spec: spec.to_owned(),
             position,
             enabled: true,
+            mm_per_px: None,
         })
+    }
+
+    /// Sets (or clears, with `None`) a camera's calibration. Needs `Engineer`; audited with the
+    /// old and new scale.
+    pub fn calibrate_camera(
+        &mut self,
+        actor: &Actor,
+        name: &str,
+        mm_per_px: Option<f64>,
+    ) -> Result<(), StoreError> {
+        self.require(
+            actor,
+            Permission::Engineer,
+            "calibrate a camera",
+            "camera",
+            name,
+        )?;
+        if let Some(scale) = mm_per_px
+            && !(scale.is_finite() && scale > 0.0 && scale < 10.0)
+        {
+            return Err(StoreError::Invalid(format!(
+                "{scale} mm/px is not a camera scale: give a number above 0 and below 10, e.g. 0.03"
+            )));
+        }
+        let savepoint = self.conn.savepoint()?;
+        let old: Option<Option<f64>> = savepoint
+            .query_row(
+                "SELECT mm_per_px FROM cameras WHERE name = ?1",
+                [name],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(old) = old else {
+            return Err(StoreError::Invalid(format!("no camera named {name:?}")));
+        };
+        savepoint.execute(
+            "UPDATE cameras SET mm_per_px = ?2 WHERE name = ?1",
+            params![name, mm_per_px],
+        )?;
+        let text = |scale: Option<f64>| scale.map(|s| format!("{s} mm/px"));
+        append(
+            &savepoint,
+            &AuditEntry::new(&actor.name, "camera.calibrate", "camera", name)
+                .change(text(old), text(mm_per_px)),
+        )?;
+        super::commit(savepoint, self.sealed.as_ref())?;
+        self.committed();
+        Ok(())
     }
 
     pub fn remove_camera(&mut self, actor: &Actor, name: &str) -> Result<(), StoreError> {

@@ -34,6 +34,9 @@ pub const DEMO_USERS: [DemoUser; 4] = [
     },
 ];
 
+/// The scale the demo's porosity cameras render at (`camera::synthetic::porosity`).
+pub const DEMO_MM_PER_PX: f64 = 0.03;
+
 const DEMO_CAMERAS: [(&str, &str); 4] = [
     ("Porosity A", "demo:porosity?size=1280x720&fps=30&seed=1"),
     ("Porosity B", "demo:porosity?size=1280x720&fps=30&seed=2"),
@@ -122,6 +125,10 @@ impl Store {
         if self.cameras()?.is_empty() {
             for (name, spec) in DEMO_CAMERAS {
                 self.add_camera(&seeder, name, spec)?;
+            }
+            // The demo's porosity faces are rendered at this scale.
+            for name in ["Porosity A", "Porosity B"] {
+                self.calibrate_camera(&seeder, name, Some(DEMO_MM_PER_PX))?;
             }
         }
         if self.latest_recipe(DEMO_RECIPE_PART)?.is_none() {

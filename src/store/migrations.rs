@@ -250,6 +250,12 @@ CREATE TABLE pores (
 ) STRICT;
 ";
 
+/// Version 8: a camera's calibration, `mm_per_px` (set from a known target or typed in; none
+/// until an engineer sets it).
+const V8_CAMERA_CALIBRATION: &str = "
+ALTER TABLE cameras ADD COLUMN mm_per_px REAL CHECK (mm_per_px IS NULL OR mm_per_px > 0);
+";
+
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(V1_STATION_USERS_AUDIT),
@@ -259,11 +265,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V5_ITEMS_INVENTORY),
         M::up(V6_ENGRAVE_JOBS),
         M::up(V7_POROSITY),
+        M::up(V8_CAMERA_CALIBRATION),
     ])
 });
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 7;
+pub const LATEST_VERSION: i64 = 8;
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;

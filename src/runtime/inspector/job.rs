@@ -49,6 +49,8 @@ pub struct CameraOutcome {
 /// The vision handler of porosity inspection.
 pub struct PorosityJob {
     pub recipe: Arc<ArcSwap<Recipe>>,
+    /// Each camera's calibration, by index (`None`: not calibrated).
+    pub scales: Arc<ArcSwap<Vec<Option<f32>>>>,
     /// Camera names by index; an index past the cameras is the folder replay.
     pub camera_names: Vec<String>,
     pub images_dir: PathBuf,
@@ -92,6 +94,13 @@ fn with_detector<T>(kind: DetectorKind, f: impl FnOnce(&mut Detector, Option<&st
     })
 }
 
+/// A camera's calibration, else the recipe's scale, else the default.
+pub fn scale(calibration: Option<f32>, recipe: &Recipe) -> f32 {
+    calibration
+        .or(recipe.mm_per_px)
+        .unwrap_or(DEFAULT_MM_PER_PX)
+}
+
 fn file_safe(name: &str) -> String {
     name.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
@@ -121,17 +130,22 @@ impl PorosityJob {
             .map_or(REPLAY_CAMERA, String::as_str)
     }
 
-    /// Inspects `grey` as `camera` with `recipe`; no channel, no queue (tests and replays of
-    /// stored images call it directly).
+    /// The scale of camera `index`'s images: its calibration, else the recipe's, else 0.03.
+    pub fn scale_of(&self, index: usize, recipe: &Recipe) -> f32 {
+        scale(self.scales.load().get(index).copied().flatten(), recipe)
+    }
+
+    /// Inspects `grey`, taken at `mm_per_px`, as `camera` with `recipe`; no channel, no queue
+    /// (replays of stored images and the editor's "try" call it directly).
     pub fn run(
         recipe: &Recipe,
         camera: Option<&str>,
         grey: &GrayImage,
+        mm_per_px: f32,
         images: Option<(&Path, &str)>,
     ) -> Result<CameraInspection, String> {
         let started = Instant::now();
         let zones = recipe.zones_for(camera, grey.width(), grey.height());
-        let mm_per_px = recipe.mm_per_px.unwrap_or(DEFAULT_MM_PER_PX);
         let (inspection, mut notes) = with_detector(recipe.detector, |detector, note| {
             inspect(grey, zones, mm_per_px, recipe.threshold, detector)
                 .map(|inspection| {
@@ -196,6 +210,7 @@ impl VisionHandler for PorosityJob {
             &recipe,
             (job.camera_index < self.camera_names.len()).then_some(camera.as_str()),
             &grey,
+            self.scale_of(job.camera_index, &recipe),
             Some((&self.images_dir, &stem)),
         )
         .map(Arc::new);

@@ -112,6 +112,12 @@ pub enum InspectorCommand {
     Snapshot {
         camera_index: usize,
     },
+    /// Set (or clear) a camera's calibration (engineers; audited).
+    Calibrate {
+        actor: Actor,
+        camera_index: usize,
+        mm_per_px: Option<f64>,
+    },
     /// A draft recipe on an image (nothing is recorded): the editor's "try".
     Try {
         recipe: Box<Recipe>,
@@ -143,6 +149,11 @@ impl std::fmt::Debug for InspectorCommand {
             Self::Statistics(filter) => write!(f, "Statistics({filter:?})"),
             Self::Gpio(command) => write!(f, "Gpio({command:?})"),
             Self::Snapshot { camera_index } => write!(f, "Snapshot({camera_index})"),
+            Self::Calibrate {
+                camera_index,
+                mm_per_px,
+                ..
+            } => write!(f, "Calibrate({camera_index}, {mm_per_px:?})"),
             Self::Try {
                 recipe,
                 camera_index,
@@ -238,6 +249,8 @@ pub struct InspectorView {
     /// Replay progress: next file and how many.
     pub replay: Option<(usize, usize)>,
     pub camera_names: Vec<String>,
+    /// Each camera's calibration, by index.
+    pub scales: Vec<Option<f32>>,
 }
 
 /// The faces' side of the inspection worker.
@@ -334,6 +347,7 @@ struct Inspector {
     store: StoreHandle,
     reader: StoreReader,
     recipe: Arc<ArcSwap<Recipe>>,
+    scales: Arc<ArcSwap<Vec<Option<f32>>>>,
     gpio: Option<GpioHandle>,
     images_dir: PathBuf,
     camera_names: Vec<String>,
@@ -739,6 +753,23 @@ impl Inspector {
 
     fn refresh_records(&mut self) {
         self.refresh_pending();
+        match self.reader.cameras() {
+            Ok(records) => {
+                let scales = self
+                    .camera_names
+                    .iter()
+                    .map(|name| {
+                        records
+                            .iter()
+                            .find(|record| &record.name == name)
+                            .and_then(|record| record.mm_per_px)
+                            .map(|scale| scale as f32)
+                    })
+                    .collect();
+                self.scales.store(Arc::new(scales));
+            }
+            Err(err) => tracing::warn!("reading the cameras' calibration: {err}"),
+        }
         match self.reader.latest_recipes() {
             Ok(recipes) => {
                 self.part_numbers = recipes.into_iter().map(|r| r.part_number).collect();
@@ -763,6 +794,7 @@ impl Inspector {
             pending_dispositions: self.pending,
             replay: self.replay.as_ref().map(|r| (r.next, r.files.len())),
             camera_names: self.camera_names.clone(),
+            scales: self.scales.load().to_vec(),
         }));
     }
 
@@ -864,12 +896,44 @@ impl Inspector {
                 }
                 let grey = image::imageops::grayscale(&*image);
                 let camera = self.camera_names.get(camera_index).map(String::as_str);
-                match PorosityJob::run(&recipe, camera, &grey, None) {
+                let calibration = self.scales.load().get(camera_index).copied().flatten();
+                let mm_per_px = job::scale(calibration, &recipe);
+                match PorosityJob::run(&recipe, camera, &grey, mm_per_px, None) {
                     Ok(result) => port.emit(InspectorEvent::Tried {
                         camera_index,
                         result: Arc::new(result),
                     }),
                     Err(err) => port.emit(InspectorEvent::Failed(format!("Try: {err}"))),
+                }
+            }
+            InspectorCommand::Calibrate {
+                actor,
+                camera_index,
+                mm_per_px,
+            } => {
+                let Some(name) = self.camera_names.get(camera_index).cloned() else {
+                    port.emit(InspectorEvent::Failed(format!(
+                        "there is no camera {camera_index}"
+                    )));
+                    return;
+                };
+                let camera = name.clone();
+                let saved = self
+                    .store
+                    .call("calibrate camera", STORE_WAIT, move |store| {
+                        store.calibrate_camera(&actor, &camera, mm_per_px)
+                    });
+                match saved {
+                    Ok(()) => {
+                        self.refresh_records();
+                        port.emit(InspectorEvent::Info(match mm_per_px {
+                            Some(scale) => format!("Camera {name} calibrated: {scale} mm/px"),
+                            None => format!("Camera {name}: calibration cleared"),
+                        }));
+                    }
+                    Err(err) => port.emit(InspectorEvent::Failed(format!(
+                        "Calibration not saved: {err}"
+                    ))),
                 }
             }
             InspectorCommand::Gpio(command) => match &self.gpio {
@@ -1057,7 +1121,8 @@ impl Inspector {
         let grey = read_grey(&self.images_dir.join(raw)).map_err(|err| format!("{err:#}"))?;
         let recipe = self.recipe.load_full();
         let camera = (record.camera != REPLAY_CAMERA).then_some(record.camera.as_str());
-        let now = PorosityJob::run(&recipe, camera, &grey, None)?;
+        // The image was taken at the scale it was judged at.
+        let now = PorosityJob::run(&recipe, camera, &grey, record.mm_per_px, None)?;
         Ok(Rerun {
             inspection_id: id,
             stored_verdict: record.verdict,
@@ -1116,9 +1181,11 @@ impl Runtime {
             plan.part_number.as_deref(),
         )));
         let (outcomes_tx, outcomes) = bounded(64);
+        let scales = Arc::new(ArcSwap::from_pointee(Vec::new()));
         let queue = self.start_vision(
             Arc::new(PorosityJob {
                 recipe: Arc::clone(&recipe),
+                scales: Arc::clone(&scales),
                 camera_names: camera_names.clone(),
                 images_dir: plan.images_dir.clone(),
                 outcomes: outcomes_tx,
@@ -1141,6 +1208,7 @@ impl Runtime {
             pending_dispositions: 0,
             replay: None,
             camera_names: camera_names.clone(),
+            scales: Vec::new(),
         }));
         let mut inspector = Inspector {
             triggers: self.trigger_source(),
@@ -1148,6 +1216,7 @@ impl Runtime {
             store,
             reader,
             recipe,
+            scales,
             gpio: gpio.clone(),
             images_dir: plan.images_dir,
             camera_names,
