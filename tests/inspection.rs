@@ -65,7 +65,10 @@ fn next_event(
     mut wanted: impl FnMut(&InspectorEvent) -> bool,
 ) -> InspectorEvent {
     wait_until("an inspector event", Duration::from_secs(60), || {
-        inspector.events().try_iter().find(|event| wanted(event))
+        inspector
+            .try_events()
+            .into_iter()
+            .find(|event| wanted(event))
     })
 }
 

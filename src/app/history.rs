@@ -12,7 +12,7 @@ use super::result_textures::upload;
 use super::state::AppState;
 use super::theme;
 use crate::domain::{Disposition, DispositionState, Permission, Verdict};
-use crate::runtime::{InspectorCommand, InspectorEvent, OpenedInspection, Rerun};
+use crate::runtime::{InspectionQuery, InspectorCommand, InspectorEvent, OpenedInspection, Rerun};
 use crate::store::{InspectionFilter, InspectionRecord, to_text};
 
 /// How far back the list goes.
@@ -198,7 +198,7 @@ impl Default for HistoryView {
 
 impl HistoryView {
     pub fn query(&self) -> InspectorCommand {
-        InspectorCommand::History(self.form.filter(0))
+        InspectorCommand::Query(InspectionQuery::History(self.form.filter(0)))
     }
 
     /// Shows only the inspections waiting for a disposition.
@@ -486,7 +486,7 @@ fn detail_ui(
             .add(egui::Button::new("Rerun through the current recipe").min_size(vec2(0.0, 44.0)))
             .clicked()
         {
-            commands.push(InspectorCommand::Rerun(id));
+            commands.push(InspectorCommand::Query(InspectionQuery::Rerun(id)));
         }
     }
     if let Some((rerun, texture)) = &view.rerun
@@ -540,7 +540,7 @@ pub fn history_ui(
         ui.label(format!("{} inspection(s), newest first", view.rows.len()));
         ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
         if let Some(id) = table_ui(ui, view, opened_id) {
-            commands.push(InspectorCommand::Open(id));
+            commands.push(InspectorCommand::Query(InspectionQuery::Open(id)));
         }
     });
     ui.scope_builder(egui::UiBuilder::new().max_rect(detail_rect), |ui| {

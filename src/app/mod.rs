@@ -36,7 +36,7 @@ use crate::config::Config;
 use crate::domain::Permission;
 use crate::paths::{Mode, StationPaths};
 use crate::runtime::UsersCommand;
-use crate::runtime::{Command, Runtime, RuntimeOptions, SessionPolicy};
+use crate::runtime::{Command, InspectorHandle, Runtime, RuntimeOptions, SessionPolicy};
 
 pub use frame_textures::{FrameTextures, UploadPath, UploadStats, frame_texture, write_frame};
 pub use headless::{
@@ -233,7 +233,7 @@ impl StationApp {
         let inspector_events: Vec<_> = self
             .runtime
             .inspector()
-            .map(|inspector| inspector.events().try_iter().collect())
+            .map(InspectorHandle::try_events)
             .unwrap_or_default();
         for event in inspector_events {
             self.apply_inspector_event(ctx, event);

@@ -8,7 +8,7 @@ use egui_plot::{Bar, BarChart, Legend, Line, Plot};
 use super::history::FilterForm;
 use super::theme;
 use crate::runtime::stats::{SIZE_BIN_MM, Statistics};
-use crate::runtime::{InspectorCommand, InspectorEvent};
+use crate::runtime::{InspectionQuery, InspectorCommand, InspectorEvent};
 
 #[derive(Default)]
 pub struct StatisticsView {
@@ -25,7 +25,7 @@ impl StatisticsView {
     }
 
     pub fn query(&self) -> InspectorCommand {
-        InspectorCommand::Statistics(self.form.filter(0))
+        InspectorCommand::Query(InspectionQuery::Statistics(self.form.filter(0)))
     }
 
     /// Asks again next frame (a part was saved, a disposition signed).

@@ -47,9 +47,9 @@ pub use event::{AuditEvent, Event, SignInEntry, SignOutReason, StationEvent, Use
 pub use gpio::{GpioCommand, GpioHandle, GpioPlan, GpioSetup, GpioView};
 pub use health::{DISK_LOW_BYTES, HealthReport};
 pub use inspector::{
-    CameraInspection, CameraOutcome, InspectionPlan, InspectorCommand, InspectorEvent,
-    InspectorHandle, InspectorView, LiveCounters, OpenedInspection, PartResult, PorosityJob,
-    REPLAY_CAMERA, Rerun, Statistics, TriggerMode, stats,
+    CameraInspection, CameraOutcome, InspectionPlan, InspectionQuery, InspectorCommand,
+    InspectorEvent, InspectorHandle, InspectorView, LiveCounters, OpenedInspection, PartResult,
+    PorosityJob, REPLAY_CAMERA, Rerun, Statistics, TriggerMode, stats,
 };
 pub use inventory::{InventoryCommand, InventoryEvent, InventoryPage};
 pub use port::{Handle, Port};
@@ -256,8 +256,8 @@ impl Runtime {
             Some(_) => Some(store.reader()?),
             None => None,
         };
-        let inspection_reader = match options.inspection {
-            Some(_) => Some(store.reader()?),
+        let inspection_readers = match options.inspection {
+            Some(_) => Some((store.reader()?, store.reader()?)),
             None => None,
         };
 
@@ -315,8 +315,10 @@ impl Runtime {
         for (index, (name, spec)) in cameras.into_iter().enumerate() {
             runtime.start_camera(index, name, spec)?;
         }
-        if let (Some(plan), Some(reader)) = (options.inspection.clone(), inspection_reader) {
-            runtime.start_inspection(plan, reader)?;
+        if let (Some(plan), Some((reader, records_reader))) =
+            (options.inspection.clone(), inspection_readers)
+        {
+            runtime.start_inspection(plan, reader, records_reader)?;
         }
         runtime.send(UsersCommand::ListSignIn)?;
         Ok(runtime)

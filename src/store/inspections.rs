@@ -198,21 +198,28 @@ fn by_id(conn: &Connection, id: i64) -> Result<Option<InspectionRecord>, StoreEr
         .optional()?)
 }
 
-fn list(conn: &Connection, filter: &InspectionFilter) -> Result<Vec<InspectionRecord>, StoreError> {
+/// The `WHERE` of an `InspectionFilter` (parameters ?1..?8) and its `LIMIT` (?9).
+const FILTERED: &str = "FROM inspections
+     WHERE (?1 IS NULL OR at_utc >= ?1) AND (?2 IS NULL OR at_utc < ?2)
+       AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR camera = ?4)
+       AND (?5 IS NULL OR part_number = ?5) AND (?6 IS NULL OR recipe_version = ?6)
+       AND (?7 IS NULL OR instr(serial, ?7) > 0)
+       AND (?8 = 0 OR disposition = 'pending')
+     ORDER BY id DESC LIMIT ?9";
+
+/// Runs `sql` (which embeds `FILTERED`) with `filter`'s parameters.
+fn query_filtered<T>(
+    conn: &Connection,
+    sql: &str,
+    filter: &InspectionFilter,
+    row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
     let limit = if filter.limit == 0 {
         -1
     } else {
         i64::try_from(filter.limit).unwrap_or(i64::MAX)
     };
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM inspections
-         WHERE (?1 IS NULL OR at_utc >= ?1) AND (?2 IS NULL OR at_utc < ?2)
-           AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR camera = ?4)
-           AND (?5 IS NULL OR part_number = ?5) AND (?6 IS NULL OR recipe_version = ?6)
-           AND (?7 IS NULL OR instr(serial, ?7) > 0)
-           AND (?8 = 0 OR disposition = 'pending')
-         ORDER BY id DESC LIMIT ?9"
-    ))?;
+    let mut statement = conn.prepare_cached(sql)?;
     let rows = statement.query_map(
         params![
             filter.from_utc,
@@ -225,9 +232,18 @@ fn list(conn: &Connection, filter: &InspectionFilter) -> Result<Vec<InspectionRe
             filter.pending_only,
             limit
         ],
-        inspection_from_row,
+        row,
     )?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+fn list(conn: &Connection, filter: &InspectionFilter) -> Result<Vec<InspectionRecord>, StoreError> {
+    query_filtered(
+        conn,
+        &format!("SELECT {COLUMNS} {FILTERED}"),
+        filter,
+        inspection_from_row,
+    )
 }
 
 fn pores_of(conn: &Connection, inspection_id: i64) -> Result<Vec<PoreRow>, StoreError> {
@@ -275,18 +291,15 @@ macro_rules! inspection_queries {
                 &self,
                 filter: &InspectionFilter,
             ) -> Result<Vec<(Option<String>, f32)>, StoreError> {
-                let ids: Vec<i64> = list(&self.conn, filter)?.iter().map(|i| i.id).collect();
-                let mut statement = self.conn.prepare_cached(
-                    "SELECT zone, diameter_mm FROM pores WHERE inspection_id = ?1",
-                )?;
-                let mut sizes = Vec::new();
-                for id in ids {
-                    let rows = statement.query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?;
-                    for row in rows {
-                        sizes.push(row?);
-                    }
-                }
-                Ok(sizes)
+                query_filtered(
+                    &self.conn,
+                    &format!(
+                        "SELECT zone, diameter_mm FROM pores
+                         WHERE inspection_id IN (SELECT id {FILTERED})"
+                    ),
+                    filter,
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
             }
         }
     };

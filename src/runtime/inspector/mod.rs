@@ -11,6 +11,7 @@
 //! image reruns through the current recipe, signed dispositions and recipe versions.
 
 mod job;
+mod records;
 pub mod stats;
 
 use std::collections::{HashMap, VecDeque};
@@ -33,13 +34,14 @@ use crate::auth::verify_secret;
 use crate::camera::Frame;
 use crate::domain::{Actor, Disposition, Verdict};
 use crate::store::{
-    DispositionOutcome, InspectionFilter, InspectionRecord, NewInspection, PoreRow, RecipeRecord,
-    SecretCheck, Store, StoreError, StoreReader,
+    DispositionOutcome, InspectionRecord, NewInspection, PoreRow, RecipeRecord, SecretCheck, Store,
+    StoreError, StoreReader,
 };
-use crate::vision::image_file::{images_in, read_grey, read_rgba};
+use crate::vision::image_file::{images_in, read_rgba};
 use crate::vision::recipe::Recipe;
 
 pub use job::{CameraInspection, CameraOutcome, PorosityJob, REPLAY_CAMERA};
+pub use records::InspectionQuery;
 pub use stats::Statistics;
 
 /// How long the worker waits for the store to commit a disposition or a recipe.
@@ -48,8 +50,6 @@ const STORE_WAIT: Duration = Duration::from_secs(10);
 const PART_TIMEOUT: Duration = Duration::from_secs(10);
 /// Cycle times kept for the live figures.
 const RECENT_CYCLES: usize = 500;
-/// Rows the History panel lists at most.
-const HISTORY_ROWS: usize = 500;
 
 /// Where triggers come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,12 +101,8 @@ pub enum InspectorCommand {
         reason: String,
         secret: String,
     },
-    History(InspectionFilter),
-    /// One inspection with its pores and overlay image.
-    Open(i64),
-    /// A stored raw image through the current recipe (nothing is recorded).
-    Rerun(i64),
-    Statistics(InspectionFilter),
+    /// A question about stored inspections, answered by the records worker.
+    Query(InspectionQuery),
     Gpio(GpioCommand),
     /// The newest frame of a camera, for the recipe editor to draw zones on.
     Snapshot {
@@ -143,10 +139,7 @@ impl std::fmt::Debug for InspectorCommand {
             Self::SetMode(mode) => write!(f, "SetMode({mode:?})"),
             Self::SetSerial(serial) => write!(f, "SetSerial({serial:?})"),
             Self::SelectRecipe { part_number } => write!(f, "SelectRecipe({part_number})"),
-            Self::History(filter) => write!(f, "History({filter:?})"),
-            Self::Open(id) => write!(f, "Open({id})"),
-            Self::Rerun(id) => write!(f, "Rerun({id})"),
-            Self::Statistics(filter) => write!(f, "Statistics({filter:?})"),
+            Self::Query(query) => write!(f, "Query({query:?})"),
             Self::Gpio(command) => write!(f, "Gpio({command:?})"),
             Self::Snapshot { camera_index } => write!(f, "Snapshot({camera_index})"),
             Self::Calibrate {
@@ -257,17 +250,27 @@ pub struct InspectorView {
 #[derive(Clone)]
 pub struct InspectorHandle {
     handle: Handle<InspectorCommand, InspectorEvent>,
+    /// The records worker: History, Open, Rerun, Statistics (reads that may take a while
+    /// never hold up a trigger).
+    records: Handle<InspectionQuery, InspectorEvent>,
     view: Arc<ArcSwap<InspectorView>>,
     gpio: Option<GpioHandle>,
 }
 
 impl InspectorHandle {
+    /// Sends a command to the inspection worker, or a query to the records worker.
     pub fn send(&self, command: InspectorCommand) -> Result<(), RuntimeError> {
-        self.handle.send(command)
+        match command {
+            InspectorCommand::Query(query) => self.records.send(query),
+            command => self.handle.send(command),
+        }
     }
 
-    pub fn events(&self) -> &Receiver<InspectorEvent> {
-        self.handle.events()
+    /// What both workers said since the last call, without waiting.
+    pub fn try_events(&self) -> Vec<InspectorEvent> {
+        let mut events: Vec<InspectorEvent> = self.handle.events().try_iter().collect();
+        events.extend(self.records.events().try_iter());
+        events
     }
 
     pub fn view(&self) -> Arc<InspectorView> {
@@ -349,7 +352,6 @@ struct Inspector {
     recipe: Arc<ArcSwap<Recipe>>,
     scales: Arc<ArcSwap<Vec<Option<f32>>>>,
     gpio: Option<GpioHandle>,
-    images_dir: PathBuf,
     camera_names: Vec<String>,
     outcomes: Receiver<CameraOutcome>,
     saved_tx: Sender<Saved>,
@@ -833,39 +835,9 @@ impl Inspector {
                 reason,
                 secret,
             } => self.dispose(&actor, inspection_id, decision, reason, &secret, port),
-            InspectorCommand::History(filter) => {
-                let filter = InspectionFilter {
-                    limit: if filter.limit == 0 {
-                        HISTORY_ROWS
-                    } else {
-                        filter.limit
-                    },
-                    ..filter
-                };
-                match self.reader.inspections(&filter) {
-                    Ok(rows) => port.emit(InspectorEvent::History(rows)),
-                    Err(err) => port.emit(InspectorEvent::Failed(format!("History: {err}"))),
-                }
-            }
-            InspectorCommand::Open(id) => match self.open(id) {
-                Ok(opened) => port.emit(InspectorEvent::Opened(Box::new(opened))),
-                Err(err) => port.emit(InspectorEvent::Failed(err)),
-            },
-            InspectorCommand::Rerun(id) => match self.rerun(id) {
-                Ok(rerun) => port.emit(InspectorEvent::Rerun(Box::new(rerun))),
-                Err(err) => port.emit(InspectorEvent::Failed(err)),
-            },
-            InspectorCommand::Statistics(filter) => {
-                let rows = self.reader.inspections(&filter);
-                let pores = self.reader.pore_sizes(&filter);
-                match (rows, pores) {
-                    (Ok(rows), Ok(pores)) => port.emit(InspectorEvent::Statistics(Box::new(
-                        stats::compute(&rows, &pores),
-                    ))),
-                    (Err(err), _) | (_, Err(err)) => {
-                        port.emit(InspectorEvent::Failed(format!("Statistics: {err}")));
-                    }
-                }
+            InspectorCommand::Query(_) => {
+                // `InspectorHandle::send` routes queries to the records worker.
+                tracing::error!("a records query reached the inspection worker");
             }
             InspectorCommand::Snapshot { camera_index } => {
                 let frame = self
@@ -1078,58 +1050,6 @@ impl Inspector {
             ))),
         }
     }
-
-    fn open(&self, id: i64) -> Result<OpenedInspection, String> {
-        let record = self
-            .reader
-            .inspection(id)
-            .map_err(|err| err.to_string())?
-            .ok_or_else(|| format!("no inspection {id}"))?;
-        let pores = self
-            .reader
-            .inspection_pores(id)
-            .map_err(|err| err.to_string())?;
-        let (overlay, image_note) = match &record.overlay_image {
-            Some(path) => match read_rgba(&self.images_dir.join(path)) {
-                Ok(image) => (Some(Arc::new(image)), None),
-                Err(err) => (None, Some(format!("{err:#}"))),
-            },
-            None => (
-                None,
-                Some("no overlay image was kept (the recipe's saving policy)".to_owned()),
-            ),
-        };
-        Ok(OpenedInspection {
-            record,
-            pores,
-            overlay,
-            image_note,
-        })
-    }
-
-    fn rerun(&self, id: i64) -> Result<Rerun, String> {
-        let record = self
-            .reader
-            .inspection(id)
-            .map_err(|err| err.to_string())?
-            .ok_or_else(|| format!("no inspection {id}"))?;
-        let raw = record.raw_image.as_ref().ok_or_else(|| {
-            format!(
-                "inspection {id} kept no raw image (the recipe's saving policy): nothing to rerun"
-            )
-        })?;
-        let grey = read_grey(&self.images_dir.join(raw)).map_err(|err| format!("{err:#}"))?;
-        let recipe = self.recipe.load_full();
-        let camera = (record.camera != REPLAY_CAMERA).then_some(record.camera.as_str());
-        // The image was taken at the scale it was judged at.
-        let now = PorosityJob::run(&recipe, camera, &grey, record.mm_per_px, None)?;
-        Ok(Rerun {
-            inspection_id: id,
-            stored_verdict: record.verdict,
-            recipe_version: recipe.version,
-            now: Arc::new(now),
-        })
-    }
 }
 
 /// The newest stored recipe of `part_number`, parsed and validated.
@@ -1170,6 +1090,7 @@ impl Runtime {
         &mut self,
         plan: InspectionPlan,
         reader: StoreReader,
+        records_reader: StoreReader,
     ) -> Result<(), RuntimeError> {
         let gpio = match plan.gpio {
             Some(setup) => Some(self.start_gpio(setup)?),
@@ -1195,6 +1116,8 @@ impl Runtime {
         )?;
         let store = self.store().ok_or(RuntimeError::Stopped)?;
         let (saved_tx, saved) = bounded(256);
+        let recipe_for_records = Arc::clone(&recipe);
+        let images_dir_for_records = plan.images_dir;
         let view = Arc::new(ArcSwap::from_pointee(InspectorView {
             recipe: recipe.load_full(),
             part_numbers: Vec::new(),
@@ -1218,7 +1141,6 @@ impl Runtime {
             recipe,
             scales,
             gpio: gpio.clone(),
-            images_dir: plan.images_dir,
             camera_names,
             outcomes,
             saved_tx,
@@ -1250,7 +1172,23 @@ impl Runtime {
                 inspector.run(worker, port)
             },
         )?;
-        self.inspector = Some(InspectorHandle { handle, view, gpio });
+        let mut records = records::RecordsWorker {
+            reader: records_reader,
+            recipe: recipe_for_records,
+            images_dir: images_dir_for_records,
+        };
+        let records = self.start_capability(
+            WorkerSpec::new("inspection-records", Phase::Services),
+            "inspection records",
+            (16, 16),
+            move |worker, port| records.serve(worker, port),
+        )?;
+        self.inspector = Some(InspectorHandle {
+            handle,
+            records,
+            view,
+            gpio,
+        });
         Ok(())
     }
 
