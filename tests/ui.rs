@@ -33,6 +33,16 @@ fn start_with_laser(
     cameras: Vec<(String, SourceSpec)>,
     laser: Option<LaserPlan>,
 ) -> Harness<'static, StationApp> {
+    start_station(dir, demo, cameras, laser, None)
+}
+
+fn start_station(
+    dir: &std::path::Path,
+    demo: bool,
+    cameras: Vec<(String, SourceSpec)>,
+    laser: Option<LaserPlan>,
+    inspection: Option<qcstation::runtime::InspectionPlan>,
+) -> Harness<'static, StationApp> {
     let runtime = Runtime::start(RuntimeOptions {
         database: dir.join("station.sqlite"),
         data_dir: dir.to_owned(),
@@ -46,7 +56,7 @@ fn start_with_laser(
         },
         cameras: Some(cameras),
         laser,
-        inspection: None,
+        inspection,
     })
     .unwrap();
     let options = UiOptions {
@@ -584,4 +594,79 @@ fn the_inventory_panel_lists_items_with_counts_and_filters_them() {
             .query_by_label("No item matches these filters.")
             .is_some()
     );
+}
+
+#[test]
+fn an_operator_triggers_a_part_and_sees_its_verdict_and_history_lists_it() {
+    use qcstation::runtime::{GpioSetup, InspectionPlan, TriggerMode};
+    let dir = tempfile::tempdir().unwrap();
+    let camera = |seed: u32| {
+        format!("demo:porosity?size=320x180&fps=15&seed={seed}")
+            .parse()
+            .unwrap()
+    };
+    let plan = InspectionPlan {
+        gpio: Some(GpioSetup::simulated(qcstation::gpio::SimBoard::default())),
+        workers: 1,
+        images_dir: dir.path().join("images"),
+        part_number: None,
+        mode: TriggerMode::Button,
+    };
+    let cameras = vec![
+        ("Porosity A".to_owned(), camera(1)),
+        ("Porosity B".to_owned(), camera(2)),
+    ];
+    let mut harness = start_station(dir.path(), true, cameras, None, Some(plan));
+    settle(&mut harness, |app| !app.state().sign_in_list.is_empty());
+    enter_pin(&mut harness, "olga", "1234");
+    settle(&mut harness, |app| app.state().actor.is_some());
+    assert!(harness.query_by_label_contains("NO PART YET").is_some());
+    let last_part = |app: &StationApp| app.runtime().inspector().unwrap().view().last_part.clone();
+    harness.get_by_label("TRIGGER").click();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while last_part(harness.state()).is_none() {
+        assert!(Instant::now() < deadline, "no verdict");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.run_steps(1);
+    }
+    harness.run_steps(3);
+    let part = last_part(harness.state()).unwrap();
+    assert!(
+        harness.query_all_by_label(part.verdict.as_str()).count() >= 2,
+        "the banner (and the counters) show {}",
+        part.verdict
+    );
+    assert!(
+        harness
+            .query_by_label_contains(&format!("part #{} · button", part.part_seq))
+            .is_some()
+    );
+    harness.get_by_label("History").click();
+    settle(&mut harness, |app| {
+        app.runtime()
+            .inspector()
+            .unwrap()
+            .view()
+            .counters
+            .verdicts
+            .iter()
+            .sum::<u64>()
+            == 1
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while harness
+        .query_by_label_contains("2 inspection(s), newest first")
+        .is_none()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "History did not list both cameras"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        harness.run_steps(1);
+        // The list is asked again when the panel opens; ask again until both are saved.
+        if harness.query_by_label("Refresh").is_some() {
+            harness.get_by_label("Refresh").click();
+        }
+    }
 }
