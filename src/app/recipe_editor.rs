@@ -348,7 +348,35 @@ fn zone_ui(ui: &mut egui::Ui, editor: &mut RecipeEditor, cameras: &[String]) {
     }
 }
 
-fn recipe_form_ui(ui: &mut egui::Ui, draft: &mut Recipe) {
+fn recipe_form_ui(ui: &mut egui::Ui, draft: &mut Recipe, cameras: &[String]) {
+    ui.horizontal(|ui| {
+        ui.label("Part number");
+        ui.add(egui::TextEdit::singleline(&mut draft.part_number).desired_width(160.0))
+            .on_hover_text("Another part number saves this draft as that part's recipe");
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Cameras");
+        for camera in cameras {
+            let mut used = draft.cameras.is_empty() || draft.cameras.contains(camera);
+            if ui.checkbox(&mut used, camera).changed() {
+                if draft.cameras.is_empty() {
+                    draft.cameras = cameras.to_vec();
+                }
+                if used {
+                    draft.cameras.push(camera.clone());
+                } else if draft.cameras.len() > 1 {
+                    // The last camera stays: a recipe looks through at least one.
+                    draft.cameras.retain(|c| c != camera);
+                }
+                draft.cameras.sort();
+                draft.cameras.dedup();
+                if draft.cameras.len() == cameras.len() {
+                    // Every camera: stored as "all", so a camera added later is used too.
+                    draft.cameras.clear();
+                }
+            }
+        }
+    });
     ui.horizontal(|ui| {
         ui.label("Detector");
         ui.radio_value(&mut draft.detector, DetectorKind::Onnx, "network");
@@ -593,7 +621,7 @@ fn form_ui(
     };
     ui.separator();
     ui.label(RichText::new("Recipe").strong());
-    recipe_form_ui(ui, draft);
+    recipe_form_ui(ui, draft, cameras);
     ui.separator();
     let valid = draft.validate();
     match &valid {

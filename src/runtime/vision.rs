@@ -46,6 +46,10 @@ pub struct FrameJob {
 /// What a vision worker runs on each job. Called on the worker's thread, inside its panic
 /// boundary: a panic restarts that worker, the job is lost and counted as failed.
 pub trait VisionHandler: Send + Sync {
+    /// Called once on each worker's thread before its first job (and again after a restart):
+    /// load per-worker resources here, so the first trigger does not pay for them.
+    fn prepare(&self) {}
+
     fn handle(&self, job: &FrameJob);
 }
 
@@ -212,6 +216,7 @@ impl VisionInbox {
 
     /// A vision worker's body: serve jobs until the phase stops it or the lanes close.
     pub fn serve(&self, handler: &dyn VisionHandler, worker: &WorkerCtx) -> WorkerExit {
+        handler.prepare();
         loop {
             worker.beat();
             if worker.is_stopped() {

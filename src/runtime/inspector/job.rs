@@ -190,6 +190,17 @@ impl PorosityJob {
 }
 
 impl VisionHandler for PorosityJob {
+    /// Loads this worker's detector (the network runs its golden self-test here), so a model
+    /// that fails is reported when the station starts, not at the first part.
+    fn prepare(&self) {
+        let kind = self.recipe.load().detector;
+        with_detector(kind, |_, note| {
+            if let Some(note) = note {
+                tracing::error!("vision worker: {note}");
+            }
+        });
+    }
+
     fn handle(&self, job: &FrameJob) {
         let JobKind::Trigger {
             part_seq, fired_at, ..
