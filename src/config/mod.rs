@@ -538,6 +538,45 @@ mod tests {
     }
 
     #[test]
+    fn inspection_keys_are_checked_and_become_the_plan() {
+        let text = "[inspection]\nworkers = 0\ngpio = \"parallel-port\"\nreject_pulse_ms = 5\nhorn_secs = -2\ngreen_pin = 17\n";
+        let err = Config::parse(text, Path::new("station.toml")).unwrap_err();
+        let keys: Vec<&str> = err.issues.iter().map(|i| i.key.as_str()).collect();
+        for key in [
+            "inspection.workers",
+            "inspection.gpio",
+            "inspection.reject_pulse_ms",
+            "inspection.horn_secs",
+            "inspection.trigger_pin",
+        ] {
+            assert!(keys.contains(&key), "{key} in {keys:?}");
+        }
+        let pins = err
+            .issues
+            .iter()
+            .find(|i| i.key == "inspection.trigger_pin")
+            .unwrap();
+        assert!(pins.reason.contains("BCM pin 17"), "{}", pins.reason);
+
+        let config = Config::parse(
+            "[inspection]\ngpio = \"simulated\"\nhorn_secs = -1\npart_number = \"HSG-4471\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let plan = config.inspection_plan(Path::new("/data"), false).unwrap();
+        assert!(plan.gpio.is_some());
+        assert_eq!(
+            plan.gpio.unwrap().timing.horn,
+            None,
+            "-1: until acknowledged"
+        );
+        assert_eq!(plan.part_number.as_deref(), Some("HSG-4471"));
+        assert_eq!(plan.images_dir, Path::new("/data/images"));
+        let off = Config::parse("[inspection]\nenabled = false\n", Path::new("c.toml")).unwrap();
+        assert!(off.inspection_plan(Path::new("/data"), true).is_none());
+    }
+
+    #[test]
     fn the_lot_pattern_is_checked_and_becomes_the_lot_rule() {
         let config = Config::parse(
             "[inventory]\nlot_pattern = \"LOT-####@\"\n",
