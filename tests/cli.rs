@@ -184,11 +184,22 @@ fn audit_verify_prints_the_head_and_detects_a_full_wipe() {
 #[test]
 fn audit_list_filters() {
     let dir = tempfile::tempdir().unwrap();
-    let out = qcstation(dir.path(), &["audit", "list", "--action", "camera"], None);
+    let out = qcstation(dir.path(), &["audit", "list", "--action", "camera.add"], None);
     assert!(out.status.success(), "{}", text(&out));
     let listing = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(listing.lines().count(), 4, "{listing}");
     assert!(listing.lines().all(|line| line.contains("camera.add")));
+    // The prefix takes every camera action: the demo also calibrates its two porosity cameras.
+    let out = qcstation(dir.path(), &["audit", "list", "--action", "camera"], None);
+    let listing = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(listing.lines().count(), 6, "{listing}");
+    assert_eq!(
+        listing
+            .lines()
+            .filter(|line| line.contains("camera.calibrate"))
+            .count(),
+        2
+    );
 }
 
 #[test]

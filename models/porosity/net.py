@@ -1,6 +1,6 @@
 """PoreNet: a small U-Net that marks pore pixels in a grey image of a machined face.
 
-Sized for the station's cycle (a 1280x720 frame on one core in about 125 ms on tract): the
+Sized for the station's cycle (a 1280x720 frame on one core in about 100 ms on tract): the
 context (what is surface texture, what is a pit) gathered at 1/2, 1/4 and 1/8 scale, skips at
 each scale, and space-to-depth at both ends so 2 px pores and exact edges survive without any
 layer at full resolution. Input: 1x1xHxW, grey scaled to [0,1] then standardised per image (see the card);
@@ -31,9 +31,11 @@ class PoreNet(nn.Module):
         self.enc8 = nn.Sequential(
             block(c4, c8, stride=2), block(c8, c8, dilation=2), block(c8, c8, dilation=4)
         )
-        self.up8 = nn.ConvTranspose2d(c8, c4, 2, stride=2)
+        # Sub-pixel upsampling (a 1x1 convolution, then depth-to-space): on tract it costs less
+        # than a transposed convolution (`qcstation bench inspect --model`, see the card).
+        self.up8 = nn.Sequential(nn.Conv2d(c8, 4 * c4, 1), nn.PixelShuffle(2))
         self.dec4 = block(c4, c4)
-        self.up4 = nn.ConvTranspose2d(c4, c2, 2, stride=2)
+        self.up4 = nn.Sequential(nn.Conv2d(c4, 4 * c2, 1), nn.PixelShuffle(2))
         self.dec2 = block(c2, c2)
         self.head = nn.Conv2d(c2, 4, 1)
         self.shuffle = nn.PixelShuffle(2)

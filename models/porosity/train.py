@@ -68,6 +68,18 @@ def load(directory):
     return np.stack(images), np.stack(masks)
 
 
+def shading(size, rng):
+    """A smooth light field (a ramp and a broad bump or dip), in standardised units: lighting
+    the generator's training families do not show, so the network learns that broad shading
+    and faint smudges are not pores."""
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = (np.cos(angle) * (xx - 0.5) + np.sin(angle) * (yy - 0.5)) * rng.uniform(-1.2, 1.2)
+    cx, cy, r = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0.15, 0.6)
+    bump = rng.uniform(-0.8, 0.8) * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))
+    return (ramp + bump).astype(np.float32)
+
+
 def batches(images, masks, batch, crop, rng):
     order = rng.permutation(len(images))
     h, w = images.shape[1:]
@@ -85,6 +97,8 @@ def batches(images, masks, batch, crop, rng):
             # Contrast and level jitter after standardising: the station standardises per image,
             # so what varies is how a crop's statistics differ from its image's.
             x = x * rng.uniform(0.8, 1.25) + rng.uniform(-0.3, 0.3)
+            if rng.random() < 0.5:
+                x = x + shading(crop, rng)
             xs.append(np.ascontiguousarray(x))
             ys.append(np.ascontiguousarray(y))
         yield (torch.from_numpy(np.stack(xs))[:, None], torch.from_numpy(np.stack(ys))[:, None])
@@ -137,7 +151,7 @@ def main():
     generate(args.qcstation, val_dir, 200, VALIDATION_SEED, args.size)
     images, masks = load(train_dir)
     if args.clean_count > 0:
-        clean_dir = args.work / "train-clean"
+        clean_dir = args.work / f"train-clean-{args.clean_count}"
         generate(args.qcstation, clean_dir, args.clean_count, CLEAN_SEED, args.size, ("--clean",))
         clean_images, clean_masks = load(clean_dir)
         images = np.concatenate([images, clean_images])

@@ -111,6 +111,7 @@ pub fn run(command: &EvalCommand) -> anyhow::Result<ExitCode> {
                 "recall": counts.recall(),
                 "f1": counts.f1(),
                 "diameter_mae_mm": counts.diameter_mae_mm(),
+                "diameter_bias_mm": counts.diameter_bias_mm(),
                 "verdict_agreement": agreement,
                 "images_without_pores": clean,
                 "false_rejects_without_pores": clean_rejected,
@@ -134,8 +135,9 @@ pub fn run(command: &EvalCommand) -> anyhow::Result<ExitCode> {
             counts.f1()
         );
         println!(
-            "diameter MAE {:.4} mm over {} matched pores",
+            "diameter MAE {:.4} mm, bias {:+.4} mm (measured − true) over {} matched pores",
             counts.diameter_mae_mm(),
+            counts.diameter_bias_mm(),
             counts.true_positives
         );
         println!(

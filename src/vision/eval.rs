@@ -19,6 +19,9 @@ pub struct PoreCounts {
     pub false_negatives: u32,
     /// Sum of |measured − true| equivalent diameters over the true positives, mm.
     pub diameter_error_sum_mm: f64,
+    /// Sum of (measured − true): negative when the detector measures pores too small, which
+    /// turns a REJECT near a limit into a WARN.
+    pub diameter_signed_sum_mm: f64,
 }
 
 impl PoreCounts {
@@ -27,6 +30,7 @@ impl PoreCounts {
         self.false_positives += other.false_positives;
         self.false_negatives += other.false_negatives;
         self.diameter_error_sum_mm += other.diameter_error_sum_mm;
+        self.diameter_signed_sum_mm += other.diameter_signed_sum_mm;
     }
 
     pub fn precision(&self) -> f64 {
@@ -49,6 +53,15 @@ impl PoreCounts {
             2.0 * p * r / (p + r)
         } else {
             0.0
+        }
+    }
+
+    /// Mean (measured − true) equivalent diameter of the true positives, mm.
+    pub fn diameter_bias_mm(&self) -> f64 {
+        if self.true_positives == 0 {
+            0.0
+        } else {
+            self.diameter_signed_sum_mm / f64::from(self.true_positives)
         }
     }
 
@@ -107,8 +120,9 @@ pub fn match_pores(
         match matched {
             Some(f) => {
                 counts.true_positives += 1;
-                counts.diameter_error_sum_mm +=
-                    f64::from((found[*f].diameter_mm - true_pore.diameter_mm).abs());
+                let error = f64::from(found[*f].diameter_mm - true_pore.diameter_mm);
+                counts.diameter_error_sum_mm += error.abs();
+                counts.diameter_signed_sum_mm += error;
             }
             None => counts.false_negatives += 1,
         }
@@ -161,6 +175,8 @@ mod tests {
         assert_eq!(counts.false_positives, 1);
         assert_eq!(counts.false_negatives, 0);
         assert!((counts.diameter_mae_mm() - 0.075).abs() < 1e-6);
+        // +0.05 and -0.1: the bias keeps the sign.
+        assert!((counts.diameter_bias_mm() + 0.025).abs() < 1e-6);
         let missed = match_pores(&truth, &[], 0.05, 0.2);
         assert_eq!(missed.false_negatives, 2);
         assert_eq!(missed.recall(), 0.0);
@@ -175,12 +191,14 @@ mod tests {
             false_positives: 1,
             false_negatives: 0,
             diameter_error_sum_mm: 0.9,
+            diameter_signed_sum_mm: -0.9,
         });
         total.add(PoreCounts {
             true_positives: 9,
             false_positives: 0,
             false_negatives: 1,
             diameter_error_sum_mm: 0.0,
+            diameter_signed_sum_mm: 0.0,
         });
         assert!((total.precision() - 0.9473684).abs() < 1e-6);
         assert!((total.f1() - 0.9473684).abs() < 1e-6);

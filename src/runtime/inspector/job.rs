@@ -24,7 +24,8 @@ use crate::vision::recipe::{DEFAULT_MM_PER_PX, Recipe, SavingPolicy};
 #[derive(Debug, Clone)]
 pub struct CameraInspection {
     pub inspection: Inspection,
-    /// The image with the inspection drawn on it, for the screen.
+    /// The image with the inspection drawn on it, for the screen: at most
+    /// `DISPLAY_WIDTH_PX` wide (a kept overlay image is full size).
     pub overlay: Arc<RgbaImage>,
     /// Where the images were kept, relative to the image folder.
     pub raw_image: Option<String>,
@@ -92,6 +93,25 @@ fn with_detector<T>(kind: DetectorKind, f: impl FnOnce(&mut Detector, Option<&st
         let (_, detector, note) = slot.insert(loaded);
         f(detector, note.as_deref())
     })
+}
+
+/// Widest overlay sent to the screen: a tile or the History view never shows more, and a
+/// full 1280x720 RGBA upload per camera per part cost the UI frames (`bench inspect`).
+pub const DISPLAY_WIDTH_PX: u32 = 960;
+
+/// `drawn`, shrunk to `DISPLAY_WIDTH_PX` wide when it is wider.
+fn for_display(drawn: RgbaImage) -> RgbaImage {
+    if drawn.width() <= DISPLAY_WIDTH_PX {
+        return drawn;
+    }
+    let height = (u64::from(drawn.height()) * u64::from(DISPLAY_WIDTH_PX)
+        / u64::from(drawn.width().max(1))) as u32;
+    image::imageops::resize(
+        &drawn,
+        DISPLAY_WIDTH_PX,
+        height.max(1),
+        image::imageops::FilterType::Triangle,
+    )
 }
 
 /// A camera's calibration, else the recipe's scale, else the default.
@@ -180,7 +200,7 @@ impl PorosityJob {
         }
         Ok(CameraInspection {
             inspection,
-            overlay: Arc::new(drawn),
+            overlay: Arc::new(for_display(drawn)),
             raw_image,
             overlay_image,
             notes,
