@@ -184,7 +184,11 @@ fn audit_verify_prints_the_head_and_detects_a_full_wipe() {
 #[test]
 fn audit_list_filters() {
     let dir = tempfile::tempdir().unwrap();
-    let out = qcstation(dir.path(), &["audit", "list", "--action", "camera.add"], None);
+    let out = qcstation(
+        dir.path(),
+        &["audit", "list", "--action", "camera.add"],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out));
     let listing = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(listing.lines().count(), 4, "{listing}");

@@ -45,6 +45,11 @@ struct GpuTexture {
 /// Keys for live-quad bindings, unique in the process.
 static NEXT_LIVE_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
+/// A new key for a texture registered with the live-quad pipeline.
+pub fn next_live_key() -> u64 {
+    NEXT_LIVE_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 #[derive(Default)]
 struct CameraTexture {
     seen_seq: u64,
@@ -175,7 +180,7 @@ fn upload_wgpu(render_state: &RenderState, slot: &mut CameraTexture, frame: &Fra
             &view,
             wgpu::FilterMode::Linear,
         );
-        let live_key = NEXT_LIVE_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let live_key = next_live_key();
         super::live_quad::register(render_state, live_key, &view);
         slot.gpu = Some(GpuTexture {
             texture,

@@ -479,7 +479,6 @@ pub fn bench_cameras(
         }),
         ..RuntimeOptions::scratch(database)
     })?;
-    let mut results = super::result_textures::ResultTextures::default();
     let mut column = super::verdict_column::ColumnForm::default();
     let (mut triggers_at_start, mut errors_at_start) = (0, 0);
     let render_state = headless_render_state()?;
@@ -496,6 +495,8 @@ pub fn bench_cameras(
     let ctx = egui::Context::default();
     theme::apply(&ctx, 1.0);
     let mut textures = FrameTextures::new(wgpu_path.then(|| render_state.clone()), camera_count);
+    let mut results =
+        super::result_textures::ResultTextures::new(wgpu_path.then(|| render_state.clone()));
     let mut view = InspectView::default();
     if scene == BenchScene::Expanded {
         view.expand_zoomed(0, 2.0);

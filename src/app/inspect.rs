@@ -9,7 +9,7 @@ use egui::{Align2, Color32, Pos2, Rect, RichText, Sense, Vec2, pos2, vec2};
 
 use super::frame_textures::FrameTextures;
 use super::live_quad::{CaptionBand, LiveQuad};
-use super::result_textures::{ResultTextures, ShownResult};
+use super::result_textures::{ResultPixels, ResultTextures, ShownResult};
 use super::theme;
 use crate::camera::{CameraState, CounterSnapshot};
 use crate::runtime::CameraHandle;
@@ -337,18 +337,12 @@ fn camera_tile(
 fn result_tile(ui: &egui::Ui, shown: &ShownResult, rect: Rect) {
     let painter = ui.painter_at(rect);
     let image_rect = fit_rect(rect, shown.size_px.x / shown.size_px.y.max(1.0));
-    letterbox(&painter, rect, image_rect);
-    painter.image(
-        shown.texture.id(),
-        image_rect,
-        Rect::from_min_max(Pos2::ZERO, pos2(1.0, 1.0)),
-        Color32::WHITE,
-    );
+    let full = Rect::from_min_max(Pos2::ZERO, pos2(1.0, 1.0));
     let mut lines = vec![format!(
         "{} · part #{}",
         shown.outcome.camera, shown.outcome.part_seq
     )];
-    if let Ok(result) = &shown.outcome.result {
+    let verdict = shown.outcome.result.as_ref().ok().map(|result| {
         let inspection = &result.inspection;
         let cycle_ms = shown
             .outcome
@@ -362,7 +356,39 @@ fn result_tile(ui: &egui::Ui, shown: &ShownResult, rect: Rect) {
             inspection.pores.len(),
             cycle_ms
         ));
-        let colour = verdict_colour(inspection.verdict);
+        inspection.verdict
+    });
+    let band = caption_band(rect, lines.len());
+    match &shown.pixels {
+        ResultPixels::Live(key) => {
+            // One opaque quad, black outside the image, the caption band dimmed in the pass.
+            let band = CaptionBand {
+                from: ((band.top() - rect.top()) / rect.height().max(1.0)).clamp(0.0, 2.0),
+                keep: 1.0 - f32::from(theme::OVERLAY.a()) / 255.0,
+            };
+            let uv = extend_uv(full, image_rect, rect);
+            painter.add(
+                LiveQuad {
+                    key: *key,
+                    uv,
+                    band,
+                }
+                .shape(rect),
+            );
+        }
+        ResultPixels::Managed(texture) => {
+            letterbox(&painter, rect, image_rect);
+            painter.image(texture.id(), image_rect, full, Color32::WHITE);
+        }
+    }
+    caption_ui(
+        &painter,
+        band,
+        &lines,
+        matches!(shown.pixels, ResultPixels::Managed(_)),
+    );
+    if let Some(verdict) = verdict {
+        let colour = verdict_colour(verdict);
         painter.rect_stroke(
             rect,
             4.0,
@@ -372,13 +398,11 @@ fn result_tile(ui: &egui::Ui, shown: &ShownResult, rect: Rect) {
         painter.text(
             rect.left_top() + vec2(12.0, 10.0),
             Align2::LEFT_TOP,
-            inspection.verdict.as_str(),
+            verdict.as_str(),
             theme::heading(),
             colour,
         );
     }
-    let band = caption_band(rect, lines.len());
-    caption_ui(&painter, band, &lines, true);
 }
 
 /// The colour of a verdict on screen.

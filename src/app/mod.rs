@@ -176,7 +176,7 @@ impl StationApp {
             statistics: statistics::StatisticsView::default(),
             recipe: recipe_editor::RecipeEditor::default(),
             column: verdict_column::ColumnForm::default(),
-            results: result_textures::ResultTextures::default(),
+            results: result_textures::ResultTextures::new(cc.wgpu_render_state.clone()),
             inspector_outbox: Vec::new(),
             outbox: Vec::new(),
             show_alarms: false,

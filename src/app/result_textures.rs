@@ -2,30 +2,54 @@
 //! (zones, pores, the failing ones ringed), uploaded once per part. The Inspect grid shows it
 //! in place of the live picture for a few seconds after the verdict, or until the next part
 //! when results are held; History uses one for the inspection it opened.
+//!
+//! With a wgpu device, a camera's result is written into a texture of its own and drawn by the
+//! live-quad pipeline (one opaque quad, like the live pictures): through egui's blended image
+//! path, four result tiles cost a fill-rate-bound GPU (llvmpipe, a Pi) most of a frame.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use eframe::egui_wgpu::RenderState;
 use egui::{ColorImage, TextureHandle, TextureOptions};
 use image::RgbaImage;
 
+use super::frame_textures::{frame_texture, next_live_key, write_frame};
+use crate::camera::FrameSize;
 use crate::runtime::{CameraOutcome, InspectorView};
 
 /// How long a result stays on a tile when results are not held.
 pub const RESULT_SHOWN: Duration = Duration::from_secs(4);
 
+/// Where a result's pixels are.
+pub enum ResultPixels {
+    /// A texture of the live-quad pipeline (drawn as one opaque quad).
+    Live(u64),
+    /// An egui-managed texture (no wgpu device).
+    Managed(TextureHandle),
+}
+
 /// One camera's shown result.
 pub struct ShownResult {
     pub part_seq: u64,
-    pub texture: TextureHandle,
+    pub pixels: ResultPixels,
     pub size_px: egui::Vec2,
     pub outcome: CameraOutcome,
     pub uploaded_at: Instant,
 }
 
+/// A camera's result texture on the wgpu path, reused while the size stays.
+struct LiveTexture {
+    texture: wgpu::Texture,
+    key: u64,
+    size: FrameSize,
+}
+
 #[derive(Default)]
 pub struct ResultTextures {
     shown: Vec<Option<ShownResult>>,
+    live: Vec<Option<LiveTexture>>,
+    render_state: Option<RenderState>,
     /// Keep each camera's last result on screen until the next part.
     pub hold: bool,
 }
@@ -38,6 +62,37 @@ pub fn upload(ctx: &egui::Context, name: &str, image: &RgbaImage) -> TextureHand
 }
 
 impl ResultTextures {
+    /// Results drawn through the live-quad pipeline of `render_state` when there is one.
+    pub fn new(render_state: Option<RenderState>) -> Self {
+        Self {
+            render_state,
+            ..Self::default()
+        }
+    }
+
+    /// Writes `image` into camera `index`'s live texture (made or remade for its size).
+    fn write_live(&mut self, index: usize, image: &RgbaImage) -> Option<ResultPixels> {
+        let render_state = self.render_state.as_ref()?;
+        let size = FrameSize::new(image.width(), image.height());
+        if self.live.len() <= index {
+            self.live.resize_with(index + 1, || None);
+        }
+        let slot = &mut self.live[index];
+        if slot.as_ref().is_none_or(|live| live.size != size) {
+            if let Some(old) = slot.take() {
+                super::live_quad::unregister(render_state, old.key);
+            }
+            let texture = frame_texture(&render_state.device, size, "inspection result");
+            let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+            let key = next_live_key();
+            super::live_quad::register(render_state, key, &view);
+            *slot = Some(LiveTexture { texture, key, size });
+        }
+        let live = slot.as_ref()?;
+        write_frame(&render_state.queue, &live.texture, image);
+        Some(ResultPixels::Live(live.key))
+    }
+
     /// Uploads the results newer than what is shown.
     pub fn refresh(&mut self, ctx: &egui::Context, view: &InspectorView) {
         if self.shown.len() < view.latest.len() {
@@ -54,9 +109,12 @@ impl ResultTextures {
                 continue;
             };
             let overlay: &Arc<RgbaImage> = &result.overlay;
+            let pixels = self.write_live(index, overlay).unwrap_or_else(|| {
+                ResultPixels::Managed(upload(ctx, &format!("result-{index}"), overlay))
+            });
             self.shown[index] = Some(ShownResult {
                 part_seq: outcome.part_seq,
-                texture: upload(ctx, &format!("result-{index}"), overlay),
+                pixels,
                 size_px: egui::vec2(overlay.width() as f32, overlay.height() as f32),
                 outcome: outcome.clone(),
                 uploaded_at: Instant::now(),
