@@ -669,4 +669,21 @@ fn an_operator_triggers_a_part_and_sees_its_verdict_and_history_lists_it() {
             harness.get_by_label("Refresh").click();
         }
     }
+
+    // The part sensor: on the demo's simulated board, a part passes from the column.
+    harness.get_by_label("Inspect").click();
+    harness.run_steps(2);
+    harness.get_by_label("Sensor").click();
+    settle(&mut harness, |app| {
+        app.runtime().inspector().unwrap().view().mode == TriggerMode::Gpio
+    });
+    harness
+        .get_by_label("A part passes the sensor (simulated)")
+        .click();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while last_part(harness.state()).is_none_or(|part| part.source != "gpio") {
+        assert!(Instant::now() < deadline, "the sensor gave no part");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.run_steps(1);
+    }
 }

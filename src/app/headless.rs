@@ -584,6 +584,7 @@ pub fn bench_cameras(
                                     ui,
                                     &mut column,
                                     inspector,
+                                    None,
                                     &state,
                                     &mut hold,
                                     &mut Vec::new(),

@@ -528,6 +528,11 @@ impl StationApp {
             && let Some(view) = &inspector_view
         {
             let mut open_pending = false;
+            let simulated_board = self
+                .runtime
+                .inspector()
+                .and_then(InspectorHandle::gpio)
+                .and_then(|gpio| gpio.view().simulated.clone());
             SidePanel::right("verdict_column")
                 .exact_size(verdict_column::COLUMN_WIDTH)
                 .resizable(false)
@@ -536,6 +541,7 @@ impl StationApp {
                         ui,
                         &mut self.column,
                         view,
+                        simulated_board.as_ref(),
                         &self.state,
                         &mut self.results.hold,
                         &mut self.inspector_outbox,

@@ -183,6 +183,7 @@ pub fn verdict_column_ui(
     ui: &mut egui::Ui,
     form: &mut ColumnForm,
     view: &InspectorView,
+    simulated_board: Option<&crate::gpio::SimBoard>,
     state: &AppState,
     hold_results: &mut bool,
     commands: &mut Vec<InspectorCommand>,
@@ -210,6 +211,17 @@ pub fn verdict_column_ui(
         ui.checkbox(hold_results, "Hold each camera's last result on screen");
         ui.separator();
         mode_ui(ui, form, view, may_operate, commands);
+        if let (TriggerMode::Gpio, Some(board)) = (&view.mode, simulated_board) {
+            // The demo's board: a part passing the sensor (the contact bounces, as a real one).
+            let pass = egui::Button::new("A part passes the sensor (simulated)")
+                .min_size(vec2(ui.available_width(), 44.0));
+            if ui.add_enabled(may_operate, pass).clicked() {
+                board.pulse(
+                    crate::gpio::InputLine::Trigger,
+                    std::time::Duration::from_millis(120),
+                );
+            }
+        }
         ui.separator();
         ui.horizontal(|ui| {
             ui.add(
