@@ -201,6 +201,37 @@ fn histogram_ui(ui: &mut egui::Ui, stats: &Statistics) {
     });
 }
 
+fn cycle_ui(ui: &mut egui::Ui, stats: &Statistics) {
+    let Some(first) = stats.cycle_series.first().map(|(at, _)| *at) else {
+        return;
+    };
+    ui.label("Cycle time, trigger to verdict (ms), per inspection (UTC)");
+    let span_s = stats.cycle_series.last().map_or(0, |(at, _)| at - first);
+    let format = if span_s < 3_600 {
+        "%H:%M:%S"
+    } else {
+        "%m-%d %H:%M"
+    };
+    let points: Vec<[f64; 2]> = stats
+        .cycle_series
+        .iter()
+        .map(|(at, ms)| [(at - first) as f64, *ms])
+        .collect();
+    plot("cycle")
+        .x_axis_formatter(move |mark, _| {
+            chrono::DateTime::from_timestamp(first + mark.value.round() as i64, 0)
+                .map(|at| at.format(format).to_string())
+                .unwrap_or_default()
+        })
+        .show(ui, |plot_ui| {
+            plot_ui.points(
+                egui_plot::Points::new("cycle ms", points)
+                    .radius(2.0)
+                    .color(theme::ACCENT),
+            );
+        });
+}
+
 fn pareto_ui(ui: &mut egui::Ui, stats: &Statistics) {
     let values: Vec<(String, u32)> = stats
         .pareto
@@ -274,6 +305,8 @@ pub fn statistics_ui(
             );
             pareto_ui(&mut columns[1], stats);
         });
+        ui.add_space(theme::GAP);
+        cycle_ui(ui, stats);
         ui.add_space(theme::GAP);
     });
 }

@@ -44,7 +44,13 @@ pub struct Statistics {
     /// (rule, inspections it failed), most first, with the cumulative share in percent.
     pub pareto: Vec<(String, u32, f64)>,
     pub cycle: Option<CycleStats>,
+    /// (seconds since the Unix epoch, trigger-to-verdict ms) per inspection, oldest first; the
+    /// newest `CYCLE_POINTS` at most.
+    pub cycle_series: Vec<(i64, f64)>,
 }
+
+/// Points of the cycle-time chart at most.
+pub const CYCLE_POINTS: usize = 2_000;
 
 /// A bucket width giving at most about 60 buckets over `span_s`: a minute, 5, 15 minutes, an
 /// hour, 4 hours, a day.
@@ -99,7 +105,13 @@ pub fn compute(rows: &[InspectionRecord], pores: &[(Option<String>, f32)]) -> St
             }
         }
         cycles.push(row.cycle_ms);
+        if let Some(at) = parse_utc(&row.at_utc) {
+            stats.cycle_series.push((at.timestamp(), row.cycle_ms));
+        }
     }
+    stats.cycle_series.sort_by_key(|(at, _)| *at);
+    let excess = stats.cycle_series.len().saturating_sub(CYCLE_POINTS);
+    stats.cycle_series.drain(..excess);
     stats.over_time = buckets
         .into_iter()
         .map(|(start_s, counts)| Bucket { start_s, counts })
@@ -230,6 +242,11 @@ mod tests {
         let cycle = stats.cycle.unwrap();
         assert_eq!((cycle.min_ms, cycle.max_ms), (10.0, 200.0));
         assert_eq!(cycle.p95_ms, 190.0);
+        assert_eq!(stats.cycle_series.len(), 20);
+        assert!(
+            stats.cycle_series.windows(2).all(|w| w[0].0 <= w[1].0),
+            "oldest first"
+        );
         assert!((cycle.mean_ms - 105.0).abs() < 1e-9);
     }
 
