@@ -5,6 +5,7 @@
 use image::GrayImage;
 
 use super::blobs::blobs;
+use super::contrast::keep_contrasted;
 use super::detect::{DetectError, Detector, DetectorKind};
 use super::measure::{Pore, measure};
 use super::rules::{Finding, Zone, ZoneJudgement, judge_zone, part_verdict};
@@ -66,11 +67,12 @@ pub fn inspect(
     detector: &mut Detector,
 ) -> Result<Inspection, DetectError> {
     let scores = detector.scores(grey, mm_per_px)?;
-    let pores: Vec<Pore> = blobs(&scores, threshold, MIN_PORE_PIXELS)
+    let measured: Vec<Pore> = blobs(&scores, threshold, MIN_PORE_PIXELS)
         .iter()
         .enumerate()
         .map(|(id, blob)| measure(blob, id, mm_per_px))
         .collect();
+    let pores = keep_contrasted(grey, measured);
     let Judged {
         pore_zones,
         judgements,
