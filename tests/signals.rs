@@ -10,6 +10,11 @@ use qcstation::runtime::{Command, Event, Runtime, RuntimeOptions};
 use qcstation::runtime::{UsersCommand, UsersEvent};
 use qcstation::store::{AuditFilter, StoreReader};
 
+/// Signals go to every watcher of the process: a SIGTERM raised by one test would reach the
+/// other test's runtime while it shuts down (and make it exit, as a second signal should). The
+/// tests take turns.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn start(dir: &std::path::Path, demo: bool) -> Runtime {
     Runtime::start(RuntimeOptions {
         demo,
@@ -20,6 +25,9 @@ fn start(dir: &std::path::Path, demo: bool) -> Runtime {
 
 #[test]
 fn sigterm_asks_the_face_to_close_and_shutdown_stays_orderly() {
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = tempfile::tempdir().unwrap();
     let mut runtime = start(dir.path(), true);
     let (closed_tx, closed_rx) = crossbeam_channel::bounded(1);
@@ -65,6 +73,9 @@ fn sigterm_asks_the_face_to_close_and_shutdown_stays_orderly() {
 
 #[test]
 fn shutdown_without_a_signal_ends_the_signals_thread() {
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = tempfile::tempdir().unwrap();
     let mut runtime = start(dir.path(), false);
     runtime.close_on_termination(|| {}).unwrap();
