@@ -1,6 +1,7 @@
 //! The simulated board of the demo and the tests. Its inputs are pressed from the screen (or a
-//! test) and bounce like a real contact: a press flips the line a few times over about 3 ms
-//! before it holds, so the debouncer is exercised exactly as on the kiosk. Its outputs keep the
+//! test) and bounce like a real contact: a press or a release flips the line a few times over
+//! about 3 ms before it holds, so the debouncer is exercised exactly as on the kiosk. A pulse
+//! schedules its own release (no thread: only the runtime starts threads). Its outputs keep the
 //! last level written, which the diagnostics page and the tests read back.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -15,10 +16,29 @@ const BOUNCE_END_US: u64 = 3_000;
 
 #[derive(Debug, Default)]
 struct Pins {
-    /// Per input: the target level and when it was set (the bounce plays from there).
-    inputs: [(bool, Option<Instant>); 2],
+    /// Per input: its changes of level, oldest first (the bounce plays from each). A pulse
+    /// schedules its release here, so nothing has to wake up to release it.
+    inputs: [Vec<(Instant, bool)>; 2],
     outputs: [bool; 5],
     writes: u64,
+}
+
+impl Pins {
+    /// The level `line` ends at once every scheduled change has happened.
+    fn final_level(&self, line: InputLine) -> bool {
+        self.inputs[line.index()]
+            .last()
+            .is_some_and(|(_, level)| *level)
+    }
+
+    /// Schedules a change of `line` to `level` at `at`: changes scheduled after it are
+    /// replaced, and of those before it only the newest is kept (the level it starts from).
+    fn schedule(&mut self, line: InputLine, at: Instant, level: bool) {
+        let changes = &mut self.inputs[line.index()];
+        changes.retain(|(when, _)| *when <= at);
+        changes.drain(..changes.len().saturating_sub(1));
+        changes.push((at, level));
+    }
 }
 
 /// The board's shared state: the backend reads and writes it; the screen and tests press
@@ -36,16 +56,20 @@ impl SimBoard {
     /// Moves an input to `active` (with contact bounce).
     pub fn set_input(&self, line: InputLine, active: bool) {
         let mut pins = self.pins();
-        if pins.inputs[line.index()].0 != active {
-            pins.inputs[line.index()] = (active, Some(Instant::now()));
+        if pins.final_level(line) != active {
+            pins.schedule(line, Instant::now(), active);
         }
     }
 
     /// The level an input reads at `now`, bounce included.
     pub fn input_at(&self, line: InputLine, now: Instant) -> bool {
-        let (target, since) = self.pins().inputs[line.index()];
-        let Some(since) = since else {
-            return target;
+        let pins = self.pins();
+        let Some(&(since, target)) = pins.inputs[line.index()]
+            .iter()
+            .rev()
+            .find(|(at, _)| *at <= now)
+        else {
+            return false;
         };
         let offset_us =
             u64::try_from(now.saturating_duration_since(since).as_micros()).unwrap_or(u64::MAX);
@@ -70,21 +94,20 @@ impl SimBoard {
         self.pins().writes
     }
 
-    /// A press of `line` held for `hold`, then released (a part passing the sensor), played on
-    /// a thread of its own.
+    /// A press of `line` held for `hold`, then released (a part passing the sensor); both
+    /// bounce.
     pub fn pulse(&self, line: InputLine, hold: Duration) {
-        let board = self.clone();
-        board.set_input(line, true);
-        let spawned = std::thread::Builder::new()
-            .name("gpio-sim-pulse".into())
-            .spawn(move || {
-                std::thread::sleep(hold);
-                board.set_input(line, false);
-            });
-        if let Err(err) = spawned {
-            tracing::warn!("simulated input release not scheduled: {err}");
-            self.set_input(line, false);
+        let now = Instant::now();
+        let mut pins = self.pins();
+        let held = pins.inputs[line.index()]
+            .iter()
+            .rev()
+            .find(|(at, _)| *at <= now)
+            .is_some_and(|(_, level)| *level);
+        if !held {
+            pins.schedule(line, now, true);
         }
+        pins.schedule(line, now + hold, false);
     }
 }
 
@@ -126,7 +149,7 @@ mod tests {
     fn a_press_bounces_then_holds_and_debounces_to_one_edge() {
         let board = SimBoard::default();
         board.set_input(InputLine::Trigger, true);
-        let pressed = board.pins().inputs[0].1.unwrap();
+        let pressed = board.pins().inputs[0][0].0;
         let levels: Vec<bool> = (0..40)
             .map(|i| board.input_at(InputLine::Trigger, pressed + Duration::from_micros(i * 100)))
             .collect();
@@ -142,6 +165,20 @@ mod tests {
             .collect();
         assert_eq!(edges.len(), 1);
         assert_eq!(edges[0].at, pressed);
+    }
+
+    #[test]
+    fn a_pulse_is_pressed_then_released_by_itself() {
+        let board = SimBoard::default();
+        board.pulse(InputLine::Trigger, Duration::from_millis(20));
+        let pressed = board.pins().inputs[0][0].0;
+        let at = |ms: u64| board.input_at(InputLine::Trigger, pressed + Duration::from_millis(ms));
+        assert!(at(10), "held");
+        assert!(!at(30), "released after the hold and its bounce");
+        assert!(
+            !board.input_at(InputLine::Acknowledge, pressed),
+            "other lines untouched"
+        );
     }
 
     #[test]
