@@ -518,12 +518,6 @@ impl StationApp {
             self.open_panel(panel);
         }
         let inspector_view = self.runtime.inspector().map(|inspector| inspector.view());
-        let camera_names: Vec<String> = self
-            .runtime
-            .cameras()
-            .iter()
-            .map(|camera| camera.name.clone())
-            .collect();
         if self.panel == Panel::Inspect
             && let Some(view) = &inspector_view
         {
@@ -554,48 +548,44 @@ impl StationApp {
             // Parts in flight and the live counters change without events.
             ui.ctx().request_repaint_after(Duration::from_millis(200));
         }
-        CentralPanel::default().show(ui, |ui| match self.panel {
-            Panel::Inspect => inspect::inspect_ui(
+        CentralPanel::default().show(ui, |ui| match (self.panel, &inspector_view) {
+            (Panel::Inspect, _) => inspect::inspect_ui(
                 ui,
                 &mut self.inspect,
                 &self.textures,
                 self.runtime.cameras(),
                 inspector_view.is_some().then_some(&self.results),
             ),
-            Panel::History if inspector_view.is_some() => history::history_ui(
+            (Panel::History, Some(view)) => history::history_ui(
                 ui,
                 &mut self.history,
                 &self.state,
-                &camera_names,
+                &view.camera_names,
                 &mut self.inspector_outbox,
             ),
-            Panel::Statistics if inspector_view.is_some() => statistics::statistics_ui(
+            (Panel::Statistics, Some(view)) => statistics::statistics_ui(
                 ui,
                 &mut self.statistics,
-                &camera_names,
+                &view.camera_names,
                 &mut self.inspector_outbox,
             ),
-            Panel::Recipe if inspector_view.is_some() => {
-                if let Some(view) = &inspector_view {
-                    recipe_editor::recipe_ui(
-                        ui,
-                        &mut self.recipe,
-                        view,
-                        &self.state,
-                        &mut self.inspector_outbox,
-                    );
-                }
-            }
-            Panel::History | Panel::Statistics | Panel::Recipe => {
+            (Panel::Recipe, Some(view)) => recipe_editor::recipe_ui(
+                ui,
+                &mut self.recipe,
+                view,
+                &self.state,
+                &mut self.inspector_outbox,
+            ),
+            (Panel::History | Panel::Statistics | Panel::Recipe, None) => {
                 ui.label("Porosity inspection is not enabled on this station ([inspection] enabled in the config file).");
             }
-            Panel::Engrave => engrave::engrave_ui(
+            (Panel::Engrave, _) => engrave::engrave_ui(
                 ui,
                 &mut self.engrave,
                 &mut self.state,
                 self.runtime.engraver(),
             ),
-            Panel::Inventory => {
+            (Panel::Inventory, _) => {
                 if let Some(query) = inventory::inventory_ui(ui, &mut self.inventory)
                     && let Some(inventory) = self.runtime.inventory()
                     && let Err(err) = inventory.send(query)
@@ -606,7 +596,7 @@ impl StationApp {
                     );
                 }
             }
-            Panel::Admin => admin::admin_ui(
+            (Panel::Admin, _) => admin::admin_ui(
                 ui,
                 &mut self.admin,
                 &self.state,
