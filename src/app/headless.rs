@@ -459,7 +459,7 @@ pub fn bench_cameras(
         store.save_recipe(
             &crate::domain::Actor::console("bench"),
             BENCH_PART,
-            &recipe.to_toml(),
+            &recipe.body_toml(),
             "bench inspect",
         )?;
     }

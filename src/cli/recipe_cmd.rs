@@ -68,13 +68,12 @@ pub fn run(command: RecipeCommand, paths: &StationPaths) -> anyhow::Result<ExitC
         }
         RecipeCommand::Save { file, note } => {
             let recipe = Recipe::from_file(&file)?;
-            let body = Recipe {
-                version: 0,
-                ..recipe.clone()
-            }
-            .to_toml();
-            let record =
-                store.save_recipe(&super::console_actor(), &recipe.part_number, &body, &note)?;
+            let record = store.save_recipe(
+                &super::console_actor(),
+                &recipe.part_number,
+                &recipe.body_toml(),
+                &note,
+            )?;
             println!(
                 "Saved recipe {} v{} from {}",
                 record.part_number,
@@ -121,8 +120,9 @@ pub fn resolve(name: &Path, paths: &StationPaths) -> anyhow::Result<Recipe> {
             "{text} is neither a recipe file nor a stored part number (see `qcstation recipe list`)"
         )
     })?;
-    let origin = format!("recipe {} v{}", record.part_number, record.version);
-    let mut recipe = Recipe::parse(&record.body_toml, &origin)?;
-    recipe.version = record.version;
-    Ok(recipe)
+    Ok(Recipe::from_stored(
+        &record.body_toml,
+        &record.part_number,
+        record.version,
+    )?)
 }

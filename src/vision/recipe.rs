@@ -148,6 +148,26 @@ impl Recipe {
         Ok(recipe)
     }
 
+    /// A stored version: its body parsed and validated, with the version the store gave it.
+    pub fn from_stored(
+        body_toml: &str,
+        part_number: &str,
+        version: u32,
+    ) -> Result<Self, RecipeError> {
+        let mut recipe = Self::parse(body_toml, &format!("recipe {part_number} v{version}"))?;
+        recipe.version = version;
+        Ok(recipe)
+    }
+
+    /// The TOML the store keeps for a new version (the version number is the store's).
+    pub fn body_toml(&self) -> String {
+        Self {
+            version: 0,
+            ..self.clone()
+        }
+        .to_toml()
+    }
+
     pub fn to_toml(&self) -> String {
         // A recipe is plain data: serialising it cannot fail.
         toml::to_string_pretty(self).unwrap_or_default()

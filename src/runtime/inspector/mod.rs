@@ -975,11 +975,7 @@ impl Inspector {
             return;
         }
         let part_number = recipe.part_number.clone();
-        let body = Recipe {
-            version: 0,
-            ..recipe.clone()
-        }
-        .to_toml();
+        let body = recipe.body_toml();
         let actor = actor.clone();
         let saved = self.store.call("save recipe", STORE_WAIT, move |store| {
             store.save_recipe(&actor, &part_number, &body, &note)
@@ -1058,10 +1054,8 @@ fn load_recipe(reader: &StoreReader, part_number: &str) -> Result<Recipe, String
         .latest_recipe(part_number)
         .map_err(|err| err.to_string())?
         .ok_or_else(|| format!("there is no recipe for part number {part_number}"))?;
-    let origin = format!("recipe {} v{}", record.part_number, record.version);
-    let mut recipe = Recipe::parse(&record.body_toml, &origin).map_err(|err| err.to_string())?;
-    recipe.version = record.version;
-    Ok(recipe)
+    Recipe::from_stored(&record.body_toml, &record.part_number, record.version)
+        .map_err(|err| err.to_string())
 }
 
 /// The recipe active at start: the plan's part number, else the first stored part, else the
