@@ -61,10 +61,6 @@ impl RecipeEditor {
     }
 }
 
-fn shape_points(shape: &ZoneShape) -> Vec<[f32; 2]> {
-    shape.corners_px()
-}
-
 /// Moves corner `index` of `shape` to `to` (a rectangle keeps the opposite corner).
 fn move_point(shape: &mut ZoneShape, index: usize, to: [f32; 2]) {
     match shape {
@@ -96,7 +92,7 @@ fn move_point(shape: &mut ZoneShape, index: usize, to: [f32; 2]) {
 
 /// A polygon with a point added at the middle of its longest edge.
 fn add_point(shape: &mut ZoneShape) {
-    let mut points = shape_points(shape);
+    let mut points = shape.corners_px();
     let n = points.len();
     let longest = (0..n)
         .max_by(|&a, &b| {
@@ -158,7 +154,7 @@ fn canvas_ui(ui: &mut egui::Ui, editor: &mut RecipeEditor, camera: &str) {
         }
         let selected = editor.zone == Some(index);
         let colour = if selected { theme::ACCENT } else { theme::OK };
-        let points = shape_points(&zone.shape);
+        let points = zone.shape.corners_px();
         let screen: Vec<Pos2> = points
             .iter()
             .map(|p| to_screen(image_rect, size, *p))
@@ -318,7 +314,7 @@ fn zone_ui(ui: &mut egui::Ui, editor: &mut RecipeEditor, cameras: &[String]) {
     });
     // Numeric entry of the selected point.
     if let Some(point) = editor.point {
-        let mut points = shape_points(&zone.shape);
+        let mut points = zone.shape.corners_px();
         if let Some(p) = points.get_mut(point) {
             let before = *p;
             ui.horizontal(|ui| {

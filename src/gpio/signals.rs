@@ -58,10 +58,6 @@ impl Signals {
         self.timing
     }
 
-    pub fn set_timing(&mut self, timing: OutputTiming) {
-        self.timing = timing;
-    }
-
     /// A part's verdict.
     pub fn verdict(&mut self, verdict: Verdict, now: Instant) {
         self.light = Some(verdict);

@@ -75,27 +75,29 @@ pub fn compute(rows: &[InspectionRecord], pores: &[(Option<String>, f32)]) -> St
         inspections: u32::try_from(rows.len()).unwrap_or(u32::MAX),
         ..Statistics::default()
     };
-    let times: Vec<i64> = rows
+    // Each row's time, parsed once (seconds since the epoch; `None` for a damaged stamp).
+    let times: Vec<Option<i64>> = rows
         .iter()
-        .filter_map(|row| parse_utc(&row.at_utc).map(|at| at.timestamp()))
+        .map(|row| parse_utc(&row.at_utc).map(|at| at.timestamp()))
         .collect();
     let (first, last) = (
-        times.iter().copied().min().unwrap_or(0),
-        times.iter().copied().max().unwrap_or(0),
+        times.iter().flatten().copied().min().unwrap_or(0),
+        times.iter().flatten().copied().max().unwrap_or(0),
     );
     stats.bucket_s = bucket_width(last - first);
     let mut buckets: BTreeMap<i64, [u32; 3]> = BTreeMap::new();
     let mut rules: BTreeMap<String, u32> = BTreeMap::new();
     let mut cycles = Vec::with_capacity(rows.len());
-    for row in rows {
+    for (row, at) in rows.iter().zip(&times) {
         let index = row.verdict.index();
         stats.verdicts[index] += 1;
         if row.disposition == crate::domain::DispositionState::Pending {
             stats.pending_dispositions += 1;
         }
-        if let Some(at) = parse_utc(&row.at_utc) {
-            let start = at.timestamp().div_euclid(stats.bucket_s) * stats.bucket_s;
+        if let Some(at) = at {
+            let start = at.div_euclid(stats.bucket_s) * stats.bucket_s;
             buckets.entry(start).or_default()[index] += 1;
+            stats.cycle_series.push((*at, row.cycle_ms));
         }
         let mut seen = std::collections::BTreeSet::new();
         for rule in &row.failed_rules {
@@ -105,9 +107,6 @@ pub fn compute(rows: &[InspectionRecord], pores: &[(Option<String>, f32)]) -> St
             }
         }
         cycles.push(row.cycle_ms);
-        if let Some(at) = parse_utc(&row.at_utc) {
-            stats.cycle_series.push((at.timestamp(), row.cycle_ms));
-        }
     }
     stats.cycle_series.sort_by_key(|(at, _)| *at);
     let excess = stats.cycle_series.len().saturating_sub(CYCLE_POINTS);

@@ -109,10 +109,6 @@ impl Face {
         Self { params, base }
     }
 
-    pub fn params(&self) -> &SceneParams {
-        &self.params
-    }
-
     /// Part `part_seed` on this face with `pore_count` pores (0: a good part) and its own
     /// dust and scratches; also the pores as placed.
     pub fn part(&self, part_seed: u64, pore_count: u32) -> (GrayImage, Vec<TruePore>) {
