@@ -37,6 +37,11 @@ fn porosity(c: &mut Criterion) {
             })
         });
     }
+    let noise = qcstation::vision::contrast::noise_level(&grey);
+    group.bench_function("contrast_noise_level", |b| {
+        b.iter(|| qcstation::vision::contrast::noise_level(&grey))
+    });
+    assert!(noise > 0.0);
     group.finish();
 }
 

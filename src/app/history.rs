@@ -162,12 +162,14 @@ impl FilterForm {
     }
 }
 
+#[derive(Default)]
 struct DispositionForm {
     decision: Option<Disposition>,
     reason: String,
     secret: String,
 }
 
+#[derive(Default)]
 pub struct HistoryView {
     pub form: FilterForm,
     rows: Vec<InspectionRecord>,
@@ -176,24 +178,6 @@ pub struct HistoryView {
     rerun: Option<(Box<Rerun>, TextureHandle)>,
     disposition: DispositionForm,
     message: Option<(String, egui::Color32)>,
-}
-
-impl Default for HistoryView {
-    fn default() -> Self {
-        Self {
-            form: FilterForm::default(),
-            rows: Vec::new(),
-            loaded: false,
-            opened: None,
-            rerun: None,
-            disposition: DispositionForm {
-                decision: None,
-                reason: String::new(),
-                secret: String::new(),
-            },
-            message: None,
-        }
-    }
 }
 
 impl HistoryView {
@@ -229,11 +213,7 @@ impl HistoryView {
                 self.rerun = Some((rerun, texture));
             }
             InspectorEvent::Disposed(record) => {
-                self.disposition = DispositionForm {
-                    decision: None,
-                    reason: String::new(),
-                    secret: String::new(),
-                };
+                self.disposition = DispositionForm::default();
                 self.message = Some((
                     format!("Inspection {} dispositioned and signed", record.id),
                     theme::OK,
