@@ -15,6 +15,7 @@ pub mod gpio;
 pub mod paths;
 pub mod qr;
 pub mod runtime;
+pub mod scan;
 pub mod store;
 pub mod telemetry;
 pub mod vision;

@@ -653,7 +653,7 @@ fn an_operator_triggers_a_part_and_sees_its_verdict_and_history_lists_it() {
             .sum::<u64>()
             == 1
     });
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while harness
         .query_by_label_contains("2 inspection(s), newest first")
         .is_none()

@@ -68,6 +68,10 @@ pub enum BenchCommand {
     /// the UI frame time, then the network alone on tract against onnxruntime (the Python peer,
     /// when --peer-python is given) on the same file and input.
     Inspect(super::bench_inspect::InspectBench),
+    /// QR decoding on folders of images with expected payloads (the public sets, or generated
+    /// marks): decode rate, wrong payloads, false positives, crashes and time per image, beside
+    /// zxing-cpp on the same files in the same run (with --peer-python).
+    Scan(super::bench_scan::ScanBench),
     /// Commit throughput of records, through the runtime's batching writer or the store
     /// directly, on a scratch database (`bench-store.sqlite` in --data-dir, else a temp dir).
     Store {
@@ -91,6 +95,7 @@ pub fn run(command: BenchCommand, data_dir: Option<&std::path::Path>) -> anyhow:
         BenchCommand::Vision(bench) => super::bench_vision::run(&bench),
         BenchCommand::Laser(bench) => super::bench_laser::run(&bench),
         BenchCommand::Inspect(bench) => super::bench_inspect::run(&bench),
+        BenchCommand::Scan(bench) => super::bench_scan::run(&bench),
         BenchCommand::Cameras {
             cameras,
             size,

@@ -5,6 +5,7 @@ mod audit;
 mod bench;
 mod bench_inspect;
 mod bench_laser;
+mod bench_scan;
 mod bench_store;
 mod bench_vision;
 mod camera;
@@ -19,6 +20,7 @@ mod laser;
 mod laser_settings;
 mod qr_cmd;
 mod recipe_cmd;
+mod scan_cmd;
 mod synth_cmd;
 mod test_grid_cmd;
 mod users;
@@ -85,6 +87,8 @@ pub enum Command {
     Items(items_cmd::ItemsCommand),
     /// Porosity verdicts for image files (exit 0 accept, 1 warn, 2 reject, 3 unreadable).
     Inspect(inspect_cmd::InspectArgs),
+    /// QR codes in image files (exit 0 when every image gave a code, 1 otherwise).
+    Scan(scan_cmd::ScanArgs),
     /// Porosity recipes in the station database: list, show, save a new version.
     #[command(subcommand)]
     Recipe(recipe_cmd::RecipeCommand),
@@ -132,6 +136,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Config(_)) => Ok(ExitCode::SUCCESS),
         Some(Command::Gcode(args)) => gcode_cmd::run(&args),
         Some(Command::Inspect(args)) => inspect_cmd::run(&args, &paths),
+        Some(Command::Scan(args)) => scan_cmd::run(&args),
         Some(Command::Recipe(command)) => recipe_cmd::run(command, &paths),
         Some(Command::Synth(command)) => synth_cmd::run(&command),
         Some(Command::Eval(command)) => eval_cmd::run(&command),

@@ -1,6 +1,8 @@
 //! `qcstation synth porosity --count N --seed S --out DIR [--size WxH] [--surfaces …]
 //! [--lighting …] [--clean] [--json]`: generated machined faces with pores and their ground
 //! truth (image, mask, JSON list), seeds S, S+1, …, rendered on two named threads.
+//! `qcstation synth qr --count N --seed S --out DIR [--size WxH] [--tiers …]`: laser marks on
+//! metal, one folder per tier, each image with its payload (`.txt`) and truth (`.json`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,12 +11,71 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
+use crate::scan::synth::{MarkParams, Tier, render as render_mark};
 use crate::vision::synth::{Lighting, SceneParams, SurfaceFamily, Variety, render, write};
 
 #[derive(Debug, Subcommand)]
 pub enum SynthCommand {
     /// Machined aluminium faces with casting pores, and the exact pore mask and list.
     Porosity(PorosityArgs),
+    /// QR laser marks on metal per difficulty tier, with the payload and the code's corners.
+    Qr(QrArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct QrArgs {
+    /// Marks per tier.
+    #[arg(long, default_value_t = 20)]
+    pub count: u64,
+    /// The first mark's seed; mark i has seed + i.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Image size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "800x600", value_parser = parse_size)]
+    pub size: (u32, u32),
+    /// Tiers (normal, inverted, low-contrast, glare, tilt, small); all by default.
+    #[arg(long, value_delimiter = ',', value_parser = parse_tier)]
+    pub tiers: Vec<Tier>,
+}
+
+fn parse_tier(text: &str) -> Result<Tier, String> {
+    Tier::ALL
+        .into_iter()
+        .find(|tier| tier.as_str() == text)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Tier::ALL.iter().map(|tier| tier.as_str()).collect();
+            format!("unknown tier {text:?}: one of {}", names.join(", "))
+        })
+}
+
+fn run_qr(args: &QrArgs) -> anyhow::Result<ExitCode> {
+    let tiers = if args.tiers.is_empty() {
+        Tier::ALL.to_vec()
+    } else {
+        args.tiers.clone()
+    };
+    for tier in tiers {
+        let dir = args.out.join(tier.as_str());
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        for seed in args.seed..args.seed.saturating_add(args.count) {
+            let mark = render_mark(&MarkParams::sample(seed, tier, args.size.0, args.size.1))?;
+            let stem = dir.join(format!("{seed:08}"));
+            let png = stem.with_extension("png");
+            mark.image
+                .save(&png)
+                .with_context(|| format!("writing {}", png.display()))?;
+            std::fs::write(stem.with_extension("txt"), &mark.params.payload)
+                .with_context(|| format!("writing {}", stem.with_extension("txt").display()))?;
+            let truth =
+                json!({"params": mark.params, "corners": mark.corners, "version": mark.version});
+            std::fs::write(stem.with_extension("json"), truth.to_string())
+                .with_context(|| format!("writing {}", stem.with_extension("json").display()))?;
+        }
+        println!("{}: {} marks", dir.display(), args.count);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Debug, Args)]
@@ -54,7 +115,10 @@ fn parse_size(text: &str) -> Result<(u32, u32), String> {
 }
 
 pub fn run(command: &SynthCommand) -> anyhow::Result<ExitCode> {
-    let SynthCommand::Porosity(args) = command;
+    let args = match command {
+        SynthCommand::Porosity(args) => args,
+        SynthCommand::Qr(args) => return run_qr(args),
+    };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let variety = Variety {

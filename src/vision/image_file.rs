@@ -17,15 +17,25 @@ fn read(path: &Path) -> anyhow::Result<DynamicImage> {
     })?;
     decoded.with_context(|| {
         format!(
-            "{}: not a readable image (PNG, JPEG or BMP expected)",
+            "{}: not a readable image (PNG, JPEG, BMP, WebP or GIF expected)",
             path.display()
         )
     })
 }
 
-/// The file as 8-bit grey.
+/// The file as 8-bit grey; transparent pixels are laid over white (as on a page).
 pub fn read_grey(path: &Path) -> anyhow::Result<GrayImage> {
-    Ok(read(path)?.to_luma8())
+    let image = read(path)?;
+    if !image.color().has_alpha() {
+        return Ok(image.to_luma8());
+    }
+    let rgba = image.to_rgba8();
+    Ok(GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let luma = (u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000;
+        let alpha = u32::from(a);
+        image::Luma([((luma * alpha + 255 * (255 - alpha)) / 255) as u8])
+    }))
 }
 
 /// The file as 8-bit RGBA.
@@ -33,17 +43,23 @@ pub fn read_rgba(path: &Path) -> anyhow::Result<RgbaImage> {
     Ok(read(path)?.to_rgba8())
 }
 
-/// Image files in `dir` (PNG, JPEG, BMP by extension), sorted by name.
+/// File extensions read as images.
+pub const IMAGE_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "bmp", "webp", "gif"];
+
+/// Whether a path names an image file by its extension.
+pub fn is_image(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Image files in `dir` (PNG, JPEG, BMP, WebP, GIF by extension), sorted by name.
 pub fn images_in(dir: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("reading the folder {}", dir.display()))?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .filter(|path| {
-            path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                ["png", "jpg", "jpeg", "bmp"].contains(&e.to_ascii_lowercase().as_str())
-            })
-        })
+        .filter(|path| is_image(path))
         .filter(|path| {
             // A generator's masks are not parts.
             !path

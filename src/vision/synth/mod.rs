@@ -162,11 +162,11 @@ fn optics(params: &SceneParams, rng: &mut SmallRng, image: Vec<f32>) -> GrayImag
 }
 
 /// A standard normal sample (sum of uniforms: cheap and close enough for sensor noise).
-fn gaussian(rng: &mut SmallRng) -> f32 {
+pub(crate) fn gaussian(rng: &mut SmallRng) -> f32 {
     (0..4).map(|_| rng.r#gen::<f32>()).sum::<f32>() * 1.732 - 3.464
 }
 
-fn jpeg_round_trip(grey: &GrayImage, quality: u8) -> Option<GrayImage> {
+pub(crate) fn jpeg_round_trip(grey: &GrayImage, quality: u8) -> Option<GrayImage> {
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
         .encode_image(grey)

@@ -1,0 +1,138 @@
+//! `qcstation scan IMAGE... [--json]`: QR codes in image files (PNG, JPEG, BMP, WebP, GIF), each
+//! decoded on an isolated thread (a decoder panic or hang fails that image, not the run). Exit
+//! code 0 when every image gave at least one code, 1 otherwise. With `--json`, one object per
+//! image per line (a contract other tools parse): `{"image", "codes": [{"text", "corners":
+//! [[x,y]×4], "inverted", "grade"}], "elapsed_ms"}`; an image that could not be read or decoded
+//! gives `{"image", "codes": [], "error", "elapsed_ms"}`. `grade` is the mark grade once the
+//! grading stage exists; until then it is `null`, never an invented figure.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use serde_json::json;
+
+use crate::scan::isolate::{IsolatedDecoder, Outcome};
+use crate::scan::{Code, ScanOptions};
+use crate::vision::image_file::read_grey;
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Image files (PNG, JPEG, BMP, WebP, GIF).
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
+    /// One JSON object per image per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Time the decoder may spend on one image before it stops trying, in milliseconds.
+    #[arg(long, default_value_t = 400, value_name = "MS")]
+    pub budget_ms: u64,
+}
+
+/// An image's decode is abandoned after its budget plus this.
+const HARD_LIMIT_MARGIN: Duration = Duration::from_secs(2);
+
+pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    let options = ScanOptions {
+        budget: Duration::from_millis(args.budget_ms),
+    };
+    let mut decoder = IsolatedDecoder::new(options.budget + HARD_LIMIT_MARGIN);
+    let mut every_image_read = true;
+    for path in &args.images {
+        let started = Instant::now();
+        let result = scan_file(path, &mut decoder, options);
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        match result {
+            Ok(codes) => {
+                every_image_read &= !codes.is_empty();
+                if args.json {
+                    println!("{}", json_line(path, &codes, elapsed_ms));
+                } else {
+                    print_text(path, &codes, elapsed_ms);
+                }
+            }
+            Err(err) => {
+                every_image_read = false;
+                if args.json {
+                    println!(
+                        "{}",
+                        json!({
+                            "image": path.display().to_string(),
+                            "codes": [],
+                            "error": format!("{err:#}"),
+                            "elapsed_ms": round(elapsed_ms, 2),
+                        })
+                    );
+                }
+                eprintln!("error: {}: {err:#}", path.display());
+            }
+        }
+    }
+    Ok(if every_image_read {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn scan_file(
+    path: &Path,
+    decoder: &mut IsolatedDecoder,
+    options: ScanOptions,
+) -> anyhow::Result<Vec<Code>> {
+    let grey = read_grey(path)?;
+    match decoder.decode(grey, options)? {
+        Outcome::Codes(codes) => Ok(codes),
+        Outcome::Panicked(message) => anyhow::bail!(
+            "the decoder crashed on this image ({message}); the image is skipped, please report it"
+        ),
+        Outcome::TimedOut => anyhow::bail!(
+            "the decoder gave no answer within {} ms and was abandoned",
+            (options.budget + HARD_LIMIT_MARGIN).as_millis()
+        ),
+    }
+}
+
+fn json_line(path: &Path, codes: &[Code], elapsed_ms: f64) -> serde_json::Value {
+    let codes: Vec<serde_json::Value> = codes
+        .iter()
+        .map(|code| {
+            json!({
+                "text": code.text,
+                "corners": code.corners.map(|(x, y)| [round(f64::from(x), 1), round(f64::from(y), 1)]),
+                "inverted": code.inverted,
+                "grade": serde_json::Value::Null,
+            })
+        })
+        .collect();
+    json!({
+        "image": path.display().to_string(),
+        "codes": codes,
+        "elapsed_ms": round(elapsed_ms, 2),
+    })
+}
+
+fn print_text(path: &Path, codes: &[Code], elapsed_ms: f64) {
+    println!(
+        "{}: {} code{} in {elapsed_ms:.1} ms",
+        path.display(),
+        codes.len(),
+        if codes.len() == 1 { "" } else { "s" }
+    );
+    for code in codes {
+        let (x, y) = code.corners[0];
+        println!(
+            "  {:?}  version {}, {:.1} px/module{}, top-left corner at ({x:.0}, {y:.0})",
+            code.text,
+            code.version,
+            code.module_px,
+            if code.inverted { ", light on dark" } else { "" }
+        );
+    }
+}
+
+fn round(value: f64, decimals: i32) -> f64 {
+    let factor = 10f64.powi(decimals);
+    (value * factor).round() / factor
+}
