@@ -16,15 +16,18 @@ use qcstation::runtime::{
 use qcstation::store::{AuditSeal, InspectionFilter, Store, StoreReader};
 
 fn start(dir: &std::path::Path, board: &SimBoard) -> Runtime {
-    let camera = |seed: u32| {
-        format!("demo:porosity?size=320x180&fps=15&seed={seed}")
-            .parse()
-            .unwrap()
-    };
+    start_with(dir, board, "demo:porosity?size=320x180&fps=15&seed=2")
+}
+
+/// Camera A is a synthetic porosity camera; camera B's source is `camera_b`.
+fn start_with(dir: &std::path::Path, board: &SimBoard, camera_b: &str) -> Runtime {
     Runtime::start(RuntimeOptions {
         cameras: Some(vec![
-            ("Porosity A".to_owned(), camera(1)),
-            ("Porosity B".to_owned(), camera(2)),
+            (
+                "Porosity A".to_owned(),
+                "demo:porosity?size=320x180&fps=15&seed=1".parse().unwrap(),
+            ),
+            ("Porosity B".to_owned(), camera_b.parse().unwrap()),
         ]),
         inspection: Some(InspectionPlan {
             gpio: Some(GpioSetup::simulated(board.clone())),
@@ -161,6 +164,44 @@ fn a_button_trigger_inspects_both_cameras_lights_the_verdict_and_saves_both_insp
     let counters = inspector.view().counters;
     assert_eq!(counters.triggers, 1);
     assert_eq!(counters.verdicts.iter().sum::<u64>(), 1);
+}
+
+#[test]
+fn a_camera_that_cannot_judge_rejects_the_part_and_is_recorded_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let board = SimBoard::default();
+    // Camera B reads a folder that does not exist: it never gives a frame.
+    let missing = dir.path().join("no-such-folder");
+    let runtime = start_with(dir.path(), &board, &format!("folder:{}", missing.display()));
+    let inspector = runtime.inspector().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    inspector.send(InspectorCommand::Trigger).unwrap();
+    let part = next_part(inspector, 0);
+    assert_eq!(
+        part.verdict,
+        Verdict::Reject,
+        "an unjudged part never passes"
+    );
+    assert!(!part.errors.is_empty());
+    let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
+    let rows = wait_until("both cameras recorded", Duration::from_secs(10), || {
+        let rows = reader.inspections(&InspectionFilter::default()).unwrap();
+        (rows.len() == 2).then_some(rows)
+    });
+    let unjudged = rows.iter().find(|row| row.camera == "Porosity B").unwrap();
+    assert_eq!(unjudged.verdict, Verdict::Reject);
+    assert!(
+        unjudged.reasons[0].contains("could not judge"),
+        "{:?}",
+        unjudged.reasons
+    );
+    assert_eq!(unjudged.failed_rules, ["unjudged"]);
+    assert_eq!(unjudged.pore_count, 0);
+    assert!(unjudged.raw_image.is_none());
+    assert_eq!(
+        unjudged.disposition,
+        DispositionState::for_verdict(Verdict::Reject)
+    );
 }
 
 #[test]

@@ -123,11 +123,12 @@ fn print_text(path: &Path, codes: &[Code], elapsed_ms: f64) {
     for code in codes {
         let (x, y) = code.corners[0];
         println!(
-            "  {:?}  version {}, {:.1} px/module{}, top-left corner at ({x:.0}, {y:.0})",
+            "  {:?}  version {}, {:.1} px/module{}, top-left corner at ({x:.0}, {y:.0}), read by the {} rung",
             code.text,
             code.version,
             code.module_px,
-            if code.inverted { ", light on dark" } else { "" }
+            if code.inverted { ", light on dark" } else { "" },
+            code.rung
         );
     }
 }

@@ -234,7 +234,8 @@ fn diagonal_check(bits: &BitMatrix, x: f32, y: f32, row_total: u32) -> bool {
     if row_total < 21 {
         return true;
     }
-    let max_run = (bits.width().max(bits.height()) / 2) as u32;
+    // A diagonal run is at most √2 times the row's; texture must not send the walk far.
+    let max_run = row_total;
     [(1, 1), (1, -1)].into_iter().any(|direction| {
         runs_through(bits, x, y, direction, max_run)
             .is_some_and(|(runs, _)| is_finder_ratio(&runs, 0.75))

@@ -46,6 +46,16 @@ pub struct ScanOptions {
     pub budget: Duration,
 }
 
+impl ScanOptions {
+    /// For a live camera at 30 fps: a frame not read within 30 ms gives way to the next one
+    /// (the code is still in view), so the scan worker never queues frames.
+    pub fn live() -> Self {
+        Self {
+            budget: Duration::from_millis(30),
+        }
+    }
+}
+
 impl Default for ScanOptions {
     fn default() -> Self {
         Self {

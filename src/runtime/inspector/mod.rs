@@ -491,9 +491,16 @@ impl Inspector {
                 .triggers
                 .trigger(index, fired_at, Some(part_seq), &self.queue)
             {
-                part.expected -= 1;
-                part.errors
-                    .push(format!("{}: {err}", self.camera_names[index]));
+                // No frame to judge: the camera's outcome is that, recorded like any other.
+                part.outcomes.push(CameraOutcome {
+                    part_seq,
+                    camera_index: index,
+                    camera: self.camera_names[index].clone(),
+                    fired_at,
+                    finished_at: Instant::now(),
+                    recipe: Arc::clone(&recipe),
+                    result: Err(err.to_string()),
+                });
             }
         }
         self.parts.insert(part_seq, part);
@@ -669,52 +676,35 @@ impl Inspector {
         serial: Option<String>,
         outcome: &CameraOutcome,
     ) {
-        let Ok(result) = &outcome.result else {
-            return;
-        };
-        let inspection = &result.inspection;
-        let new = NewInspection {
-            part_seq,
-            source: source.to_owned(),
-            camera: outcome.camera.clone(),
-            part_number: outcome.recipe.part_number.clone(),
-            recipe_version: outcome.recipe.version,
-            serial,
-            verdict: inspection.verdict,
-            reasons: inspection.reasons(),
-            failed_rules: inspection
-                .findings
-                .iter()
-                .map(|f| f.rule.as_str().to_owned())
-                .collect(),
-            detector: inspection.detector.as_str().to_owned(),
-            mm_per_px: inspection.mm_per_px,
-            width_px: inspection.width_px,
-            height_px: inspection.height_px,
-            inspect_ms: result.inspect_ms,
-            cycle_ms: outcome
-                .finished_at
-                .duration_since(outcome.fired_at)
-                .as_secs_f64()
-                * 1e3,
-            raw_image: result.raw_image.clone(),
-            overlay_image: result.overlay_image.clone(),
-            pores: inspection
-                .pores
-                .iter()
-                .map(|pore| PoreRow {
-                    n: u32::try_from(pore.id + 1).unwrap_or(u32::MAX),
-                    zone: inspection.zone_of(pore.id).map(str::to_owned),
-                    x_px: pore.x_px,
-                    y_px: pore.y_px,
-                    diameter_mm: pore.diameter_mm,
-                    feret_mm: pore.feret_mm,
-                    area_mm2: pore.area_mm2,
-                    circularity: pore.circularity,
-                    score: pore.score,
-                    verdict: inspection.pore_verdict(pore.id),
-                })
-                .collect(),
+        let cycle_ms = outcome
+            .finished_at
+            .duration_since(outcome.fired_at)
+            .as_secs_f64()
+            * 1e3;
+        let new = match &outcome.result {
+            Ok(result) => judged_row(part_seq, source, serial, outcome, result, cycle_ms),
+            // A camera that could not judge is recorded too: the part's REJECT has a row that
+            // says why, and waits for a disposition like any other.
+            Err(reason) => NewInspection {
+                part_seq,
+                source: source.to_owned(),
+                camera: outcome.camera.clone(),
+                part_number: outcome.recipe.part_number.clone(),
+                recipe_version: outcome.recipe.version,
+                serial,
+                verdict: Verdict::Reject,
+                reasons: vec![format!("the camera could not judge the part: {reason}")],
+                failed_rules: vec!["unjudged".to_owned()],
+                detector: "none".to_owned(),
+                mm_per_px: outcome.recipe.mm_per_px.unwrap_or(0.0),
+                width_px: 0,
+                height_px: 0,
+                inspect_ms: 0.0,
+                cycle_ms,
+                raw_image: None,
+                overlay_image: None,
+                pores: Vec::new(),
+            },
         };
         let record = SaveInspection {
             new,
@@ -1189,5 +1179,56 @@ impl Runtime {
     /// Porosity inspection, when this station runs it.
     pub fn inspector(&self) -> Option<&InspectorHandle> {
         self.inspector.as_ref()
+    }
+}
+
+/// The record of a camera that judged the part.
+fn judged_row(
+    part_seq: u64,
+    source: &str,
+    serial: Option<String>,
+    outcome: &CameraOutcome,
+    result: &CameraInspection,
+    cycle_ms: f64,
+) -> NewInspection {
+    let inspection = &result.inspection;
+    NewInspection {
+        part_seq,
+        source: source.to_owned(),
+        camera: outcome.camera.clone(),
+        part_number: outcome.recipe.part_number.clone(),
+        recipe_version: outcome.recipe.version,
+        serial,
+        verdict: inspection.verdict,
+        reasons: inspection.reasons(),
+        failed_rules: inspection
+            .findings
+            .iter()
+            .map(|f| f.rule.as_str().to_owned())
+            .collect(),
+        detector: inspection.detector.as_str().to_owned(),
+        mm_per_px: inspection.mm_per_px,
+        width_px: inspection.width_px,
+        height_px: inspection.height_px,
+        inspect_ms: result.inspect_ms,
+        cycle_ms,
+        raw_image: result.raw_image.clone(),
+        overlay_image: result.overlay_image.clone(),
+        pores: inspection
+            .pores
+            .iter()
+            .map(|pore| PoreRow {
+                n: u32::try_from(pore.id + 1).unwrap_or(u32::MAX),
+                zone: inspection.zone_of(pore.id).map(str::to_owned),
+                x_px: pore.x_px,
+                y_px: pore.y_px,
+                diameter_mm: pore.diameter_mm,
+                feret_mm: pore.feret_mm,
+                area_mm2: pore.area_mm2,
+                circularity: pore.circularity,
+                score: pore.score,
+                verdict: inspection.pore_verdict(pore.id),
+            })
+            .collect(),
     }
 }
