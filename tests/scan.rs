@@ -134,6 +134,17 @@ fn the_image_that_makes_rqrr_panic_is_survived_and_read() {
 }
 
 #[test]
+fn a_steeply_tilted_large_code_reads_through_all_its_alignment_patterns() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/qr");
+    let grey = qcstation::vision::image_file::read_grey(&dir.join("tilted-v7.webp")).unwrap();
+    let want = std::fs::read_to_string(dir.join("tilted-v7.txt")).unwrap();
+    let codes = decode(&grey, &options());
+    assert_eq!(codes.len(), 1);
+    assert_eq!(codes[0].text, want);
+    assert_eq!(codes[0].version, 7);
+}
+
+#[test]
 fn synth_then_scan_through_the_binary() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();

@@ -16,6 +16,7 @@ use super::binarize::{self, Binarized, MIN_BLOCK_RANGE};
 use super::finder;
 use super::locate::{self, Placement};
 use super::payload;
+use super::warp;
 
 /// The faint rung's flat-block range: a few noise levels.
 const FAINT_BLOCK_RANGE: u8 = 1;
@@ -265,7 +266,13 @@ fn read_placement(
     if !timing_patterns_hold(&grid) {
         return None;
     }
-    let (version, bytes) = decode_grid(rqrr::Grid::new(grid))?;
+    let (version, bytes) = decode_grid(rqrr::Grid::new(grid)).or_else(|| {
+        // A large code on a bent or tilted part: sample it cell by cell between all its
+        // alignment patterns.
+        let warp = warp::refine(&binarized.bits, placement)?;
+        let grid = locate::sample_with(grey, binarized, placement.side, |x, y| warp.apply(x, y))?;
+        decode_grid(rqrr::Grid::new(grid))
+    })?;
     // A grid of texture that happens to pass the error correction decodes to nothing: no mark
     // carries an empty payload.
     if bytes.is_empty() {

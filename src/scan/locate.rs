@@ -232,12 +232,23 @@ pub fn sample(
     binarized: &Binarized,
     placement: &Placement,
 ) -> Option<rqrr::SimpleGrid> {
-    let side = placement.side;
+    sample_with(grey, binarized, placement.side, |x, y| {
+        placement.transform.apply(x, y)
+    })
+}
+
+/// The module grid of a `side`-module code whose module coordinates `to_image` maps to pixels.
+pub fn sample_with(
+    grey: &GrayImage,
+    binarized: &Binarized,
+    side: usize,
+    to_image: impl Fn(f32, f32) -> (f32, f32),
+) -> Option<rqrr::SimpleGrid> {
     let mut modules = vec![false; side * side];
     let mut outside = 0usize;
     for my in 0..side {
         for mx in 0..side {
-            let (x, y) = placement.transform.apply(mx as f32 + 0.5, my as f32 + 0.5);
+            let (x, y) = to_image(mx as f32 + 0.5, my as f32 + 0.5);
             match bilinear(grey, x, y) {
                 Some(level) => {
                     let threshold = f32::from(binarized.threshold_at(x as usize, y as usize));

@@ -4,7 +4,7 @@
 //!
 //! Pipeline, one stage per module: `binarize` (grey → dark/light, local or global threshold) →
 //! `finder` (1:1:3:1:1 finder patterns) → `locate` (triples → module grid placements, with the
-//! `alignment` pattern and a `transform`) → rqrr's error correction and bitstream decoding →
+//! `alignment` pattern and a `transform`; `warp` samples large codes cell by cell) → rqrr's error correction and bitstream decoding →
 //! `payload` (bytes → text). `ladder` orders the attempts by cost and stops at the first that
 //! reads; rqrr's own detector is one of its rungs.
 
@@ -17,5 +17,6 @@ pub mod locate;
 pub mod payload;
 pub mod synth;
 pub mod transform;
+pub mod warp;
 
 pub use ladder::{Code, ScanOptions, decode};
