@@ -5,23 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn qcstation(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qcstation"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
-fn json_lines(output: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
+use common::{json_lines, qcstation};
 
 /// A textured face, with a dark pit of `pit_radius_px` (none when 0) at the centre.
 fn face(path: &Path, pit_radius_px: f32) {

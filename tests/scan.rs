@@ -5,28 +5,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use qcstation::scan::isolate::{IsolatedDecoder, Outcome};
 use qcstation::scan::synth::{MarkParams, Tier, render};
 use qcstation::scan::{ScanOptions, decode};
 
-fn qcstation(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qcstation"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
-fn json_lines(output: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
+use common::{json_lines, qcstation};
 
 fn options() -> ScanOptions {
     ScanOptions {

@@ -4,9 +4,10 @@
 Usage:  python3 -m venv .venv-qr && .venv-qr/bin/pip install zxing-cpp pillow numpy
         qcstation bench scan --data DIR --peer-python .venv-qr/bin/python
 
-Reads image paths, one per line, on stdin. Each image becomes 8-bit grey the way the station
-reads it (transparent pixels laid over white, then ITU-R 601 luma), and zxing-cpp reads QR codes
-from it. Prints one JSON object per image: {"image", "texts", "ms"} where ms covers the decode
+Reads image paths, one per line, on stdin. Each image becomes 8-bit grey as the station makes
+it: transparent pixels laid over white, then luma (PIL's ITU-R 601 weights here, the image
+crate's Rec. 709 weights in the station: a few grey levels apart on coloured pixels only). Then
+zxing-cpp reads QR codes from it. Prints one JSON object per image: {"image", "texts", "ms"} where ms covers the decode
 call only, then a last line {"peer": "zxing-cpp VERSION"}.
 """
 import json, sys, time

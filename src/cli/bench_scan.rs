@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::Args;
 
+use crate::runtime::stats::nearest_rank;
 use crate::scan::ScanOptions;
 use crate::scan::isolate::{IsolatedDecoder, Outcome};
 use crate::scan::synth::{MarkParams, Tier, render as render_mark};
@@ -91,7 +92,6 @@ impl Score {
                 }
             }
         }
-        score.ms.sort_by(f64::total_cmp);
         score
     }
 
@@ -102,11 +102,7 @@ impl Score {
     }
 
     fn percentile_ms(&self, fraction: f64) -> f64 {
-        if self.ms.is_empty() {
-            return f64::NAN;
-        }
-        let index = ((self.ms.len() - 1) as f64 * fraction).round() as usize;
-        self.ms[index]
+        nearest_rank(&self.ms, fraction).unwrap_or(f64::NAN)
     }
 }
 
@@ -120,7 +116,7 @@ pub fn run(bench: &ScanBench) -> anyhow::Result<ExitCode> {
     let options = ScanOptions {
         budget: Duration::from_millis(bench.budget_ms),
     };
-    let mut decoder = IsolatedDecoder::new(options.budget + Duration::from_secs(2));
+    let mut decoder = IsolatedDecoder::for_budget(options.budget);
     let mut answers = Vec::with_capacity(cases.len());
     let mut rungs: BTreeMap<&'static str, usize> = BTreeMap::new();
     for case in &cases {
@@ -382,8 +378,7 @@ fn live(frames: u64) -> anyhow::Result<bool> {
         ms.push(started.elapsed().as_secs_f64() * 1000.0);
         read += usize::from(codes.iter().any(|code| code.text == mark.params.payload));
     }
-    ms.sort_by(f64::total_cmp);
-    let at = |fraction: f64| ms[((ms.len() - 1) as f64 * fraction).round() as usize];
+    let at = |fraction: f64| nearest_rank(&ms, fraction).unwrap_or(f64::NAN);
     let met = at(0.95) <= 33.0;
     println!(
         "live 1920x1080, one mark per frame, 30 ms budget: {read}/{frames} read, median {:.1} ms, p95 {:.1} ms, max {:.1} ms",

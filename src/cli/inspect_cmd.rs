@@ -12,6 +12,7 @@ use std::time::Instant;
 use clap::Args;
 use serde_json::json;
 
+use super::round;
 use crate::domain::Verdict;
 use crate::vision::detect::{Detector, DetectorKind};
 use crate::vision::inspect::{Inspection, inspect};
@@ -147,11 +148,6 @@ fn json_line(path: &Path, inspection: &Inspection, elapsed_ms: f64) -> serde_jso
         "reasons": inspection.reasons(),
         "elapsed_ms": round(elapsed_ms, 2),
     })
-}
-
-fn round(value: f64, places: i32) -> f64 {
-    let scale = 10_f64.powi(places);
-    (value * scale).round() / scale
 }
 
 fn print_text(path: &Path, inspection: &Inspection, elapsed_ms: f64, mm_per_px: f32) {

@@ -103,6 +103,12 @@ pub enum Command {
     Bench(bench::BenchCommand),
 }
 
+/// `value` rounded to `places` decimals, for JSON figures other tools read.
+fn round(value: f64, places: i32) -> f64 {
+    let scale = 10_f64.powi(places);
+    (value * scale).round() / scale
+}
+
 /// Runs the CLI; the binary's `main` is only this.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

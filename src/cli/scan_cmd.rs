@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use serde_json::json;
 
+use super::round;
 use crate::scan::isolate::{IsolatedDecoder, Outcome};
 use crate::scan::{Code, ScanOptions};
 use crate::vision::image_file::read_grey;
@@ -30,14 +31,11 @@ pub struct ScanArgs {
     pub budget_ms: u64,
 }
 
-/// An image's decode is abandoned after its budget plus this.
-const HARD_LIMIT_MARGIN: Duration = Duration::from_secs(2);
-
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let options = ScanOptions {
         budget: Duration::from_millis(args.budget_ms),
     };
-    let mut decoder = IsolatedDecoder::new(options.budget + HARD_LIMIT_MARGIN);
+    let mut decoder = IsolatedDecoder::for_budget(options.budget);
     let mut every_image_read = true;
     for path in &args.images {
         let started = Instant::now();
@@ -65,7 +63,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                         })
                     );
                 }
-                eprintln!("error: {}: {err:#}", path.display());
+                // Every error of `scan_file` names the file.
+                eprintln!("error: {err:#}");
             }
         }
     }
@@ -85,11 +84,13 @@ fn scan_file(
     match decoder.decode(grey, options)? {
         Outcome::Codes(codes) => Ok(codes),
         Outcome::Panicked(message) => anyhow::bail!(
-            "the decoder crashed on this image ({message}); the image is skipped, please report it"
+            "{}: the decoder crashed on this image ({message}); the image is skipped, please report it",
+            path.display()
         ),
         Outcome::TimedOut => anyhow::bail!(
-            "the decoder gave no answer within {} ms and was abandoned",
-            (options.budget + HARD_LIMIT_MARGIN).as_millis()
+            "{}: the decoder gave no answer within {} ms and was abandoned",
+            path.display(),
+            decoder.hard_limit().as_millis()
         ),
     }
 }
@@ -131,9 +132,4 @@ fn print_text(path: &Path, codes: &[Code], elapsed_ms: f64) {
             code.rung
         );
     }
-}
-
-fn round(value: f64, decimals: i32) -> f64 {
-    let factor = 10f64.powi(decimals);
-    (value * factor).round() / factor
 }

@@ -86,15 +86,6 @@ impl BitMatrix {
     pub fn row(&self, y: usize) -> &[bool] {
         &self.dark[y * self.width..(y + 1) * self.width]
     }
-
-    /// Dark and light swapped: a light-on-dark mark read as a dark-on-light code.
-    pub fn inverted(&self) -> Self {
-        Self {
-            width: self.width,
-            height: self.height,
-            dark: self.dark.iter().map(|dark| !dark).collect(),
-        }
-    }
 }
 
 /// Local threshold: each 8×8 block is compared with the mean of the 5×5 blocks around it. A flat
@@ -263,6 +254,5 @@ mod tests {
         assert_eq!(binarized.threshold_at(3, 3), level);
         let bits = binarized.bits;
         assert!(bits.dark(0, 0) && !bits.dark(10, 0));
-        assert!(bits.inverted().dark(10, 0));
     }
 }

@@ -1,8 +1,7 @@
 //! A decoder that cannot take its caller down: each image is decoded on a named thread inside a
 //! panic boundary and waited for with a hard time limit. A panic is caught and reported; a decode
 //! that runs past the limit is abandoned (its thread finishes on its own and its answer is
-//! dropped) and the next image gets a fresh thread. Both are counted for the benchmark and the
-//! health view.
+//! dropped) and the next image gets a fresh thread. Panics and abandoned decodes are counted.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
@@ -24,6 +23,9 @@ pub enum Outcome {
 
 type Job = (GrayImage, ScanOptions);
 
+/// How far past its budget a decode may run before it is abandoned.
+const HARD_LIMIT_MARGIN: Duration = Duration::from_secs(2);
+
 /// The thread's two ends.
 struct Worker {
     jobs: Sender<Job>,
@@ -39,6 +41,17 @@ pub struct IsolatedDecoder {
 }
 
 impl IsolatedDecoder {
+    /// A decoder for images decoded with `budget`: it waits the budget plus a margin (the
+    /// attempt under way finishes past the budget) before it abandons one.
+    pub fn for_budget(budget: Duration) -> Self {
+        Self::new(budget + HARD_LIMIT_MARGIN)
+    }
+
+    /// The wait after which a decode is abandoned.
+    pub fn hard_limit(&self) -> Duration {
+        self.hard_limit
+    }
+
     /// A decoder that waits at most `hard_limit` for each image (the ladder's own budget should
     /// be well inside it).
     pub fn new(hard_limit: Duration) -> Self {

@@ -5,6 +5,7 @@
 //! region-growing detector, which finds codes whose finder patterns are damaged along one axis.
 //! A deadline is checked between attempts, so a frame never holds the scan worker much past it.
 
+use std::cell::OnceCell;
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
@@ -67,9 +68,18 @@ impl Default for ScanOptions {
     }
 }
 
+/// The image with dark and light swapped.
+fn inverted(grey: &GrayImage) -> GrayImage {
+    let mut inverse = grey.clone();
+    image::imageops::invert(&mut inverse);
+    inverse
+}
+
 /// Every code the ladder reads in the image (empty when none).
 pub fn decode(grey: &GrayImage, options: &ScanOptions) -> Vec<Code> {
     let deadline = Instant::now() + options.budget;
+    // The full-size image's inverse, made once when a rung first needs it.
+    let inverse = OnceCell::new();
     let (width, height) = grey.dimensions();
     let mut rungs: Vec<Rung> = vec![Rung::Local, Rung::Global, Rung::Faint, Rung::Rqrr];
     if width.min(height) >= 480 {
@@ -82,7 +92,7 @@ pub fn decode(grey: &GrayImage, options: &ScanOptions) -> Vec<Code> {
         if Instant::now() >= deadline {
             break;
         }
-        let codes = rung.run(grey, deadline);
+        let codes = rung.run(grey, &inverse, deadline);
         if !codes.is_empty() {
             return codes;
         }
@@ -119,37 +129,34 @@ impl Rung {
         }
     }
 
-    fn run(self, grey: &GrayImage, deadline: Instant) -> Vec<Code> {
+    /// Runs the rung on `grey`; `inverse` holds the full-size inverse once it is made.
+    fn run(self, grey: &GrayImage, inverse: &OnceCell<GrayImage>, deadline: Instant) -> Vec<Code> {
         let resized = |width: u32, height: u32| {
             image::imageops::resize(grey, width, height, FilterType::Triangle)
         };
         match self {
-            Self::Local => both_polarities(grey, Threshold::Local, 1.0, self, deadline),
-            Self::Global => both_polarities(grey, Threshold::Global, 1.0, self, deadline),
+            Self::Local => both_polarities(grey, inverse, Threshold::Local, 1.0, self, deadline),
+            Self::Global => both_polarities(grey, inverse, Threshold::Global, 1.0, self, deadline),
             Self::Faint => {
                 let smooth = imageproc::filter::box_filter(grey, 1, 1);
-                both_polarities(&smooth, Threshold::Faint, 1.0, self, deadline)
+                let own = OnceCell::new();
+                both_polarities(&smooth, &own, Threshold::Faint, 1.0, self, deadline)
             }
-            Self::Rqrr => rqrr_detect(grey, self),
+            Self::Rqrr => rqrr_detect(grey, inverse, 1.0, self),
             Self::Half => {
                 let small = resized(grey.width() / 2, grey.height() / 2);
-                both_polarities(&small, Threshold::Local, 2.0, self, deadline)
+                let own = OnceCell::new();
+                both_polarities(&small, &own, Threshold::Local, 2.0, self, deadline)
             }
             Self::Double => {
                 let large = resized(grey.width() * 2, grey.height() * 2);
-                let codes = both_polarities(&large, Threshold::Local, 0.5, self, deadline);
+                let own = OnceCell::new();
+                let codes = both_polarities(&large, &own, Threshold::Local, 0.5, self, deadline);
                 if !codes.is_empty() || Instant::now() >= deadline {
                     return codes;
                 }
                 // rqrr's region growing needs a few pixels per module too.
-                rqrr_detect(&large, self)
-                    .into_iter()
-                    .map(|code| Code {
-                        corners: code.corners.map(|(x, y)| (x * 0.5, y * 0.5)),
-                        module_px: code.module_px * 0.5,
-                        ..code
-                    })
-                    .collect()
+                rqrr_detect(&large, &own, 0.5, self)
             }
         }
     }
@@ -176,9 +183,10 @@ impl Threshold {
 
 /// Reads dark-on-light codes, then, when none was found, light-on-dark ones from the inverted
 /// grey image (binarised afresh: a flat dark ground must come out light, as a flat light one
-/// does). `scale` takes the (resized) grey image's pixels back to the original's.
+/// does), made only then. `scale` takes the (resized) grey image's pixels back to the original's.
 fn both_polarities(
     grey: &GrayImage,
+    inverse: &OnceCell<GrayImage>,
     threshold: Threshold,
     scale: f32,
     rung: Rung,
@@ -188,11 +196,10 @@ fn both_polarities(
     if !codes.is_empty() || Instant::now() >= deadline {
         return codes;
     }
-    let mut inverse = grey.clone();
-    image::imageops::invert(&mut inverse);
+    let inverse = inverse.get_or_init(|| inverted(grey));
     read_matrix(
-        &inverse,
-        &threshold.apply(&inverse),
+        inverse,
+        &threshold.apply(inverse),
         scale,
         true,
         rung,
@@ -243,14 +250,19 @@ fn read_matrix(
                 for index in triple.indices {
                     used[index] = true;
                 }
-                if !codes.iter().any(|known| known.text == code.text) {
-                    codes.push(code);
-                }
+                push_new(&mut codes, code);
             }
             None => failed += 1,
         }
     }
     codes
+}
+
+/// Adds a code unless one with the same text is already there.
+fn push_new(codes: &mut Vec<Code>, code: Code) {
+    if !codes.iter().any(|known| known.text == code.text) {
+        codes.push(code);
+    }
 }
 
 /// Samples one placement and decodes it.
@@ -273,13 +285,8 @@ fn read_placement(
         let grid = locate::sample_with(grey, binarized, placement.side, |x, y| warp.apply(x, y))?;
         decode_grid(rqrr::Grid::new(grid))
     })?;
-    // A grid of texture that happens to pass the error correction decodes to nothing: no mark
-    // carries an empty payload.
-    if bytes.is_empty() {
-        return None;
-    }
     Some(Code {
-        text: payload::text(&bytes),
+        text: payload::text(&bytes)?,
         corners: placement.corners().map(|(x, y)| (x * scale, y * scale)),
         inverted,
         version,
@@ -319,20 +326,26 @@ fn decode_grid<G: rqrr::BitGrid>(grid: rqrr::Grid<G>) -> Option<(u8, Vec<u8>)> {
     .flatten()
 }
 
-/// rqrr's own detector (capstones by region growing), on the image and its inverse. rqrr 0.11
-/// panics inside `detect_grids` on some images: the panic is caught and the rung reads nothing.
-fn rqrr_detect(grey: &GrayImage, rung: Rung) -> Vec<Code> {
-    let codes = rqrr_once(grey.clone(), false, rung);
+/// rqrr's own detector (capstones by region growing), on the image and its inverse; `scale`
+/// takes the image's pixels back to the original's. rqrr 0.11 panics inside `detect_grids` on
+/// some images: the panic is caught and the rung reads nothing.
+fn rqrr_detect(
+    grey: &GrayImage,
+    inverse: &OnceCell<GrayImage>,
+    scale: f32,
+    rung: Rung,
+) -> Vec<Code> {
+    let codes = rqrr_once(grey, false, scale, rung);
     if !codes.is_empty() {
         return codes;
     }
-    let mut inverse = grey.clone();
-    image::imageops::invert(&mut inverse);
-    rqrr_once(inverse, true, rung)
+    rqrr_once(inverse.get_or_init(|| inverted(grey)), true, scale, rung)
 }
 
-fn rqrr_once(grey: GrayImage, inverted: bool, rung: Rung) -> Vec<Code> {
-    // Detection and decoding both run inside the boundary: the grids borrow the prepared image.
+fn rqrr_once(grey: &GrayImage, inverted: bool, scale: f32, rung: Rung) -> Vec<Code> {
+    // rqrr takes the image by value; detection and decoding both run inside the boundary (the
+    // grids borrow the prepared image).
+    let grey = grey.clone();
     let found = catch_unwind(AssertUnwindSafe(
         move || -> Vec<([rqrr::Point; 4], usize, usize, Vec<u8>)> {
             let mut prepared = rqrr::PreparedImage::prepare(grey);
@@ -352,24 +365,24 @@ fn rqrr_once(grey: GrayImage, inverted: bool, rung: Rung) -> Vec<Code> {
     };
     let mut codes: Vec<Code> = Vec::new();
     for (bounds, side, version, bytes) in found {
-        if bytes.is_empty() {
+        let Some(text) = payload::text(&bytes) else {
             continue;
-        }
-        let corners = bounds.map(|point| (point.x as f32, point.y as f32));
+        };
+        let corners = bounds.map(|point| (point.x as f32 * scale, point.y as f32 * scale));
         let edge = ((corners[1].0 - corners[0].0).hypot(corners[1].1 - corners[0].1)
             + (corners[3].0 - corners[0].0).hypot(corners[3].1 - corners[0].1))
             / 2.0;
-        let text = payload::text(&bytes);
-        if !codes.iter().any(|known| known.text == text) {
-            codes.push(Code {
+        push_new(
+            &mut codes,
+            Code {
                 text,
                 corners,
                 inverted,
                 version: version as u8,
                 module_px: edge / (side as f32).max(1.0),
                 rung: rung.name(),
-            });
-        }
+            },
+        );
     }
     codes
 }

@@ -24,8 +24,6 @@ pub struct Placement {
     pub side: usize,
     /// Module size, in image pixels (along the legs).
     pub module_px: f32,
-    /// Indices of the three finder patterns it was built from.
-    pub patterns: [usize; 3],
 }
 
 impl Placement {
@@ -217,7 +215,6 @@ pub fn placements(bits: &BitMatrix, patterns: &[FinderPattern], triple: &Triple)
                     transform,
                     side,
                     module_px,
-                    patterns: triple.indices,
                 });
             }
         }

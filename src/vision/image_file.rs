@@ -29,13 +29,15 @@ pub fn read_grey(path: &Path) -> anyhow::Result<GrayImage> {
     if !image.color().has_alpha() {
         return Ok(image.to_luma8());
     }
-    let rgba = image.to_rgba8();
-    Ok(GrayImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-        let [r, g, b, a] = rgba.get_pixel(x, y).0;
-        let luma = (u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000;
-        let alpha = u32::from(a);
-        image::Luma([((luma * alpha + 255 * (255 - alpha)) / 255) as u8])
-    }))
+    let mut rgba = image.to_rgba8();
+    for pixel in rgba.pixels_mut() {
+        let alpha = u32::from(pixel.0[3]);
+        for channel in &mut pixel.0[..3] {
+            *channel = ((u32::from(*channel) * alpha + 255 * (255 - alpha)) / 255) as u8;
+        }
+        pixel.0[3] = 255;
+    }
+    Ok(DynamicImage::ImageRgba8(rgba).to_luma8())
 }
 
 /// The file as 8-bit RGBA.
