@@ -19,6 +19,7 @@ use common::{json_lines, qcstation};
 fn options() -> ScanOptions {
     ScanOptions {
         budget: Duration::from_secs(30),
+        grade: false,
     }
 }
 
@@ -196,6 +197,32 @@ fn synth_then_scan_through_the_binary() {
     assert_eq!(code["inverted"], false);
     assert_eq!(code["corners"].as_array().unwrap().len(), 4);
     assert_eq!(lines[1]["codes"][0]["inverted"], true);
+    // Each code carries its process grade: an overall letter and the six parameters.
+    for line in &lines {
+        let grade = &line["codes"][0]["grade"];
+        assert!(
+            ["A", "B", "C", "D", "F"].contains(&grade["overall"].as_str().unwrap_or("")),
+            "{grade}"
+        );
+        assert_eq!(grade["process_grade"], true);
+        for parameter in [
+            "cell_contrast",
+            "modulation",
+            "fixed_pattern_damage",
+            "axial_nonuniformity",
+            "grid_nonuniformity",
+            "unused_error_correction",
+        ] {
+            assert!(
+                grade[parameter]["value"].is_number(),
+                "{parameter}: {grade}"
+            );
+            assert!(
+                grade[parameter]["grade"].is_string(),
+                "{parameter}: {grade}"
+            );
+        }
+    }
 
     // An image with no code, and a damaged file: exit 1, the damaged one named, both reported.
     let blank = dir.path().join("blank.png");

@@ -72,6 +72,9 @@ pub enum BenchCommand {
     /// marks): decode rate, wrong payloads, false positives, crashes and time per image, beside
     /// zxing-cpp on the same files in the same run (with --peer-python).
     Scan(super::bench_scan::ScanBench),
+    /// The mark grade against generated marks of known quality: per parameter, the share of
+    /// marks graded within one step of the truth.
+    Grade(super::bench_grade::GradeBench),
     /// Commit throughput of records, through the runtime's batching writer or the store
     /// directly, on a scratch database (`bench-store.sqlite` in --data-dir, else a temp dir).
     Store {
@@ -96,6 +99,7 @@ pub fn run(command: BenchCommand, data_dir: Option<&std::path::Path>) -> anyhow:
         BenchCommand::Laser(bench) => super::bench_laser::run(&bench),
         BenchCommand::Inspect(bench) => super::bench_inspect::run(&bench),
         BenchCommand::Scan(bench) => super::bench_scan::run(&bench),
+        BenchCommand::Grade(bench) => super::bench_grade::run(&bench),
         BenchCommand::Cameras {
             cameras,
             size,

@@ -115,6 +115,7 @@ pub fn run(bench: &ScanBench) -> anyhow::Result<ExitCode> {
     );
     let options = ScanOptions {
         budget: Duration::from_millis(bench.budget_ms),
+        grade: false,
     };
     let mut decoder = IsolatedDecoder::for_budget(options.budget);
     let mut answers = Vec::with_capacity(cases.len());

@@ -3,6 +3,7 @@
 
 mod audit;
 mod bench;
+mod bench_grade;
 mod bench_inspect;
 mod bench_laser;
 mod bench_scan;

@@ -3,8 +3,10 @@
 //! code 0 when every image gave at least one code, 1 otherwise. With `--json`, one object per
 //! image per line (a contract other tools parse): `{"image", "codes": [{"text", "corners":
 //! [[x,y]×4], "inverted", "grade"}], "elapsed_ms"}`; an image that could not be read or decoded
-//! gives `{"image", "codes": [], "error", "elapsed_ms"}`. `grade` is the mark grade once the
-//! grading stage exists; until then it is `null`, never an invented figure.
+//! gives `{"image", "codes": [], "error", "elapsed_ms"}`. `grade` is the mark's process grade
+//! (`scan::grade`): `{"overall": "A".."F", "process_grade": true, "<parameter>": {"value",
+//! "grade"}..., "errors_corrected", "module_px"}`, or `{"error"}` when the code could not be
+//! graded.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,6 +16,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::round;
+use crate::scan::grade::{GradeError, MarkGrade, PARAMETER_KEYS, letter};
 use crate::scan::isolate::{IsolatedDecoder, Outcome};
 use crate::scan::{Code, ScanOptions};
 use crate::vision::image_file::read_grey;
@@ -34,6 +37,7 @@ pub struct ScanArgs {
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let options = ScanOptions {
         budget: Duration::from_millis(args.budget_ms),
+        grade: true,
     };
     let mut decoder = IsolatedDecoder::for_budget(options.budget);
     let mut every_image_read = true;
@@ -103,7 +107,7 @@ fn json_line(path: &Path, codes: &[Code], elapsed_ms: f64) -> serde_json::Value 
                 "text": code.text,
                 "corners": code.corners.map(|(x, y)| [round(f64::from(x), 1), round(f64::from(y), 1)]),
                 "inverted": code.inverted,
-                "grade": serde_json::Value::Null,
+                "grade": grade_json(code.grade.as_ref()),
             })
         })
         .collect();
@@ -112,6 +116,34 @@ fn json_line(path: &Path, codes: &[Code], elapsed_ms: f64) -> serde_json::Value 
         "codes": codes,
         "elapsed_ms": round(elapsed_ms, 2),
     })
+}
+
+/// The grade as JSON: letters for grades, values rounded.
+fn grade_json(grade: Option<&Result<MarkGrade, GradeError>>) -> serde_json::Value {
+    match grade {
+        None => serde_json::Value::Null,
+        Some(Err(err)) => json!({ "error": err.to_string() }),
+        Some(Ok(grade)) => {
+            let mut object = serde_json::Map::new();
+            object.insert("overall".into(), json!(letter(grade.overall).to_string()));
+            object.insert("process_grade".into(), json!(true));
+            for (key, (_, parameter)) in PARAMETER_KEYS.iter().zip(grade.parameters()) {
+                object.insert(
+                    (*key).to_owned(),
+                    json!({
+                        "value": round(f64::from(parameter.value), 3),
+                        "grade": letter(parameter.grade).to_string(),
+                    }),
+                );
+            }
+            object.insert("errors_corrected".into(), json!(grade.errors_corrected));
+            object.insert(
+                "module_px".into(),
+                json!(round(f64::from(grade.module_px), 2)),
+            );
+            serde_json::Value::Object(object)
+        }
+    }
 }
 
 fn print_text(path: &Path, codes: &[Code], elapsed_ms: f64) {
@@ -131,5 +163,10 @@ fn print_text(path: &Path, codes: &[Code], elapsed_ms: f64) {
             if code.inverted { ", light on dark" } else { "" },
             code.rung
         );
+        match &code.grade {
+            Some(Ok(grade)) => println!("    process grade {}", grade.summary()),
+            Some(Err(err)) => println!("    not graded: {err}"),
+            None => {}
+        }
     }
 }

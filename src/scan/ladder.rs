@@ -15,6 +15,7 @@ use image::imageops::FilterType;
 
 use super::binarize::{self, Binarized, MIN_BLOCK_RANGE};
 use super::finder;
+use super::grade::{self, GradeError, MarkGrade};
 use super::locate::{self, Placement};
 use super::payload;
 use super::warp;
@@ -41,6 +42,8 @@ pub struct Code {
     pub module_px: f32,
     /// Which rung read it (for the benchmark's breakdown).
     pub rung: &'static str,
+    /// The mark's grade, when `ScanOptions::grade` asked for it.
+    pub grade: Option<Result<MarkGrade, GradeError>>,
 }
 
 /// What a decode may spend.
@@ -48,6 +51,8 @@ pub struct Code {
 pub struct ScanOptions {
     /// Attempts stop once this much time has passed (the current attempt finishes).
     pub budget: Duration,
+    /// Grade every code read (`scan::grade`; tens of milliseconds a code, after the budget).
+    pub grade: bool,
 }
 
 impl ScanOptions {
@@ -56,6 +61,7 @@ impl ScanOptions {
     pub fn live() -> Self {
         Self {
             budget: Duration::from_millis(30),
+            grade: false,
         }
     }
 }
@@ -64,6 +70,7 @@ impl Default for ScanOptions {
     fn default() -> Self {
         Self {
             budget: Duration::from_millis(400),
+            grade: false,
         }
     }
 }
@@ -75,8 +82,18 @@ fn inverted(grey: &GrayImage) -> GrayImage {
     inverse
 }
 
-/// Every code the ladder reads in the image (empty when none).
+/// Every code the ladder reads in the image (empty when none), graded when the options ask.
 pub fn decode(grey: &GrayImage, options: &ScanOptions) -> Vec<Code> {
+    let mut codes = read_codes(grey, options);
+    if options.grade {
+        for code in &mut codes {
+            code.grade = Some(grade::grade(grey, code));
+        }
+    }
+    codes
+}
+
+fn read_codes(grey: &GrayImage, options: &ScanOptions) -> Vec<Code> {
     let deadline = Instant::now() + options.budget;
     // The full-size image's inverse, made once when a rung first needs it.
     let inverse = OnceCell::new();
@@ -292,6 +309,7 @@ fn read_placement(
         version,
         module_px: placement.module_px * scale,
         rung: rung.name(),
+        grade: None,
     })
 }
 
@@ -381,6 +399,7 @@ fn rqrr_once(grey: &GrayImage, inverted: bool, scale: f32, rung: Rung) -> Vec<Co
                 version: version as u8,
                 module_px: edge / (side as f32).max(1.0),
                 rung: rung.name(),
+                grade: None,
             },
         );
     }

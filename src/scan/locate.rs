@@ -265,7 +265,7 @@ pub fn sample_with(
 }
 
 /// Grey at a real-valued point (pixel centres at +0.5), or `None` outside the image.
-fn bilinear(grey: &GrayImage, x: f32, y: f32) -> Option<f32> {
+pub fn bilinear(grey: &GrayImage, x: f32, y: f32) -> Option<f32> {
     let (width, height) = (grey.width() as f32, grey.height() as f32);
     if !(0.0..width).contains(&x) || !(0.0..height).contains(&y) {
         return None;

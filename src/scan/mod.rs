@@ -11,6 +11,8 @@
 pub mod alignment;
 pub mod binarize;
 pub mod finder;
+pub mod grade;
+pub mod graded_marks;
 pub mod isolate;
 pub mod ladder;
 pub mod locate;
