@@ -1,6 +1,6 @@
 //! The engraver worker through the public runtime, on the station's simulated laser (a real
-//! pseudo-terminal and the real serial code): a batch is allocated, queued and engraved with each
-//! item moved to `engraved`; hold and resume from the bench; stopping the station mid-job
+//! pseudo-terminal and the real serial code): a batch is allocated, queued and engraved, and each
+//! mark read back by the simulated bench camera and the item moved to `verified`; hold and resume from the bench; stopping the station mid-job
 //! aborts it keeping position and records it interrupted at its last line.
 
 #![cfg(unix)]
@@ -99,7 +99,29 @@ fn a_batch_is_allocated_queued_and_engraved_item_by_item() {
     let store = Store::open(&dir.path().join("station.sqlite")).unwrap();
     let items = store.items(&ItemFilter::default()).unwrap();
     assert_eq!(items.len(), 3);
-    assert!(items.iter().all(|item| item.status == ItemStatus::Engraved));
+    // The simulated bench camera saw each mark the simulated laser burned: read as its own UID,
+    // graded, the image kept.
+    for item in &items {
+        assert_eq!(item.status, ItemStatus::Verified, "{item:?}");
+        let uid = item.uid.parse().unwrap();
+        let checks = store.verifications(&uid, 0).unwrap();
+        assert_eq!(checks.len(), 1, "{checks:?}");
+        let check = &checks[0];
+        assert!(check.decoded && check.matched, "{check:?}");
+        assert_eq!(check.payload_read.as_deref(), Some(item.uid.as_str()));
+        assert!(check.overall_grade.is_some(), "{check:?}");
+        let image = dir
+            .path()
+            .join("images")
+            .join(check.image_path.as_ref().unwrap());
+        assert!(image.is_file(), "{}", image.display());
+        assert!(
+            item.verification
+                .as_deref()
+                .unwrap()
+                .starts_with("decoded, 1 attempt")
+        );
+    }
     let jobs = store.engrave_jobs(&JobFilter::default()).unwrap();
     assert!(
         jobs.iter()

@@ -16,7 +16,7 @@ use crate::domain::{JobStatus, LotKey, LotRule, Permission};
 use crate::engrave::grbl::RealTime;
 use crate::engrave::{EcLevel, FillMode, JobPlan, LaserSettings, MATERIAL_PRESETS};
 use crate::runtime::{EngraverCommand, EngraverHandle, EngraverView};
-use crate::store::{BatchRequest, JobRecord};
+use crate::store::{BatchRequest, JobRecord, VerificationRecord};
 
 /// Jog steps an operator picks from, mm.
 const JOG_STEPS_MM: [f64; 3] = [0.1, 1.0, 10.0];
@@ -42,6 +42,8 @@ pub struct EngraveView {
     baud_choice: u32,
     /// The batch form is shown (it folds away once a batch is queued, to show the queue).
     form_open: bool,
+    /// The shown mark image, by verification id.
+    mark_texture: Option<(i64, egui::TextureHandle)>,
     pub lot_rule: LotRule,
 }
 
@@ -65,6 +67,7 @@ impl Default for EngraveView {
             port_choice: String::new(),
             baud_choice: crate::engrave::grbl::DEFAULT_BAUD,
             lot_rule: LotRule::default(),
+            mark_texture: None,
         }
     }
 }
@@ -483,9 +486,10 @@ fn job_table_ui(
         .column(Column::exact(220.0).clip(true))
         .column(Column::exact(104.0))
         .column(Column::exact(96.0))
+        .column(Column::exact(112.0))
         .column(Column::remainder().clip(true))
         .header(30.0, |mut header| {
-            for title in ["#", "UID", "Status", "Progress", ""] {
+            for title in ["#", "UID", "Status", "Progress", "Mark", ""] {
                 header.col(|ui| {
                     ui.label(RichText::new(title).strong());
                 });
@@ -541,6 +545,9 @@ fn job_table_ui(
                         .on_hover_text(times);
                     });
                     row.col(|ui| {
+                        mark_cell_ui(ui, job, bench.verifications.get(&job.id), selected);
+                    });
+                    row.col(|ui| {
                         if job.status.may_retry() {
                             if ui.add_enabled(may, egui::Button::new("Retry")).clicked() {
                                 command = Some(("retry", job.id));
@@ -581,7 +588,154 @@ fn job_table_ui(
         if job.status == JobStatus::Interrupted {
             resume_ui(ui, view, state, engraver, bench, job);
         }
+        if let Some(record) = bench.verifications.get(&job.id) {
+            mark_detail_ui(ui, view, record, bench.images_dir.as_deref());
+        }
     }
+}
+
+/// The queue's Mark column: verified with its grade, failed, or being read.
+fn mark_cell_ui(
+    ui: &mut egui::Ui,
+    job: &JobRecord,
+    record: Option<&VerificationRecord>,
+    selected: bool,
+) {
+    let tint = |colour: Color32| if selected { theme::ACCENT_TEXT } else { colour };
+    match record {
+        Some(record) if record.matched => {
+            let grade = record.overall_grade.map_or('-', crate::scan::grade::letter);
+            ui.label(
+                RichText::new(format!("verified · {grade}"))
+                    .color(tint(theme::OK))
+                    .strong(),
+            )
+            .on_hover_text(format!(
+                "Read as its UID in {} attempt(s); process grade {grade}",
+                record.attempts
+            ));
+        }
+        Some(record) => {
+            ui.label(RichText::new("failed").color(tint(theme::FAULT)).strong())
+                .on_hover_text(record.reason.clone().unwrap_or_default());
+        }
+        None if job.status == JobStatus::Done && job.item_id.is_some() => {
+            ui.label(RichText::new("not verified").color(tint(theme::TEXT_DIM)));
+        }
+        None => {}
+    }
+}
+
+/// The selected job's mark: the bench camera's image, what was read, and the grade parameter
+/// by parameter, said to be a process grade.
+fn mark_detail_ui(
+    ui: &mut egui::Ui,
+    view: &mut EngraveView,
+    record: &VerificationRecord,
+    images_dir: Option<&std::path::Path>,
+) {
+    ui.add_space(theme::GAP / 2.0);
+    let (headline, colour) = if record.matched {
+        let grade = record.overall_grade.map_or('-', crate::scan::grade::letter);
+        (
+            format!("{}: verified, process grade {grade}", record.uid),
+            theme::OK,
+        )
+    } else {
+        (format!("{}: mark failed", record.uid), theme::FAULT)
+    };
+    ui.label(RichText::new(headline).color(colour).font(theme::big()));
+    let read = match &record.payload_read {
+        Some(text) => format!("read {text:?}"),
+        None => "nothing read".to_owned(),
+    };
+    ui.label(format!(
+        "{read} in {} attempt{} at {}",
+        record.attempts,
+        if record.attempts == 1 { "" } else { "s" },
+        record.at_utc
+    ));
+    if let Some(reason) = &record.reason {
+        ui.label(RichText::new(reason).color(theme::WARN));
+    }
+    if let Some(parameters) = record.grade_json.as_deref().and_then(grade_rows) {
+        egui::Grid::new("mark_grade")
+            .num_columns(3)
+            .spacing([theme::GAP, 4.0])
+            .show(ui, |ui| {
+                for (name, value, grade) in parameters {
+                    ui.label(name);
+                    ui.label(value);
+                    let letter = crate::scan::grade::letter(grade);
+                    let colour = match grade {
+                        3.. => theme::OK,
+                        2 => theme::WARN,
+                        _ => theme::FAULT,
+                    };
+                    ui.label(RichText::new(letter.to_string()).color(colour).strong());
+                    ui.end_row();
+                }
+            });
+        ui.label(
+            RichText::new(
+                "Process grade from the bench camera after ISO/IEC 15415 and 29158: it follows                  the laser's marks over time; it is not a calibrated verifier's grade.",
+            )
+            .font(theme::small())
+            .color(theme::TEXT_DIM),
+        );
+    }
+    if let (Some(path), Some(dir)) = (&record.image_path, images_dir) {
+        let texture = match &view.mark_texture {
+            Some((id, texture)) if *id == record.id => Some(texture.clone()),
+            _ => match crate::vision::image_file::read_grey(&dir.join(path)) {
+                Ok(grey) => {
+                    let rgba = image::DynamicImage::ImageLuma8(grey).to_rgba8();
+                    let texture = super::result_textures::upload(ui.ctx(), "engrave_mark", &rgba);
+                    view.mark_texture = Some((record.id, texture.clone()));
+                    Some(texture)
+                }
+                Err(err) => {
+                    ui.label(RichText::new(format!("{err:#}")).color(theme::WARN));
+                    None
+                }
+            },
+        };
+        if let Some(texture) = texture {
+            let width = ui.available_width().min(480.0);
+            let size = texture.size_vec2();
+            ui.add(
+                egui::Image::new(&texture)
+                    .fit_to_exact_size(egui::vec2(width, width * size.y / size.x.max(1.0))),
+            );
+        }
+    }
+}
+
+/// The stored grade's parameters: name, value in words, grade.
+fn grade_rows(json: &str) -> Option<Vec<(&'static str, String, u8)>> {
+    let value: serde_json::Value = serde_json::from_str(json).ok()?;
+    let names = [
+        "Cell contrast",
+        "Modulation",
+        "Fixed-pattern damage",
+        "Axial non-uniformity",
+        "Grid non-uniformity",
+        "Unused error correction",
+    ];
+    let mut rows = Vec::new();
+    for (key, name) in crate::scan::grade::PARAMETER_KEYS.iter().zip(names) {
+        let parameter = &value[*key];
+        let measured = parameter["value"].as_f64()?;
+        let grade = u8::try_from(parameter["grade"].as_u64()?).ok()?;
+        let words = match *key {
+            "cell_contrast" | "unused_error_correction" => format!("{:.0} %", measured * 100.0),
+            "fixed_pattern_damage" => format!("{measured:.0} modules"),
+            "grid_nonuniformity" => format!("{measured:.2} module"),
+            _ => format!("{measured:.2}"),
+        };
+        rows.push((name, words, grade));
+    }
+    Some(rows)
 }
 
 /// Lines GRBL may have acknowledged without running them (its planner and receive buffer):

@@ -43,6 +43,9 @@ lot_pattern = ""
 # station has no laser. "simulated" runs the station's own GRBL simulator (as the demo does).
 port = ""
 baud = 115200
+# The camera over the fixture that reads and grades each fresh mark (a name from [[cameras]] or
+# the camera list); empty: none. The simulated laser has its own simulated bench camera.
+bench_camera = ""
 
 [inspection]
 # Porosity inspection on this station's cameras.
@@ -162,6 +165,9 @@ impl InspectionSection {
 pub struct LaserSection {
     pub port: String,
     pub baud: u32,
+    /// The station camera over the laser's fixture (its name), which reads and grades each
+    /// fresh mark; empty: none (items stay `engraved` until scanned).
+    pub bench_camera: String,
 }
 
 impl Default for LaserSection {
@@ -169,6 +175,7 @@ impl Default for LaserSection {
         Self {
             port: String::new(),
             baud: 115_200,
+            bench_camera: String::new(),
         }
     }
 }
@@ -283,6 +290,8 @@ impl Config {
             path => Some(crate::runtime::LaserPlan::Device {
                 path: path.to_owned(),
                 baud: self.laser.baud,
+                bench_camera: Some(self.laser.bench_camera.trim().to_owned())
+                    .filter(|name| !name.is_empty()),
             }),
         }
     }

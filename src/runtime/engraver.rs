@@ -17,9 +17,11 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use crossbeam_channel::{Sender, bounded};
 
+use super::mark_verify::{MarkPlace, MarkVerifier};
 use super::port::{Handle, Port};
 use super::records::StoreHandle;
 use super::worker::{WorkerCtx, WorkerExit};
+use crate::domain::Uid;
 use crate::domain::{Actor, JobStatus};
 use crate::engrave::grbl::{
     Grbl, GrblError, RealTime, StreamControl, StreamProgress, alarm_recovery, alarm_words,
@@ -27,6 +29,7 @@ use crate::engrave::grbl::{
 use crate::engrave::{JobHooks, JobPlan, LaserSettings, run_job};
 use crate::store::{
     AuditEntry, BatchRequest, JobEnd, JobFilter, JobRecord, NewJob, StoreError, StoreReader,
+    VerificationRecord,
 };
 
 /// How often the idle machine is asked for its status (GRBL: 5 Hz or less).
@@ -159,6 +162,11 @@ pub struct EngraverView {
     pub settings: Vec<(u32, String)>,
     /// The newest jobs (shared: the view is republished many times a second during a job).
     pub jobs: Arc<Vec<JobRecord>>,
+    /// The newest mark verification of each of those jobs that has one, by job id.
+    pub verifications: Arc<std::collections::HashMap<i64, VerificationRecord>>,
+    /// Where mark images are saved (their paths are relative to it); none without a bench
+    /// camera.
+    pub images_dir: Option<std::path::PathBuf>,
     pub running: Option<RunningJob>,
     pub queue_running: bool,
     /// Why the controller is not connected, when it is not.
@@ -205,7 +213,11 @@ pub(super) struct Engraver {
     /// A resume asked for, run by the loop (which has the worker's context).
     pub pending_resume: Option<(Actor, JobRecord, u32)>,
     jobs: Arc<Vec<JobRecord>>,
+    verifications: Arc<std::collections::HashMap<i64, VerificationRecord>>,
     jobs_read_at: Option<Instant>,
+    /// Reads and grades each item's fresh mark (none: the bench has no camera, items stay
+    /// `engraved` until scanned).
+    pub verifier: Option<MarkVerifier>,
 }
 
 /// What a running job needs besides the controller: the worker (heartbeat, stop), its inbox
@@ -248,7 +260,9 @@ impl Engraver {
             ports: Vec::new(),
             pending_resume: None,
             jobs: Arc::default(),
+            verifications: Arc::default(),
             jobs_read_at: None,
+            verifier: None,
         }
     }
 
@@ -383,12 +397,28 @@ impl Engraver {
                 Ok(jobs) => self.jobs = Arc::new(jobs),
                 Err(err) => tracing::warn!("reading the job queue: {err}"),
             }
+            match self.reader.job_verifications(QUEUE_ROWS) {
+                Ok(found) => {
+                    self.verifications = Arc::new(
+                        found
+                            .into_iter()
+                            .filter_map(|record| record.job_id.map(|id| (id, record)))
+                            .collect(),
+                    );
+                }
+                Err(err) => tracing::warn!("reading the mark verifications: {err}"),
+            }
         }
         let jobs = Arc::clone(&self.jobs);
         let mut view = EngraverView {
             link: Some(self.link.clone()),
             connected: self.grbl.is_some(),
             jobs,
+            verifications: Arc::clone(&self.verifications),
+            images_dir: self
+                .verifier
+                .as_ref()
+                .map(|verifier| verifier.images_dir().to_path_buf()),
             queue_running: self.queue_actor.is_some(),
             link_error: self.link_error.clone(),
             ports: self.ports.clone(),
@@ -703,24 +733,31 @@ impl Engraver {
         }
         // The queue on screen shows the job running from here on.
         self.publish(true);
-        let (end, lines_acked, elapsed_s) =
-            match JobPlan::from_stored(&job.payload, &job.settings_toml) {
-                Ok(plan) => {
-                    let start = from_line.map_or(0, |line| line as usize - 1);
-                    self.stream_job(worker, port, &job, &plan, start)
-                }
-                Err(err) => (
-                    (
-                        JobStatus::Failed,
-                        Some(format!("the job cannot be planned: {err}")),
-                    ),
-                    0,
-                    0.0,
+        let plan = JobPlan::from_stored(&job.payload, &job.settings_toml);
+        if from_line.is_none()
+            && job.item_id.is_some()
+            && let Some(verifier) = &self.verifier
+        {
+            verifier.new_part();
+        }
+        let (end, lines_acked, elapsed_s) = match &plan {
+            Ok(plan) => {
+                let start = from_line.map_or(0, |line| line as usize - 1);
+                self.stream_job(worker, port, &job, plan, start)
+            }
+            Err(err) => (
+                (
+                    JobStatus::Failed,
+                    Some(format!("the job cannot be planned: {err}")),
                 ),
-            };
+                0,
+                0.0,
+            ),
+        };
         let (status, outcome) = end;
         let recorded = self.store.call("end a job", STORE_WAIT, {
             let outcome = outcome.clone();
+            let actor = actor.clone();
             move |store| {
                 store.finish_engrave_job(
                     &actor,
@@ -734,14 +771,25 @@ impl Engraver {
                 )
             }
         });
-        if let Err(err) = recorded {
-            port.emit(EngraverEvent::Failed(format!(
-                "job {} ended {status} but was not recorded: {err}",
-                job.id
-            )));
-        }
+        let recorded = match recorded {
+            Ok(_) => true,
+            Err(err) => {
+                port.emit(EngraverEvent::Failed(format!(
+                    "job {} ended {status} but was not recorded: {err}",
+                    job.id
+                )));
+                false
+            }
+        };
         match status {
-            JobStatus::Done => {}
+            JobStatus::Done => {
+                if recorded
+                    && job.item_id.is_some()
+                    && let Ok(plan) = &plan
+                {
+                    self.verify_mark(worker, port, &job, plan, &actor);
+                }
+            }
             _ => {
                 self.queue_actor = None;
                 let words = outcome.unwrap_or_default();
@@ -752,6 +800,68 @@ impl Engraver {
             }
         }
         self.publish(true);
+    }
+
+    /// The bench camera reads and grades the fresh mark of an item's job; the store moves the
+    /// item to `verified` or `engrave_failed`. Without a camera the item stays `engraved`.
+    fn verify_mark(
+        &mut self,
+        worker: &WorkerCtx,
+        port: &Port<EngraverCommand, EngraverEvent>,
+        job: &JobRecord,
+        plan: &JobPlan,
+        actor: &Actor,
+    ) {
+        let uid = match job.payload.parse::<Uid>() {
+            Ok(uid) => uid,
+            Err(err) => {
+                port.emit(EngraverEvent::Failed(format!(
+                    "job {}: {:?} is not a UID, its mark is not verified: {err}",
+                    job.id, job.payload
+                )));
+                return;
+            }
+        };
+        let Some(verifier) = &mut self.verifier else {
+            port.emit(EngraverEvent::Info(format!(
+                "{uid} engraved; no bench camera: scan the mark to verify it"
+            )));
+            return;
+        };
+        worker.beat();
+        let found = verifier.check(
+            &uid,
+            job.id,
+            MarkPlace {
+                bbox_mm: plan.program.bbox_mm,
+                spot_mm: plan.settings.line_interval_mm,
+            },
+        );
+        worker.beat();
+        let recorded = self.store.call("record a mark verification", STORE_WAIT, {
+            let actor = actor.clone();
+            move |store| store.record_verification(&actor, &found)
+        });
+        match recorded {
+            Ok(record) if record.matched => port.emit(EngraverEvent::Info(format!(
+                "{uid} verified: {}",
+                record_summary(&record)
+            ))),
+            Ok(record) => {
+                // The queue goes on: the next part is a fresh one, and the failed item waits
+                // for a retry or scrap on the queue.
+                port.emit(EngraverEvent::Failed(format!(
+                    "{uid} failed verification: {}",
+                    record
+                        .reason
+                        .as_deref()
+                        .unwrap_or("the mark does not read as its UID")
+                )));
+            }
+            Err(err) => port.emit(EngraverEvent::Failed(format!(
+                "{uid}: the verification was not recorded: {err}"
+            ))),
+        }
     }
 
     /// Runs one job from line index `start` (0: the whole job) through `engrave::run_job`;
@@ -947,4 +1057,17 @@ fn command_name(command: &EngraverCommand) -> &'static str {
         EngraverCommand::Cancel { .. } => "cancelling",
         _ => "this",
     }
+}
+
+/// `decoded, 1 attempt, process grade B` as recorded, for an event line.
+fn record_summary(record: &crate::store::VerificationRecord) -> String {
+    let grade = record.overall_grade.map_or_else(
+        || "not graded".to_owned(),
+        |g| format!("process grade {}", crate::scan::grade::letter(g)),
+    );
+    format!(
+        "{} attempt{}, {grade}",
+        record.attempts,
+        if record.attempts == 1 { "" } else { "s" }
+    )
 }

@@ -14,6 +14,7 @@ mod gpio;
 mod health;
 mod inspector;
 mod inventory;
+mod mark_verify;
 mod port;
 mod reader;
 mod records;
@@ -52,6 +53,7 @@ pub use inspector::{
     PorosityJob, REPLAY_CAMERA, Rerun, Statistics, TriggerMode, stats,
 };
 pub use inventory::{InventoryCommand, InventoryEvent, InventoryPage};
+pub use mark_verify::{BenchCamera, MarkPlace, MarkVerifier};
 pub use port::{Handle, Port};
 pub use records::{StoreHandle, StoreRecord};
 pub use session::Session;
@@ -139,8 +141,13 @@ impl RuntimeOptions {
 /// Which laser the engraver drives.
 #[derive(Debug, Clone)]
 pub enum LaserPlan {
-    /// A GRBL controller on a serial port.
-    Device { path: String, baud: u32 },
+    /// A GRBL controller on a serial port, and the station camera (by name) over its fixture
+    /// that verifies each mark, if there is one.
+    Device {
+        path: String,
+        baud: u32,
+        bench_camera: Option<String>,
+    },
     /// The station's GRBL simulator on a pseudo-terminal pair (demo mode, tests), its motion
     /// `time_scale` times faster than real time.
     Simulated {
@@ -309,11 +316,12 @@ impl Runtime {
             (8, 8),
             move |worker, port| inventory::serve(&inventory_reader, worker, port),
         )?);
-        if let (Some(plan), Some(reader)) = (options.laser.clone(), laser_reader) {
-            runtime.start_laser(plan, reader)?;
-        }
         for (index, (name, spec)) in cameras.into_iter().enumerate() {
             runtime.start_camera(index, name, spec)?;
+        }
+        // After the cameras: the bench camera may be one of them.
+        if let (Some(plan), Some(reader)) = (options.laser.clone(), laser_reader) {
+            runtime.start_laser(plan, reader, options.data_dir.join("images"))?;
         }
         if let (Some(plan), Some((reader, records_reader))) =
             (options.inspection.clone(), inspection_readers)
@@ -370,20 +378,49 @@ impl Runtime {
 
     /// The engraver (hardware phase: the laser goes off before the store closes) and, for a
     /// simulated laser, the simulator serving a pseudo-terminal (services phase, after it).
-    fn start_laser(&mut self, plan: LaserPlan, reader: StoreReader) -> Result<(), RuntimeError> {
-        let link = match plan {
-            LaserPlan::Device { path, baud } => LaserLink {
+    fn start_laser(
+        &mut self,
+        plan: LaserPlan,
+        reader: StoreReader,
+        images_dir: PathBuf,
+    ) -> Result<(), RuntimeError> {
+        let (link, bench) = match plan {
+            LaserPlan::Device {
                 path,
                 baud,
-                simulated: false,
-            },
+                bench_camera,
+            } => {
+                let bench = match bench_camera {
+                    Some(name) => {
+                        let camera = self.cameras.iter().find(|camera| camera.name == name);
+                        if camera.is_none() {
+                            tracing::warn!(
+                                "[laser] bench_camera {name:?} is not one of this station's cameras: marks are not verified"
+                            );
+                        }
+                        camera.cloned().map(BenchCamera::Camera)
+                    }
+                    None => None,
+                };
+                let link = LaserLink {
+                    path,
+                    baud,
+                    simulated: false,
+                };
+                (link, bench)
+            }
             LaserPlan::Simulated {
                 time_scale,
                 machine,
-            } => self.start_laser_simulator(time_scale, &machine)?,
+            } => {
+                let burns = crate::engrave::sim::BurnLog::new();
+                let link = self.start_laser_simulator(time_scale, &machine, burns.clone())?;
+                (link, Some(BenchCamera::Simulated(burns)))
+            }
         };
         let store = self.store().ok_or(RuntimeError::Stopped)?;
         let mut engraver = engraver::Engraver::new(link, store, reader);
+        engraver.verifier = bench.map(|bench| MarkVerifier::new(bench, images_dir));
         let view = Arc::clone(&engraver.view);
         let handle = self.start_capability(
             WorkerSpec::new("engraver", Phase::Hardware).heartbeat_budget(Duration::from_secs(20)),
@@ -399,6 +436,7 @@ impl Runtime {
         &mut self,
         time_scale: f64,
         machine: &crate::engrave::MachineSettings,
+        burns: crate::engrave::sim::BurnLog,
     ) -> Result<LaserLink, RuntimeError> {
         use crate::engrave::sim::{GrblSim, PtyOptions, SimPty};
         let pty = SimPty::open().map_err(|source| RuntimeError::Spawn {
@@ -424,7 +462,7 @@ impl Runtime {
                 };
                 let mut last_beat = std::time::Instant::now();
                 pty.serve(
-                    GrblSim::new(&machine),
+                    GrblSim::new(&machine).with_burn_log(burns.clone()),
                     options,
                     &|| worker.is_stopped(),
                     &mut |_, _| {

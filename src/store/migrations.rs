@@ -256,6 +256,32 @@ const V8_CAMERA_CALIBRATION: &str = "
 ALTER TABLE cameras ADD COLUMN mm_per_px REAL CHECK (mm_per_px IS NULL OR mm_per_px > 0);
 ";
 
+/// Version 9: mark verification. After each engraving job the bench camera's image of the mark
+/// is decoded and graded; one row per verification (an item may be verified again after a
+/// retry), the item moving to `verified` or `engrave_failed` in the same transaction. The grade
+/// is kept whole as JSON beside its overall grade (0 F … 4 A); the image path is relative to the
+/// station's image folder.
+const V9_MARK_VERIFICATIONS: &str = "
+CREATE TABLE mark_verifications (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES items (id),
+    job_id INTEGER REFERENCES engrave_jobs (id),
+    decoded INTEGER NOT NULL CHECK (decoded IN (0, 1)),
+    matched INTEGER NOT NULL CHECK (matched IN (0, 1)),
+    payload_read TEXT,
+    attempts INTEGER NOT NULL CHECK (attempts >= 1),
+    overall_grade INTEGER CHECK (overall_grade IS NULL OR overall_grade BETWEEN 0 AND 4),
+    grade_json TEXT,
+    module_px REAL,
+    image_path TEXT,
+    reason TEXT,
+    verified_by TEXT NOT NULL,
+    at_utc TEXT NOT NULL
+) STRICT;
+CREATE INDEX mark_verifications_by_item ON mark_verifications (item_id, id);
+CREATE INDEX mark_verifications_by_job ON mark_verifications (job_id, id);
+";
+
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(V1_STATION_USERS_AUDIT),
@@ -266,11 +292,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V6_ENGRAVE_JOBS),
         M::up(V7_POROSITY),
         M::up(V8_CAMERA_CALIBRATION),
+        M::up(V9_MARK_VERIFICATIONS),
     ])
 });
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 8;
+pub const LATEST_VERSION: i64 = 9;
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;

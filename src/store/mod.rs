@@ -24,6 +24,7 @@ mod seal;
 mod settings;
 mod time;
 mod users;
+mod verifications;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -54,6 +55,7 @@ pub use seal::AuditSeal;
 pub use settings::StationSettings;
 pub use time::{now_utc, parse_utc, to_text};
 pub use users::{SecretCheck, SignInOutcome, SignInRefusal, StoredSecret, UserRecord};
+pub use verifications::{NewVerification, VerificationRecord};
 
 /// How long a connection waits for another one's lock before giving up with `SQLITE_BUSY`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -4,6 +4,7 @@
 //! on a conveyor, a hand-held reader drifting), with flickering light and sensor noise added.
 //! The porosity scene comes from the porosity ground-truth generator (`vision::synth`).
 
+pub mod bench;
 mod label;
 mod porosity;
 mod qr_mark;

@@ -17,8 +17,10 @@ use super::estimate::{Block, block_seconds, plan_speeds};
 use super::line;
 pub use super::line::error;
 
+mod burns;
 #[cfg(unix)]
 mod pty;
+pub use burns::{Burn, BurnLog};
 #[cfg(unix)]
 pub use pty::{PtyOptions, PtyTraffic, SimPty};
 
@@ -128,6 +130,8 @@ pub struct GrblSim {
     jogging: bool,
     motion_s: f64,
     now_s: f64,
+    /// Where burned stretches are written, when something watches the part.
+    burns: Option<BurnLog>,
 }
 
 /// GRBL 1.1h's defaults, in laser mode.
@@ -216,12 +220,19 @@ impl GrblSim {
             jogging: false,
             motion_s: 0.0,
             now_s: 0.0,
+            burns: None,
         };
         sim.banner();
         sim
     }
 
     /// The machine settings as `$$` would give them now.
+    /// Writes every stretch the laser burns into `log` from now on.
+    pub fn with_burn_log(mut self, log: BurnLog) -> Self {
+        self.burns = Some(log);
+        self
+    }
+
     pub fn machine(&self) -> MachineSettings {
         let value = |number: u32| self.settings.get(&number).copied().unwrap_or(0.0);
         MachineSettings {
@@ -488,6 +499,23 @@ impl GrblSim {
 
     /// Moves the running block on by `step` seconds, finishing it when its time is up.
     fn move_for(&mut self, step: f64) {
+        let burning = self
+            .burns
+            .as_ref()
+            .map(|_| (self.position(), self.laser_output()))
+            .filter(|&(_, output)| output > 0.0);
+        self.advance_block(step);
+        if let (Some((from_mm, output)), Some(log)) = (burning, &self.burns) {
+            let max_s = self.settings.get(&30).copied().unwrap_or(1000.0).max(1.0);
+            log.push(Burn {
+                from_mm,
+                to_mm: self.position(),
+                power: (output / max_s).clamp(0.0, 1.0),
+            });
+        }
+    }
+
+    fn advance_block(&mut self, step: f64) {
         self.now_s += step;
         let Some(running) = &mut self.running else {
             return;

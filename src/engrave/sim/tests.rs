@@ -306,3 +306,33 @@ fn letters_get_grbls_own_errors() {
         "line numbers are accepted"
     );
 }
+
+#[test]
+fn the_burn_log_holds_what_the_laser_burned_and_nothing_else() {
+    let log = BurnLog::new();
+    let mut sim = GrblSim::new(&MachineSettings::default()).with_burn_log(log.clone());
+    sim.take_output();
+    // A rapid move (no burn), a feed move at power 0 (no burn), then a burn at half power in
+    // two steps of time, then the laser off.
+    for line in ["G21", "G90", "M4", "G0X1Y1", "G1X2F600S0", "G1X6S500", "M5"] {
+        sim.receive(format!("{line}\n").as_bytes());
+        sim.advance(0.01);
+    }
+    sim.advance(0.2);
+    sim.advance(5.0);
+    let (part, burns) = log.snapshot();
+    assert_eq!(part, 0);
+    assert!(!burns.is_empty());
+    for burn in &burns {
+        assert!((burn.power - 0.5).abs() < 1e-9, "{burn:?}");
+        assert!(
+            burn.from_mm[0] >= 2.0 - 1e-9 && burn.to_mm[0] <= 6.0 + 1e-9,
+            "{burn:?}"
+        );
+        assert!((burn.from_mm[1] - 1.0).abs() < 1e-9);
+    }
+    let burned: f64 = burns.iter().map(|b| b.to_mm[0] - b.from_mm[0]).sum();
+    assert!((burned - 4.0).abs() < 1e-6, "burned {burned} mm");
+    assert_eq!(log.new_part(), 1);
+    assert!(log.snapshot().1.is_empty());
+}

@@ -1,0 +1,236 @@
+//! Engrave → scan → verify: after an item's job, the bench camera's image of the fresh mark is
+//! decoded (a few attempts, each on a new image and time-boxed on the isolated decoder), the
+//! payload compared with the item's UID and the mark graded; the image is saved beside the
+//! station's other images and the result becomes a `NewVerification` for the store (which
+//! moves the item to `verified` or `engrave_failed`). Runs on the engraver's thread between
+//! jobs: the next part cannot be marked before this one is judged.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use image::GrayImage;
+
+use super::CameraHandle;
+use crate::camera::synthetic::bench::{BenchView, render};
+use crate::domain::Uid;
+use crate::engrave::sim::BurnLog;
+use crate::scan::grade::{MarkGrade, PARAMETER_KEYS, letter};
+use crate::scan::isolate::{IsolatedDecoder, Outcome};
+use crate::scan::{Code, ScanOptions};
+use crate::store::NewVerification;
+
+/// Attempts before a mark is declared unreadable.
+pub const ATTEMPTS: u32 = 3;
+/// What one attempt may spend decoding.
+const ATTEMPT_BUDGET: Duration = Duration::from_millis(400);
+/// How long an attempt waits for a camera frame newer than the job's end.
+const FRAME_WAIT: Duration = Duration::from_secs(2);
+
+/// The camera over the laser's fixture.
+#[derive(Clone)]
+pub enum BenchCamera {
+    /// The demo: the simulated laser's burns, seen through `camera::synthetic::bench`.
+    Simulated(BurnLog),
+    /// One of the station's cameras.
+    Camera(CameraHandle),
+}
+
+/// Where the mark is and how wide the spot burned it.
+#[derive(Debug, Clone, Copy)]
+pub struct MarkPlace {
+    pub bbox_mm: [f64; 4],
+    pub spot_mm: f64,
+}
+
+pub struct MarkVerifier {
+    bench: BenchCamera,
+    images_dir: PathBuf,
+    decoder: IsolatedDecoder,
+}
+
+impl MarkVerifier {
+    pub fn new(bench: BenchCamera, images_dir: PathBuf) -> Self {
+        Self {
+            bench,
+            images_dir,
+            decoder: IsolatedDecoder::for_budget(ATTEMPT_BUDGET),
+        }
+    }
+
+    /// The station's image folder the mark images are saved under.
+    pub fn images_dir(&self) -> &Path {
+        &self.images_dir
+    }
+
+    /// A fresh part goes into the fixture before a job (the simulated part starts blank).
+    pub fn new_part(&self) {
+        if let BenchCamera::Simulated(log) = &self.bench {
+            log.new_part();
+        }
+    }
+
+    /// Grabs, decodes and grades the mark of `uid` made by job `job_id`.
+    pub fn check(&mut self, uid: &Uid, job_id: i64, place: MarkPlace) -> NewVerification {
+        let expected = uid.to_string();
+        let options = ScanOptions {
+            budget: ATTEMPT_BUDGET,
+            grade: true,
+        };
+        let mut last_read: Option<Code> = None;
+        let mut image: Option<GrayImage> = None;
+        let mut problems: Vec<String> = Vec::new();
+        let mut attempts = 0;
+        let mut seen_seq = 0;
+        let started = Instant::now();
+        while attempts < ATTEMPTS {
+            attempts += 1;
+            let grey = match self.grab(place, attempts, &mut seen_seq, started) {
+                Ok(grey) => grey,
+                Err(problem) => {
+                    problems.push(problem);
+                    continue;
+                }
+            };
+            let outcome = self.decoder.decode(grey.clone(), options);
+            image = Some(grey);
+            match outcome {
+                Ok(Outcome::Codes(codes)) => {
+                    let ours = codes.iter().position(|code| code.text == expected);
+                    if let Some(index) = ours {
+                        last_read = codes.into_iter().nth(index);
+                        break;
+                    }
+                    if let Some(code) = codes.into_iter().next() {
+                        last_read = Some(code);
+                    }
+                }
+                Ok(Outcome::Panicked(message)) => {
+                    problems.push(format!("the decoder crashed ({message})"));
+                }
+                Ok(Outcome::TimedOut) => problems.push("the decoder ran out of time".into()),
+                Err(err) => problems.push(format!("no decoder thread: {err}")),
+            }
+        }
+        let image_path = image
+            .as_ref()
+            .and_then(|grey| self.save(grey, uid, job_id, &mut problems));
+        let grade = last_read
+            .as_ref()
+            .and_then(|code| code.grade.clone())
+            .and_then(|grade| grade.map_err(|err| problems.push(err.to_string())).ok());
+        let payload_read = last_read.as_ref().map(|code| code.text.clone());
+        let summary = summary(payload_read.as_deref(), &expected, attempts, grade.as_ref());
+        NewVerification {
+            uid: uid.clone(),
+            job_id: Some(job_id),
+            payload_read,
+            attempts,
+            overall_grade: grade.as_ref().map(|grade| grade.overall),
+            grade_json: grade.as_ref().map(grade_json),
+            module_px: last_read
+                .as_ref()
+                .map(|code| grade.as_ref().map_or(code.module_px, |g| g.module_px)),
+            image_path,
+            reason: (!problems.is_empty()).then(|| problems.join("; ")),
+            summary,
+        }
+    }
+
+    /// One image of the mark.
+    fn grab(
+        &self,
+        place: MarkPlace,
+        attempt: u32,
+        seen_seq: &mut u64,
+        after: Instant,
+    ) -> Result<GrayImage, String> {
+        match &self.bench {
+            BenchCamera::Simulated(log) => {
+                let (_, burns) = log.snapshot();
+                if burns.is_empty() {
+                    return Err("the bench camera sees no mark on the part".into());
+                }
+                Ok(render(
+                    &burns,
+                    &BenchView::around(place.bbox_mm),
+                    place.spot_mm,
+                    u64::from(attempt),
+                ))
+            }
+            BenchCamera::Camera(camera) => {
+                let deadline = Instant::now() + FRAME_WAIT;
+                loop {
+                    if let Some(frame) = camera.slot.take_newer(*seen_seq) {
+                        *seen_seq = frame.seq;
+                        if frame.captured_at >= after {
+                            let rgba: image::RgbaImage = (*frame.image).clone();
+                            return Ok(image::DynamicImage::ImageRgba8(rgba).to_luma8());
+                        }
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(format!(
+                            "bench camera {:?} gave no frame within {} s",
+                            camera.name,
+                            FRAME_WAIT.as_secs()
+                        ));
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+        }
+    }
+
+    /// Saves the image as `marks/<uid>-job<id>.png` under the image folder; the relative path.
+    fn save(
+        &self,
+        grey: &GrayImage,
+        uid: &Uid,
+        job_id: i64,
+        problems: &mut Vec<String>,
+    ) -> Option<String> {
+        let relative = Path::new("marks").join(format!("{uid}-job{job_id}.png"));
+        let path = self.images_dir.join(&relative);
+        let saved = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| grey.save(&path).map_err(std::io::Error::other));
+        match saved {
+            Ok(()) => Some(relative.to_string_lossy().into_owned()),
+            Err(err) => {
+                problems.push(format!(
+                    "the image was not saved to {}: {err}",
+                    path.display()
+                ));
+                None
+            }
+        }
+    }
+}
+
+/// `decoded, 1 attempt, grade B` / `read "X", not the UID, 3 attempts` / `not decoded, 3 attempts`.
+fn summary(read: Option<&str>, expected: &str, attempts: u32, grade: Option<&MarkGrade>) -> String {
+    let tries = format!("{attempts} attempt{}", if attempts == 1 { "" } else { "s" });
+    match read {
+        Some(text) if text == expected => match grade {
+            Some(grade) => format!("decoded, {tries}, process grade {}", letter(grade.overall)),
+            None => format!("decoded, {tries}, not graded"),
+        },
+        Some(text) => format!("read {text:?}, not the UID, {tries}"),
+        None => format!("not decoded, {tries}"),
+    }
+}
+
+/// The grade as stored: parameter keys to value and grade (0–4).
+pub fn grade_json(grade: &MarkGrade) -> String {
+    let mut object = serde_json::Map::new();
+    object.insert("overall".into(), grade.overall.into());
+    for (key, (_, parameter)) in PARAMETER_KEYS.iter().zip(grade.parameters()) {
+        object.insert(
+            (*key).to_owned(),
+            serde_json::json!({ "value": parameter.value, "grade": parameter.grade }),
+        );
+    }
+    object.insert("errors_corrected".into(), grade.errors_corrected.into());
+    object.insert("module_px".into(), serde_json::json!(grade.module_px));
+    serde_json::Value::Object(object).to_string()
+}
