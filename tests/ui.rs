@@ -57,6 +57,7 @@ fn start_station(
         cameras: Some(cameras),
         laser,
         inspection,
+        scanning: None,
     })
     .unwrap();
     let options = UiOptions {

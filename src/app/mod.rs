@@ -645,6 +645,13 @@ pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> Result<Ex
             _ => config.laser_plan(),
         },
         inspection: config.inspection_plan(&paths.data_dir, paths.mode == Mode::Demo),
+        scanning: match paths.mode {
+            // The demo scans with a simulated hand-held reader.
+            Mode::Demo => Some(crate::runtime::ScanPlan::live(
+                crate::runtime::ScanFrom::Simulated,
+            )),
+            _ => config.scan_plan(),
+        },
     })
     .map_err(|source| AppError::Start {
         database: paths.database.display().to_string(),

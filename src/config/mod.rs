@@ -47,6 +47,11 @@ baud = 115200
 # the camera list); empty: none. The simulated laser has its own simulated bench camera.
 bench_camera = ""
 
+[scan]
+# The camera scan sessions read from (a camera's name); empty: this station runs no scan
+# sessions. "simulated" runs the demo's simulated hand-held reader.
+camera = ""
+
 [inspection]
 # Porosity inspection on this station's cameras.
 enabled = true
@@ -88,8 +93,18 @@ pub struct Config {
     pub storage: StorageSection,
     pub inventory: InventorySection,
     pub laser: LaserSection,
+    pub scan: ScanSection,
     pub inspection: InspectionSection,
     pub logging: LoggingSection,
+}
+
+/// Scan sessions.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScanSection {
+    /// The station camera scan sessions read from (its name); empty: no scan sessions.
+    /// "simulated" runs the demo's simulated hand-held reader.
+    pub camera: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -293,6 +308,19 @@ impl Config {
                 bench_camera: Some(self.laser.bench_camera.trim().to_owned())
                     .filter(|name| !name.is_empty()),
             }),
+        }
+    }
+
+    /// Scan sessions as configured.
+    pub fn scan_plan(&self) -> Option<crate::runtime::ScanPlan> {
+        match self.scan.camera.trim() {
+            "" => None,
+            "simulated" => Some(crate::runtime::ScanPlan::live(
+                crate::runtime::ScanFrom::Simulated,
+            )),
+            name => Some(crate::runtime::ScanPlan::live(
+                crate::runtime::ScanFrom::Camera(name.to_owned()),
+            )),
         }
     }
 

@@ -18,6 +18,7 @@ mod mark_verify;
 mod port;
 mod reader;
 mod records;
+mod scanner;
 mod session;
 #[cfg(unix)]
 mod signals;
@@ -56,6 +57,9 @@ pub use inventory::{InventoryCommand, InventoryEvent, InventoryPage};
 pub use mark_verify::{BenchCamera, MarkPlace, MarkVerifier};
 pub use port::{Handle, Port};
 pub use records::{StoreHandle, StoreRecord};
+pub use scanner::{
+    LEFT_VIEW_AFTER, ScanSource, ScannerCommand, ScannerEvent, ScannerHandle, ScannerView,
+};
 pub use session::Session;
 pub use supervisor::{PhaseReport, WorkerBoard};
 pub use trigger::{TriggerError, TriggerSource};
@@ -113,6 +117,36 @@ pub struct RuntimeOptions {
     pub laser: Option<LaserPlan>,
     /// Porosity inspection (vision pool, triggers, outputs), if this station runs it.
     pub inspection: Option<InspectionPlan>,
+    /// Scan sessions, if this station runs them.
+    pub scanning: Option<ScanPlan>,
+}
+
+/// Scan sessions: what the scanner looks through and what a frame may spend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanPlan {
+    pub source: ScanFrom,
+    /// Decode budget per frame (`ScanOptions::live`, one frame time; tests of unoptimised builds
+    /// give more).
+    pub budget: Duration,
+}
+
+/// What the scanner looks through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanFrom {
+    /// The demo's simulated hand-held reader.
+    Simulated,
+    /// A station camera, by name.
+    Camera(String),
+}
+
+impl ScanPlan {
+    /// `source` at the live budget.
+    pub fn live(source: ScanFrom) -> Self {
+        Self {
+            source,
+            budget: crate::scan::ScanOptions::live().budget,
+        }
+    }
 }
 
 impl RuntimeOptions {
@@ -134,6 +168,7 @@ impl RuntimeOptions {
             cameras: Some(Vec::new()),
             laser: None,
             inspection: None,
+            scanning: None,
         }
     }
 }
@@ -212,6 +247,7 @@ pub struct Runtime {
     #[cfg(unix)]
     signals: Option<signals::SignalWatch>,
     engraver: Option<EngraverHandle>,
+    scanner: Option<ScannerHandle>,
     inventory: Option<Handle<InventoryCommand, InventoryEvent>>,
     inspector: Option<InspectorHandle>,
 }
@@ -259,6 +295,10 @@ impl Runtime {
         let list_reader = store.reader()?;
         let verify_reader = store.reader()?;
         let inventory_reader = store.reader()?;
+        let scan_reader = match options.scanning {
+            Some(_) => Some(store.reader()?),
+            None => None,
+        };
         let laser_reader = match options.laser {
             Some(_) => Some(store.reader()?),
             None => None,
@@ -297,6 +337,7 @@ impl Runtime {
             #[cfg(unix)]
             signals: None,
             engraver: None,
+            scanner: None,
             inventory: None,
             inspector: None,
         };
@@ -319,9 +360,12 @@ impl Runtime {
         for (index, (name, spec)) in cameras.into_iter().enumerate() {
             runtime.start_camera(index, name, spec)?;
         }
-        // After the cameras: the bench camera may be one of them.
+        // After the cameras: the bench camera and the scan camera may be among them.
         if let (Some(plan), Some(reader)) = (options.laser.clone(), laser_reader) {
             runtime.start_laser(plan, reader, options.data_dir.join("images"))?;
+        }
+        if let (Some(plan), Some(reader)) = (options.scanning.clone(), scan_reader) {
+            runtime.start_scanner(&plan, reader, options.data_dir.join("images"))?;
         }
         if let (Some(plan), Some((reader, records_reader))) =
             (options.inspection.clone(), inspection_readers)
@@ -429,6 +473,42 @@ impl Runtime {
             move |worker, port| engraver.run(worker, port),
         )?;
         self.engraver = Some(EngraverHandle { handle, view });
+        Ok(())
+    }
+
+    /// The scanner worker on the planned source.
+    fn start_scanner(
+        &mut self,
+        plan: &ScanPlan,
+        reader: StoreReader,
+        images_dir: PathBuf,
+    ) -> Result<(), RuntimeError> {
+        let source = match &plan.source {
+            ScanFrom::Simulated => ScanSource::Simulated,
+            ScanFrom::Camera(name) => {
+                let camera = self
+                    .cameras
+                    .iter()
+                    .find(|camera| &camera.name == name)
+                    .cloned()
+                    .ok_or_else(|| RuntimeError::CameraSpec {
+                        name: name.clone(),
+                        spec: String::new(),
+                        reason: "[scan] camera names no camera of this station".into(),
+                    })?;
+                ScanSource::Camera(camera)
+            }
+        };
+        let store = self.store().ok_or(RuntimeError::Stopped)?;
+        let mut scanner = scanner::Scanner::new(source, store, reader, images_dir, plan.budget);
+        let view = Arc::clone(&scanner.view);
+        let handle = self.start_capability(
+            WorkerSpec::new("scanner", Phase::Processing),
+            "scanner",
+            (16, 256),
+            move |worker, port| scanner.run(worker, port),
+        )?;
+        self.scanner = Some(ScannerHandle { handle, view });
         Ok(())
     }
 
@@ -620,6 +700,11 @@ impl Runtime {
     }
 
     /// The engraving bench, when the station has a laser.
+    /// The scanner, when this station runs scan sessions.
+    pub fn scanner(&self) -> Option<&ScannerHandle> {
+        self.scanner.as_ref()
+    }
+
     pub fn engraver(&self) -> Option<&EngraverHandle> {
         self.engraver.as_ref()
     }

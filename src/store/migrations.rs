@@ -282,6 +282,44 @@ CREATE INDEX mark_verifications_by_item ON mark_verifications (item_id, id);
 CREATE INDEX mark_verifications_by_job ON mark_verifications (job_id, id);
 ";
 
+/// Version 10: scan sessions. An operator scans parts, optionally against an expected set (a
+/// batch, a lot or a list of UIDs, copied into `scan_expected` when the session starts so later
+/// inventory changes do not rewrite it); each decoded code is a row with its result, judged when
+/// it was scanned. A session is closed once; its summary is computed from the rows.
+const V10_SCAN_SESSIONS: &str = "
+CREATE TABLE scan_sessions (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    expected_kind TEXT NOT NULL CHECK (expected_kind IN ('none', 'batch', 'lot', 'list')),
+    expected_ref TEXT,
+    started_by TEXT NOT NULL,
+    started_at_utc TEXT NOT NULL,
+    closed_by TEXT,
+    closed_at_utc TEXT
+) STRICT;
+
+CREATE TABLE scan_expected (
+    session_id INTEGER NOT NULL REFERENCES scan_sessions (id),
+    uid TEXT NOT NULL,
+    PRIMARY KEY (session_id, uid)
+) STRICT;
+
+CREATE TABLE scans (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES scan_sessions (id),
+    code_text TEXT NOT NULL,
+    result TEXT NOT NULL CHECK (result IN ('known', 'unknown', 'duplicate', 'wrong_lot',
+                                           'wrong_status')),
+    item_status TEXT,
+    detail TEXT,
+    image_path TEXT,
+    scanned_by TEXT NOT NULL,
+    at_utc TEXT NOT NULL
+) STRICT;
+CREATE INDEX scans_by_session ON scans (session_id, id);
+CREATE INDEX scans_by_code ON scans (session_id, code_text);
+";
+
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(V1_STATION_USERS_AUDIT),
@@ -293,11 +331,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V7_POROSITY),
         M::up(V8_CAMERA_CALIBRATION),
         M::up(V9_MARK_VERIFICATIONS),
+        M::up(V10_SCAN_SESSIONS),
     ])
 });
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 9;
+pub const LATEST_VERSION: i64 = 10;
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;

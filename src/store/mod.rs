@@ -20,6 +20,7 @@ mod inspections;
 mod items;
 mod migrations;
 mod recipes;
+mod scans;
 mod seal;
 mod settings;
 mod time;
@@ -51,6 +52,7 @@ pub use items::{
 };
 pub use migrations::{LATEST_VERSION, migrate_to_version};
 pub use recipes::RecipeRecord;
+pub use scans::{Expected, SCANNABLE, ScanRecord, ScanResult, ScanSessionRecord, ScanSummary};
 pub use seal::AuditSeal;
 pub use settings::StationSettings;
 pub use time::{now_utc, parse_utc, to_text};

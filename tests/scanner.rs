@@ -1,0 +1,169 @@
+//! Scan sessions through the public runtime on the demo's simulated hand-held reader: the
+//! reader shows the part presented (a rendered laser mark of its UID), the real decoder reads
+//! the frames, the store judges each code. A code held in view counts once; shown again after
+//! it left the view it is a duplicate; the summary names the part left out and the stranger.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use std::time::{Duration, Instant};
+
+use qcstation::domain::{Actor, ItemStatus, LotKey, LotRule, Uid};
+use qcstation::runtime::{
+    LEFT_VIEW_AFTER, Runtime, RuntimeOptions, ScanFrom, ScanPlan, ScannerCommand, ScannerEvent,
+    ScannerHandle,
+};
+use qcstation::store::{BatchRequest, Expected, ItemFilter, ScanResult, Store};
+
+/// A batch of three verified items in a fresh database; its id and UIDs.
+fn verified_batch(path: &std::path::Path) -> (i64, Vec<String>) {
+    let mut store = Store::open(path).unwrap();
+    let actor = Actor::console("test");
+    let batch = store
+        .allocate_batch(
+            &actor,
+            &BatchRequest {
+                key: LotKey::new("PAD", "V0100", "L2025-09", &LotRule::default()).unwrap(),
+                count: 3,
+                manufactured_on: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+                warranty_years: 2,
+            },
+        )
+        .unwrap();
+    let uids: Vec<String> = store
+        .items(&ItemFilter {
+            batch_id: Some(batch.id),
+            ..ItemFilter::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|item| item.uid)
+        .collect();
+    for uid in &uids {
+        let uid: Uid = uid.parse().unwrap();
+        for to in [ItemStatus::Engraved, ItemStatus::Verified] {
+            store.transition_item(&actor, &uid, to, "").unwrap();
+        }
+    }
+    (batch.id, uids)
+}
+
+/// The next scan recorded (other events are returned as failures).
+fn next_scan(scanner: &ScannerHandle) -> (String, ScanResult) {
+    match scanner.events().recv_timeout(Duration::from_secs(60)) {
+        Ok(ScannerEvent::Scanned(record)) => (record.code_text, record.result),
+        other => {
+            let view = scanner.view();
+            panic!(
+                "expected a scan, got {other:?}; {} frames, {} decoder failures, holding {:?}, in view {:?}",
+                view.frames, view.decoder_failures, view.presented, view.codes_in_view
+            )
+        }
+    }
+}
+
+#[test]
+fn a_session_against_a_batch_counts_each_part_once_and_names_the_one_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("station.sqlite");
+    let (batch_id, uids) = verified_batch(&database);
+    let runtime = Runtime::start(RuntimeOptions {
+        // An unoptimised test build needs more than the live budget to read a frame.
+        scanning: Some(ScanPlan {
+            source: ScanFrom::Simulated,
+            budget: Duration::from_secs(5),
+        }),
+        ..RuntimeOptions::scratch(database.clone())
+    })
+    .unwrap();
+    let scanner = runtime.scanner().unwrap().clone();
+    let actor = Actor::console("test");
+    scanner
+        .send(ScannerCommand::Start {
+            actor: actor.clone(),
+            name: "Assembly line 2".into(),
+            expected: Expected::Batch(batch_id),
+        })
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while scanner.view().session.is_none() {
+        assert!(Instant::now() < deadline, "the session did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    scanner
+        .send(ScannerCommand::Present(Some(uids[0].clone())))
+        .unwrap();
+    assert_eq!(next_scan(&scanner), (uids[0].clone(), ScanResult::Known));
+    // Held in view for a while: counted once.
+    let frames_before = scanner.view().frames;
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(
+        scanner.view().frames > frames_before,
+        "frames keep being read"
+    );
+    assert!(
+        scanner.events().try_recv().is_err(),
+        "held in view counts once"
+    );
+
+    // Taken away, then shown again: scanned again, a duplicate.
+    scanner.send(ScannerCommand::Present(None)).unwrap();
+    std::thread::sleep(LEFT_VIEW_AFTER + Duration::from_millis(500));
+    scanner
+        .send(ScannerCommand::Present(Some(uids[0].clone())))
+        .unwrap();
+    assert_eq!(
+        next_scan(&scanner),
+        (uids[0].clone(), ScanResult::Duplicate)
+    );
+    // The next part replaces it, then a code that is nobody's UID.
+    scanner
+        .send(ScannerCommand::Present(Some(uids[1].clone())))
+        .unwrap();
+    assert_eq!(next_scan(&scanner), (uids[1].clone(), ScanResult::Known));
+    scanner
+        .send(ScannerCommand::Present(Some(
+            "PAD-V0100-L2025-09-99999".into(),
+        )))
+        .unwrap();
+    assert_eq!(
+        next_scan(&scanner),
+        ("PAD-V0100-L2025-09-99999".into(), ScanResult::Unknown)
+    );
+
+    scanner.send(ScannerCommand::Close { actor }).unwrap();
+    let (session, summary) = loop {
+        match scanner
+            .events()
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap()
+        {
+            ScannerEvent::Closed(session, summary) => break (session, summary),
+            ScannerEvent::Scanned(_) => {}
+            ScannerEvent::Failed(err) => panic!("{err}"),
+        }
+    };
+    assert!(!session.is_open());
+    assert_eq!(summary.expected, 3);
+    assert_eq!(summary.seen_expected, 2);
+    assert_eq!(summary.missing, [uids[2].clone()]);
+    assert_eq!(summary.extra, ["PAD-V0100-L2025-09-99999".to_owned()]);
+    drop(runtime);
+
+    // Each scan kept its crop of the code.
+    let store = Store::open(&database).unwrap();
+    let scans = store.scans(session.id, 0).unwrap();
+    assert_eq!(scans.len(), 4);
+    for scan in &scans {
+        let crop = dir
+            .path()
+            .join("images")
+            .join(scan.image_path.as_ref().unwrap());
+        let image = image::open(&crop).unwrap();
+        assert!(
+            image.width() > 40 && image.height() > 40,
+            "{}",
+            crop.display()
+        );
+    }
+}
