@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use qcstation::domain::{Actor, ItemStatus, LotKey, LotRule, Uid};
@@ -139,7 +141,7 @@ fn a_session_against_a_batch_counts_each_part_once_and_names_the_one_left_out() 
             .unwrap()
         {
             ScannerEvent::Closed(session, summary) => break (session, summary),
-            ScannerEvent::Scanned(_) => {}
+            ScannerEvent::Scanned(_) | ScannerEvent::Exported(_) => {}
             ScannerEvent::Failed(err) => panic!("{err}"),
         }
     };
@@ -166,4 +168,64 @@ fn a_session_against_a_batch_counts_each_part_once_and_names_the_one_left_out() 
             crop.display()
         );
     }
+}
+
+/// The same judgement from the CLI on image files: each image one view, a code in a later image
+/// a duplicate, the summary naming the part left out; exit 1 because something is missing.
+#[test]
+fn scan_session_on_files_through_the_binary() {
+    use qcstation::scan::synth::{MarkParams, Tier, render};
+    let dir = tempfile::tempdir().unwrap();
+    // Demo mode (no config): the database is demo.sqlite in the data directory.
+    let (batch_id, uids) = verified_batch(&dir.path().join("demo.sqlite"));
+    let image = |uid: &str, seed: u64| {
+        let mut params = MarkParams::sample(seed, Tier::Normal, 640, 480);
+        params.payload = uid.to_owned();
+        let path = dir.path().join(format!("{uid}-{seed}.png"));
+        render(&params).unwrap().image.save(&path).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let (first, second) = (image(&uids[0], 1), image(&uids[1], 2));
+    let csv = dir.path().join("report.csv");
+    let batch = batch_id.to_string();
+    let output = common::qcstation(&[
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "scan-session",
+        "--json",
+        "--name",
+        "Receiving",
+        "--batch",
+        &batch,
+        &first,
+        &second,
+        &first,
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = common::json_lines(&output);
+    let results: Vec<&str> = lines[..3]
+        .iter()
+        .map(|line| line["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(results, ["known", "known", "duplicate"]);
+    assert_eq!(lines[0]["code"], uids[0].as_str());
+    let summary = &lines[3];
+    assert_eq!(summary["expected"], 3);
+    assert_eq!(summary["seen_expected"], 2);
+    assert_eq!(summary["missing"], serde_json::json!([uids[2]]));
+    assert_eq!(summary["counts"]["duplicate"], 1);
+    let report = std::fs::read_to_string(&csv).unwrap();
+    assert!(report.contains(&format!("missing,{}", uids[2])), "{report}");
+    // Recorded in the station database like a session on the panel.
+    let store = Store::open(&dir.path().join("demo.sqlite")).unwrap();
+    let session = &store.scan_sessions(0).unwrap()[0];
+    assert_eq!(session.name, "Receiving");
+    assert!(!session.is_open());
 }

@@ -16,6 +16,7 @@ mod live_quad;
 mod recipe_editor;
 mod repaint;
 mod result_textures;
+mod scan;
 mod signin;
 #[cfg(test)]
 mod snapshots;
@@ -56,6 +57,7 @@ pub enum Panel {
     Statistics,
     Recipe,
     Engrave,
+    Scan,
     Inventory,
     Admin,
 }
@@ -68,6 +70,7 @@ impl Panel {
             Self::Statistics => "Statistics",
             Self::Recipe => "Recipe",
             Self::Engrave => "Engrave",
+            Self::Scan => "Scan",
             Self::Inventory => "Inventory",
             Self::Admin => "Admin",
         }
@@ -79,17 +82,18 @@ impl Panel {
             Self::Inspect | Self::History | Self::Statistics => Permission::ViewLive,
             Self::Recipe => Permission::Engineer,
             Self::Engrave => Permission::Operate,
-            Self::Inventory => Permission::ViewLive,
+            Self::Inventory | Self::Scan => Permission::ViewLive,
             Self::Admin => Permission::ViewAudit,
         }
     }
 
-    pub const ALL: [Panel; 7] = [
+    pub const ALL: [Panel; 8] = [
         Panel::Inspect,
         Panel::History,
         Panel::Statistics,
         Panel::Recipe,
         Panel::Engrave,
+        Panel::Scan,
         Panel::Inventory,
         Panel::Admin,
     ];
@@ -115,6 +119,7 @@ pub struct StationApp {
     inspect: inspect::InspectView,
     admin: admin::AdminView,
     engrave: engrave::EngraveView,
+    scan: scan::ScanView,
     inventory: inventory::InventoryView,
     history: history::HistoryView,
     statistics: statistics::StatisticsView,
@@ -171,6 +176,7 @@ impl StationApp {
             inspect: inspect::InspectView::default(),
             admin: admin::AdminView::default(),
             engrave: engrave::EngraveView::default(),
+            scan: scan::ScanView::default(),
             inventory: inventory::InventoryView::default(),
             history: history::HistoryView::default(),
             statistics: statistics::StatisticsView::default(),
@@ -223,6 +229,11 @@ impl StationApp {
                 self.state.notify(kind, text);
                 // A job's end moves items: what is on screen may be stale.
                 self.state.stale = true;
+            }
+        }
+        if let Some(scanner) = self.runtime.scanner() {
+            while let Ok(event) = scanner.events().try_recv() {
+                self.scan.apply(&mut self.state, event);
             }
         }
         if let Some(inventory) = self.runtime.inventory() {
@@ -318,6 +329,7 @@ impl StationApp {
                 Some(_),
                 Panel::Admin
                 | Panel::Engrave
+                | Panel::Scan
                 | Panel::Inventory
                 | Panel::History
                 | Panel::Statistics
@@ -584,6 +596,12 @@ impl StationApp {
                 &mut self.engrave,
                 &mut self.state,
                 self.runtime.engraver(),
+            ),
+            (Panel::Scan, _) => scan::scan_ui(
+                ui,
+                &mut self.scan,
+                &mut self.state,
+                self.runtime.scanner(),
             ),
             (Panel::Inventory, _) => {
                 if let Some(query) = inventory::inventory_ui(ui, &mut self.inventory)

@@ -22,6 +22,7 @@ mod laser_settings;
 mod qr_cmd;
 mod recipe_cmd;
 mod scan_cmd;
+mod scan_session_cmd;
 mod synth_cmd;
 mod test_grid_cmd;
 mod users;
@@ -90,6 +91,9 @@ pub enum Command {
     Inspect(inspect_cmd::InspectArgs),
     /// QR codes in image files (exit 0 when every image gave a code, 1 otherwise).
     Scan(scan_cmd::ScanArgs),
+    /// A scan session on image files against a batch, a lot or a list, recorded in the station
+    /// database (exit 0 when every expected part was seen and every scan was known).
+    ScanSession(scan_session_cmd::ScanSessionArgs),
     /// Porosity recipes in the station database: list, show, save a new version.
     #[command(subcommand)]
     Recipe(recipe_cmd::RecipeCommand),
@@ -144,6 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Gcode(args)) => gcode_cmd::run(&args),
         Some(Command::Inspect(args)) => inspect_cmd::run(&args, &paths),
         Some(Command::Scan(args)) => scan_cmd::run(&args),
+        Some(Command::ScanSession(args)) => scan_session_cmd::run(&args, &paths),
         Some(Command::Recipe(command)) => recipe_cmd::run(command, &paths),
         Some(Command::Synth(command)) => synth_cmd::run(&command),
         Some(Command::Eval(command)) => eval_cmd::run(&command),

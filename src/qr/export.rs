@@ -129,7 +129,7 @@ pub fn prepare_out_dir(out_dir: &Path) -> Result<(), QrError> {
 }
 
 /// One CSV field, quoted when it must be.
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

@@ -6,7 +6,7 @@
 //! `domain` (re-exported here), allocation is the store's, and the laser's G-code is
 //! `engrave`'s. It spawns nothing and opens no database.
 
-mod export;
+pub(crate) mod export;
 mod render;
 mod sheet;
 mod symbol;

@@ -58,7 +58,8 @@ pub use mark_verify::{BenchCamera, MarkPlace, MarkVerifier};
 pub use port::{Handle, Port};
 pub use records::{StoreHandle, StoreRecord};
 pub use scanner::{
-    LEFT_VIEW_AFTER, ScanSource, ScannerCommand, ScannerEvent, ScannerHandle, ScannerView,
+    DEMO_STRANGER, LEFT_VIEW_AFTER, ScanSource, ScannerCommand, ScannerEvent, ScannerHandle,
+    ScannerView,
 };
 pub use session::Session;
 pub use supervisor::{PhaseReport, WorkerBoard};

@@ -20,9 +20,13 @@ use super::records::StoreHandle;
 use super::worker::{WorkerCtx, WorkerExit};
 use crate::domain::Actor;
 use crate::scan::isolate::{IsolatedDecoder, Outcome};
+use crate::scan::session_report::session_csv;
 use crate::scan::synth::{MarkParams, Tier, render as render_mark};
 use crate::scan::{Code, ScanOptions};
-use crate::store::{Expected, ScanRecord, ScanResult, ScanSessionRecord, ScanSummary, StoreReader};
+use crate::store::{
+    BatchRecord, Expected, ItemFilter, ScanRecord, ScanResult, ScanSessionRecord, ScanSummary,
+    StoreReader,
+};
 
 /// A code unseen for this long has left the view; shown again, it is scanned again.
 pub const LEFT_VIEW_AFTER: Duration = Duration::from_millis(1500);
@@ -30,6 +34,8 @@ pub const LEFT_VIEW_AFTER: Duration = Duration::from_millis(1500);
 const LAST_RESULTS: usize = 12;
 /// How long the worker waits for the store.
 const STORE_WAIT: Duration = Duration::from_secs(5);
+/// A part from another station: its code reads, but it is no item of this inventory.
+pub const DEMO_STRANGER: &str = "ACME-V0900-L2024-02-00417";
 /// The simulated reader's frame size (a hand-held reader's VGA sensor) and rate.
 const SIMULATED_SIZE: (u32, u32) = (640, 480);
 const SIMULATED_PERIOD: Duration = Duration::from_millis(66);
@@ -64,6 +70,10 @@ pub enum ScannerCommand {
     Present(Option<String>),
     /// Re-read the session list.
     Refresh,
+    /// Writes a session's report as CSV into the station's export folder.
+    Export {
+        session_id: i64,
+    },
 }
 
 /// What the worker tells the panel (the view carries the state; events are for sounds and
@@ -72,6 +82,8 @@ pub enum ScannerCommand {
 pub enum ScannerEvent {
     Scanned(ScanRecord),
     Closed(ScanSessionRecord, ScanSummary),
+    /// A report written, and where.
+    Exported(PathBuf),
     Failed(String),
 }
 
@@ -98,6 +110,10 @@ pub struct ScannerView {
     pub sessions: Vec<ScanSessionRecord>,
     /// The part the demo reader holds.
     pub presented: Option<String>,
+    /// Parts the demo reader can be shown: the open session's expected UIDs and other items.
+    pub demo_parts: Vec<String>,
+    /// The newest batches, to scan against.
+    pub batches: Vec<BatchRecord>,
 }
 
 /// The faces' side.
@@ -145,6 +161,8 @@ pub(super) struct Scanner {
     codes_in_view: Vec<(String, [(f32, f32); 4])>,
     decode_ms: f64,
     sessions: Vec<ScanSessionRecord>,
+    demo_parts: Vec<String>,
+    batches: Vec<BatchRecord>,
 }
 
 impl Scanner {
@@ -180,6 +198,8 @@ impl Scanner {
             codes_in_view: Vec::new(),
             decode_ms: 0.0,
             sessions: Vec::new(),
+            demo_parts: Vec::new(),
+            batches: Vec::new(),
         }
     }
 
@@ -306,6 +326,12 @@ impl Scanner {
                 }
             }
             ScannerCommand::Refresh => self.reread_sessions(),
+            ScannerCommand::Export { session_id } => match self.export(session_id) {
+                Ok(path) => port.emit(ScannerEvent::Exported(path)),
+                Err(err) => port.emit(ScannerEvent::Failed(format!(
+                    "scan session {session_id} was not exported: {err}"
+                ))),
+            },
         }
         self.publish();
     }
@@ -333,11 +359,63 @@ impl Scanner {
         Ok(())
     }
 
+    /// `exports/scan-session-<id>.csv` beside the image folder.
+    fn export(&self, session_id: i64) -> Result<PathBuf, String> {
+        let session = self
+            .reader
+            .scan_session(session_id)
+            .map_err(|err| err.to_string())?
+            .ok_or_else(|| format!("no scan session {session_id}"))?;
+        let summary = self
+            .reader
+            .scan_summary(session_id)
+            .map_err(|err| err.to_string())?;
+        let scans = self
+            .reader
+            .scans(session_id, 0)
+            .map_err(|err| err.to_string())?;
+        let folder = self
+            .images_dir
+            .parent()
+            .unwrap_or(&self.images_dir)
+            .join("exports");
+        std::fs::create_dir_all(&folder).map_err(|err| format!("{}: {err}", folder.display()))?;
+        let path = folder.join(format!("scan-session-{session_id}.csv"));
+        std::fs::write(&path, session_csv(&session, &summary, &scans))
+            .map_err(|err| format!("{}: {err}", path.display()))?;
+        Ok(path)
+    }
+
     fn reread_sessions(&mut self) {
         match self.reader.scan_sessions(50) {
             Ok(sessions) => self.sessions = sessions,
             Err(err) => tracing::warn!("reading the scan sessions: {err}"),
         }
+        match self.reader.batches(20) {
+            Ok(batches) => self.batches = batches,
+            Err(err) => tracing::warn!("reading the batches: {err}"),
+        }
+        if matches!(self.source, ScanSource::Simulated) {
+            self.demo_parts = self.demo_parts();
+        }
+    }
+
+    /// What the demo reader may be shown: the newest batch's items, and a code that is no
+    /// item of this station.
+    fn demo_parts(&self) -> Vec<String> {
+        let mut parts: Vec<String> = match self.batches.first() {
+            Some(batch) => self
+                .reader
+                .items(&ItemFilter {
+                    batch_id: Some(batch.id),
+                    ..ItemFilter::default()
+                })
+                .map(|items| items.into_iter().map(|item| item.uid).collect())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        parts.push(DEMO_STRANGER.to_owned());
+        parts
     }
 
     /// The demo reader's frame: the presented part, or bare metal.
@@ -436,6 +514,8 @@ impl Scanner {
             decoder_failures: self.decoder.panics() + self.decoder.timeouts(),
             sessions: self.sessions.clone(),
             presented: self.presented.as_ref().map(|(uid, _, _)| uid.clone()),
+            demo_parts: self.demo_parts.clone(),
+            batches: self.batches.clone(),
         }));
     }
 }

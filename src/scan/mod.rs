@@ -17,6 +17,7 @@ pub mod isolate;
 pub mod ladder;
 pub mod locate;
 pub mod payload;
+pub mod session_report;
 pub mod synth;
 pub mod transform;
 pub mod warp;
