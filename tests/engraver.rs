@@ -215,8 +215,11 @@ fn stopping_the_station_mid_job_records_it_interrupted_and_it_resumes_from_a_cho
         (resumed.attempts, resumed.lines_acked),
         (2, resumed.lines_total)
     );
+    // Engraved, then read back by the bench camera. (The simulated part lost the lines burned
+    // before the restart, the simulator's log being in memory; the mark still reads, its error
+    // correction covering the few rows missing.)
     let item = store.items(&ItemFilter::default()).unwrap().remove(0);
-    assert_eq!(item.status, ItemStatus::Engraved);
+    assert_eq!(item.status, ItemStatus::Verified);
 }
 
 #[test]

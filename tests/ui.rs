@@ -33,7 +33,7 @@ fn start_with_laser(
     cameras: Vec<(String, SourceSpec)>,
     laser: Option<LaserPlan>,
 ) -> Harness<'static, StationApp> {
-    start_station(dir, demo, cameras, laser, None)
+    start_station(dir, demo, cameras, laser, None, None)
 }
 
 fn start_station(
@@ -42,6 +42,7 @@ fn start_station(
     cameras: Vec<(String, SourceSpec)>,
     laser: Option<LaserPlan>,
     inspection: Option<qcstation::runtime::InspectionPlan>,
+    scanning: Option<qcstation::runtime::ScanPlan>,
 ) -> Harness<'static, StationApp> {
     let runtime = Runtime::start(RuntimeOptions {
         database: dir.join("station.sqlite"),
@@ -57,7 +58,7 @@ fn start_station(
         cameras: Some(cameras),
         laser,
         inspection,
-        scanning: None,
+        scanning,
     })
     .unwrap();
     let options = UiOptions {
@@ -617,7 +618,7 @@ fn an_operator_triggers_a_part_and_sees_its_verdict_and_history_lists_it() {
         ("Porosity A".to_owned(), camera(1)),
         ("Porosity B".to_owned(), camera(2)),
     ];
-    let mut harness = start_station(dir.path(), true, cameras, None, Some(plan));
+    let mut harness = start_station(dir.path(), true, cameras, None, Some(plan), None);
     settle(&mut harness, |app| !app.state().sign_in_list.is_empty());
     enter_pin(&mut harness, "olga", "1234");
     settle(&mut harness, |app| app.state().actor.is_some());
@@ -687,4 +688,80 @@ fn an_operator_triggers_a_part_and_sees_its_verdict_and_history_lists_it() {
         std::thread::sleep(Duration::from_millis(20));
         harness.run_steps(1);
     }
+}
+
+#[test]
+fn an_operator_scans_a_batch_on_the_scan_panel_and_the_summary_names_what_was_left_out() {
+    use qcstation::domain::{Actor, ItemStatus, LotKey, LotRule, Uid};
+    use qcstation::runtime::{ScanFrom, ScanPlan};
+    use qcstation::store::{BatchRequest, ItemFilter, Store};
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // Three verified parts, as the Engrave panel leaves them.
+        let mut store = Store::open(&dir.path().join("station.sqlite")).unwrap();
+        let actor = Actor::console("test");
+        let batch = store
+            .allocate_batch(
+                &actor,
+                &BatchRequest {
+                    key: LotKey::new("PAD", "V0100", "L2025-09", &LotRule::default()).unwrap(),
+                    count: 3,
+                    manufactured_on: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+                    warranty_years: 2,
+                },
+            )
+            .unwrap();
+        for item in store
+            .items(&ItemFilter {
+                batch_id: Some(batch.id),
+                ..ItemFilter::default()
+            })
+            .unwrap()
+        {
+            let uid: Uid = item.uid.parse().unwrap();
+            for to in [ItemStatus::Engraved, ItemStatus::Verified] {
+                store.transition_item(&actor, &uid, to, "").unwrap();
+            }
+        }
+    }
+    // An unoptimised test build needs more than the live budget to read a frame.
+    let scanning = ScanPlan {
+        source: ScanFrom::Simulated,
+        budget: Duration::from_secs(5),
+    };
+    let mut harness = start_station(dir.path(), true, Vec::new(), None, None, Some(scanning));
+    settle(&mut harness, |app| !app.state().sign_in_list.is_empty());
+    enter_pin(&mut harness, "olga", "1234");
+    settle(&mut harness, |app| app.state().actor.is_some());
+    harness.get_by_label("Scan").click();
+    let view = |app: &StationApp| app.runtime().scanner().unwrap().view();
+    settle(&mut harness, move |app| view(app).demo_parts.len() == 4);
+    type_into(&mut harness, egui::accesskit::Role::TextInput, 0, "Kit 7");
+    harness.get_by_label("a batch").click();
+    harness.run_steps(2);
+    harness.get_by_label("Start scanning").click();
+    settle(&mut harness, move |app| view(app).session.is_some());
+    assert!(harness.query_by_label_contains("Against batch 1").is_some());
+
+    // One tap shows a part to the demo reader; it is read and judged without another tap.
+    harness.get_by_label("00001").click();
+    settle(&mut harness, move |app| view(app).last.len() == 1);
+    // The banner and the list of last results.
+    assert_eq!(harness.query_all_by_label("OK").count(), 2);
+    assert!(harness.query_by_label("1 scanned").is_some());
+    harness.get_by_label("another station's part").click();
+    settle(&mut harness, move |app| view(app).last.len() == 2);
+    assert!(harness.query_by_label("UNKNOWN CODE").is_some());
+
+    harness.get_by_label("Close session").click();
+    settle(&mut harness, move |app| view(app).session.is_none());
+    settle(&mut harness, |app| {
+        app.state()
+            .notices
+            .iter()
+            .any(|notice| notice.text.contains("Kit 7 closed"))
+    });
+    assert!(harness.query_by_label("1 of 3 expected seen").is_some());
+    assert!(harness.query_by_label("Missing: 2").is_some());
+    assert!(harness.query_by_label("Extra: 1").is_some());
 }
