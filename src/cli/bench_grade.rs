@@ -43,6 +43,8 @@ pub struct GradeRun {
     pub grade_ms: Vec<f64>,
     /// Seeds and parameters more than one step off: (seed, parameter, measured, truth).
     pub misses: Vec<(u64, &'static str, u8, u8)>,
+    /// Why decoded marks could not be graded, with how many.
+    pub not_graded: std::collections::BTreeMap<String, usize>,
 }
 
 /// Generates, decodes and grades `count` marks from `seed`.
@@ -59,8 +61,12 @@ pub fn measure(seed: u64, count: u64) -> GradeRun {
         };
         run.decoded += 1;
         let started = Instant::now();
-        let Ok(measured) = grade(&mark.image, code) else {
-            continue;
+        let measured = match grade(&mark.image, code) {
+            Ok(measured) => measured,
+            Err(err) => {
+                *run.not_graded.entry(err.to_string()).or_default() += 1;
+                continue;
+            }
         };
         run.grade_ms.push(started.elapsed().as_secs_f64() * 1000.0);
         run.graded += 1;
@@ -87,6 +93,9 @@ pub fn run(bench: &GradeBench) -> anyhow::Result<ExitCode> {
         "bench grade: {} marks from seed {}, {} decoded, {} graded",
         run.marks, bench.seed, run.decoded, run.graded
     );
+    for (why, count) in &run.not_graded {
+        println!("  not graded ({count}): {why}");
+    }
     let names = [
         "cell contrast",
         "modulation",

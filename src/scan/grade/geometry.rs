@@ -107,13 +107,12 @@ pub fn measure(
     let offsets: Vec<f32> = (0..steps)
         .map(|i| -PATCH_HALF + (i as f32 + 0.5) / SAMPLES_PER_MODULE)
         .collect();
-    let mut g = 2usize;
-    let grid_points: Vec<usize> = std::iter::from_fn(|| {
-        let here = g;
-        g += 3;
-        (here + 2 <= side).then_some(here)
-    })
-    .collect();
+    // Module corners from one module in to one module before the far side, about three
+    // apart, the last exactly there: a grid bends most at its edges.
+    let spans = (side - 2).div_ceil(3);
+    let grid_points: Vec<usize> = (0..=spans)
+        .map(|k| 1 + (k * (side - 2) + spans / 2) / spans)
+        .collect();
     // From the centre outwards, each point searched around its nearest measured neighbour's
     // displacement: a real grid bends smoothly, and a search that starts where the grid is
     // cannot jump a whole module on a pattern that repeats.
