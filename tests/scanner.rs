@@ -18,6 +18,11 @@ use qcstation::store::{BatchRequest, Expected, ItemFilter, ScanResult, Store};
 
 /// A batch of three verified items in a fresh database; its id and UIDs.
 fn verified_batch(path: &std::path::Path) -> (i64, Vec<String>) {
+    batch_in(path, &[ItemStatus::Engraved, ItemStatus::Verified])
+}
+
+/// A batch of three items moved through `steps`; its id and UIDs.
+fn batch_in(path: &std::path::Path, steps: &[ItemStatus]) -> (i64, Vec<String>) {
     let mut store = Store::open(path).unwrap();
     let actor = Actor::console("test");
     let batch = store
@@ -42,11 +47,21 @@ fn verified_batch(path: &std::path::Path) -> (i64, Vec<String>) {
         .collect();
     for uid in &uids {
         let uid: Uid = uid.parse().unwrap();
-        for to in [ItemStatus::Engraved, ItemStatus::Verified] {
+        for &to in steps {
             store.transition_item(&actor, &uid, to, "").unwrap();
         }
     }
     (batch.id, uids)
+}
+
+/// A laser mark of `payload` on metal, saved in `dir`.
+fn mark_image(dir: &std::path::Path, payload: &str, seed: u64) -> String {
+    use qcstation::scan::synth::{MarkParams, Tier, render};
+    let mut params = MarkParams::sample(seed, Tier::Normal, 640, 480);
+    params.payload = payload.to_owned();
+    let path = dir.join(format!("{payload}-{seed}.png"));
+    render(&params).unwrap().image.save(&path).unwrap();
+    path.to_str().unwrap().to_owned()
 }
 
 /// The next scan recorded (other events are returned as failures).
@@ -174,18 +189,13 @@ fn a_session_against_a_batch_counts_each_part_once_and_names_the_one_left_out() 
 /// a duplicate, the summary naming the part left out; exit 1 because something is missing.
 #[test]
 fn scan_session_on_files_through_the_binary() {
-    use qcstation::scan::synth::{MarkParams, Tier, render};
     let dir = tempfile::tempdir().unwrap();
     // Demo mode (no config): the database is demo.sqlite in the data directory.
     let (batch_id, uids) = verified_batch(&dir.path().join("demo.sqlite"));
-    let image = |uid: &str, seed: u64| {
-        let mut params = MarkParams::sample(seed, Tier::Normal, 640, 480);
-        params.payload = uid.to_owned();
-        let path = dir.path().join(format!("{uid}-{seed}.png"));
-        render(&params).unwrap().image.save(&path).unwrap();
-        path.to_str().unwrap().to_owned()
-    };
-    let (first, second) = (image(&uids[0], 1), image(&uids[1], 2));
+    let (first, second) = (
+        mark_image(dir.path(), &uids[0], 1),
+        mark_image(dir.path(), &uids[1], 2),
+    );
     let csv = dir.path().join("report.csv");
     let batch = batch_id.to_string();
     let output = common::qcstation(&[
@@ -228,4 +238,64 @@ fn scan_session_on_files_through_the_binary() {
     let session = &store.scan_sessions(0).unwrap()[0];
     assert_eq!(session.name, "Receiving");
     assert!(!session.is_open());
+}
+
+/// A mark verified from an image file: its own UID verifies the item with a grade; another
+/// item's mark fails it, saying what was read.
+#[test]
+fn items_verify_on_files_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("demo.sqlite");
+    let (_, uids) = batch_in(&database, &[ItemStatus::Engraved]);
+    let own = mark_image(dir.path(), &uids[0], 3);
+    let data_dir = dir.path().to_str().unwrap();
+    let output = common::qcstation(&[
+        "--data-dir",
+        data_dir,
+        "items",
+        "verify",
+        &uids[0],
+        &own,
+        "--json",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line = &common::json_lines(&output)[0];
+    assert_eq!(line["verified"], true);
+    assert_eq!(line["attempts"], 1);
+    assert!(
+        ["A", "B", "C", "D", "F"].contains(&line["grade"].as_str().unwrap()),
+        "{line}"
+    );
+    let output = common::qcstation(&[
+        "--data-dir",
+        data_dir,
+        "items",
+        "verify",
+        &uids[1],
+        &own,
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let line = &common::json_lines(&output)[0];
+    assert_eq!(line["verified"], false);
+    assert!(
+        line["reason"].as_str().unwrap().contains(&uids[0]),
+        "{line}"
+    );
+    let store = Store::open(&database).unwrap();
+    let status = |uid: &str| store.item(&uid.parse().unwrap()).unwrap().unwrap().status;
+    assert_eq!(status(&uids[0]), ItemStatus::Verified);
+    assert_eq!(status(&uids[1]), ItemStatus::EngraveFailed);
+    let kept = dir.path().join("images").join(
+        store.verifications(&uids[0].parse().unwrap(), 0).unwrap()[0]
+            .image_path
+            .as_ref()
+            .unwrap(),
+    );
+    assert!(kept.is_file(), "{}", kept.display());
 }

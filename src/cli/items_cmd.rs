@@ -47,6 +47,17 @@ pub enum ItemsCommand {
     },
     /// Every status change of an item.
     History { uid: String },
+    /// Verify an engraved item's mark from image files (each image one attempt, until one
+    /// reads the UID): graded and recorded like the bench camera's verification; the item moves
+    /// to verified, or to engrave_failed with the reason. Exit 0 verified, 1 failed.
+    Verify {
+        uid: String,
+        #[arg(required = true, value_name = "IMAGE")]
+        images: Vec<std::path::PathBuf>,
+        /// One JSON object: {"uid", "verified", "read", "attempts", "grade", "reason", "image"}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Set the minimum number of in-stock items of a component type (0 turns the alert off).
     Threshold {
         component: String,
@@ -197,6 +208,10 @@ pub fn run(
             let item = store.transition_item(&console, &uid, to, &reason)?;
             println!("{}: {before} -> {}", item.uid, item.status);
         }
+        ItemsCommand::Verify { uid, images, json } => {
+            let uid = parse_uid(&uid)?;
+            return verify(&mut store, &console, &uid, &images, paths, json);
+        }
         ItemsCommand::History { uid } => {
             let uid = parse_uid(&uid)?;
             let history = store.item_history(&uid)?;
@@ -237,4 +252,63 @@ pub fn run(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `items verify`: each image one attempt of the verifier, then the record.
+fn verify(
+    store: &mut crate::store::Store,
+    console: &crate::domain::Actor,
+    uid: &Uid,
+    images: &[std::path::PathBuf],
+    paths: &StationPaths,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    use crate::runtime::{read_mark, verification};
+    use crate::scan::isolate::IsolatedDecoder;
+    let mut decoder = IsolatedDecoder::for_budget(std::time::Duration::from_millis(400));
+    let reading = read_mark(uid, &mut decoder, images.len() as u32, |attempt| {
+        let path = &images[attempt as usize - 1];
+        crate::vision::image_file::read_grey(path).map_err(|err| format!("{err:#}"))
+    });
+    let stamp = crate::store::now_utc().format("%Y%m%dT%H%M%S");
+    let found = verification(
+        uid,
+        None,
+        reading,
+        &paths.data_dir.join("images"),
+        &format!("{uid}-file-{stamp}"),
+    );
+    let record = store
+        .record_verification(console, &found)
+        .with_context(|| format!("recording the verification of {uid}"))?;
+    if json {
+        let grade = record
+            .overall_grade
+            .map(|g| crate::scan::grade::letter(g).to_string());
+        println!(
+            "{}",
+            serde_json::json!({
+                "uid": record.uid,
+                "verified": record.matched,
+                "read": record.payload_read,
+                "attempts": record.attempts,
+                "grade": grade,
+                "reason": record.reason,
+                "image": record.image_path,
+            })
+        );
+    } else if record.matched {
+        println!("{}: verified ({})", record.uid, found.summary);
+    } else {
+        println!(
+            "{}: engrave_failed ({})",
+            record.uid,
+            record.reason.as_deref().unwrap_or(&found.summary)
+        );
+    }
+    Ok(if record.matched {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

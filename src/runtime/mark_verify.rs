@@ -76,138 +76,189 @@ impl MarkVerifier {
 
     /// Grabs, decodes and grades the mark of `uid` made by job `job_id`.
     pub fn check(&mut self, uid: &Uid, job_id: i64, place: MarkPlace) -> NewVerification {
-        let expected = uid.to_string();
-        let options = ScanOptions {
-            budget: ATTEMPT_BUDGET,
-            grade: true,
-        };
-        let mut last_read: Option<Code> = None;
-        let mut image: Option<GrayImage> = None;
-        let mut problems: Vec<String> = Vec::new();
-        let mut attempts = 0;
         let mut seen_seq = 0;
         let started = Instant::now();
-        while attempts < ATTEMPTS {
-            attempts += 1;
-            let grey = match self.grab(place, attempts, &mut seen_seq, started) {
-                Ok(grey) => grey,
-                Err(problem) => {
-                    problems.push(problem);
-                    continue;
-                }
-            };
-            let outcome = self.decoder.decode(grey.clone(), options);
-            image = Some(grey);
-            match outcome {
-                Ok(Outcome::Codes(codes)) => {
-                    let ours = codes.iter().position(|code| code.text == expected);
-                    if let Some(index) = ours {
-                        last_read = codes.into_iter().nth(index);
-                        break;
-                    }
-                    if let Some(code) = codes.into_iter().next() {
-                        last_read = Some(code);
-                    }
-                }
-                Ok(Outcome::Panicked(message)) => {
-                    problems.push(format!("the decoder crashed ({message})"));
-                }
-                Ok(Outcome::TimedOut) => problems.push("the decoder ran out of time".into()),
-                Err(err) => problems.push(format!("no decoder thread: {err}")),
+        let bench = self.bench.clone();
+        let reading = read_mark(uid, &mut self.decoder, ATTEMPTS, |attempt| {
+            grab(&bench, place, attempt, &mut seen_seq, started)
+        });
+        let name = format!("{uid}-job{job_id}");
+        verification(uid, Some(job_id), reading, &self.images_dir, &name)
+    }
+}
+
+/// What the attempts on one mark found.
+pub struct MarkReading {
+    /// The item's own code if it was read, else any other code read.
+    pub code: Option<Code>,
+    /// The last image looked at.
+    pub image: Option<GrayImage>,
+    pub attempts: u32,
+    pub problems: Vec<String>,
+}
+
+/// Up to `attempts` images from `grab`, each decoded and graded on `decoder`, until one gives
+/// `uid`.
+pub fn read_mark(
+    uid: &Uid,
+    decoder: &mut IsolatedDecoder,
+    attempts: u32,
+    mut grab: impl FnMut(u32) -> Result<GrayImage, String>,
+) -> MarkReading {
+    let expected = uid.to_string();
+    let options = ScanOptions {
+        budget: ATTEMPT_BUDGET,
+        grade: true,
+    };
+    let mut reading = MarkReading {
+        code: None,
+        image: None,
+        attempts: 0,
+        problems: Vec::new(),
+    };
+    while reading.attempts < attempts {
+        reading.attempts += 1;
+        let grey = match grab(reading.attempts) {
+            Ok(grey) => grey,
+            Err(problem) => {
+                reading.problems.push(problem);
+                continue;
             }
-        }
-        let image_path = image
-            .as_ref()
-            .and_then(|grey| self.save(grey, uid, job_id, &mut problems));
-        let grade = last_read
-            .as_ref()
-            .and_then(|code| code.grade.clone())
-            .and_then(|grade| grade.map_err(|err| problems.push(err.to_string())).ok());
-        let payload_read = last_read.as_ref().map(|code| code.text.clone());
-        let summary = summary(payload_read.as_deref(), &expected, attempts, grade.as_ref());
-        NewVerification {
-            uid: uid.clone(),
-            job_id: Some(job_id),
-            payload_read,
-            attempts,
-            overall_grade: grade.as_ref().map(|grade| grade.overall),
-            grade_json: grade.as_ref().map(grade_json),
-            module_px: last_read
-                .as_ref()
-                .map(|code| grade.as_ref().map_or(code.module_px, |g| g.module_px)),
-            image_path,
-            reason: (!problems.is_empty()).then(|| problems.join("; ")),
-            summary,
+        };
+        let outcome = decoder.decode(grey.clone(), options);
+        reading.image = Some(grey);
+        match outcome {
+            Ok(Outcome::Codes(codes)) => {
+                if let Some(index) = codes.iter().position(|code| code.text == expected) {
+                    reading.code = codes.into_iter().nth(index);
+                    break;
+                }
+                if let Some(code) = codes.into_iter().next() {
+                    reading.code = Some(code);
+                }
+            }
+            Ok(Outcome::Panicked(message)) => {
+                reading
+                    .problems
+                    .push(format!("the decoder crashed ({message})"));
+            }
+            Ok(Outcome::TimedOut) => reading.problems.push("the decoder ran out of time".into()),
+            Err(err) => reading.problems.push(format!("no decoder thread: {err}")),
         }
     }
+    reading
+}
 
-    /// One image of the mark.
-    fn grab(
-        &self,
-        place: MarkPlace,
-        attempt: u32,
-        seen_seq: &mut u64,
-        after: Instant,
-    ) -> Result<GrayImage, String> {
-        match &self.bench {
-            BenchCamera::Simulated(log) => {
-                let (_, burns) = log.snapshot();
-                if burns.is_empty() {
-                    return Err("the bench camera sees no mark on the part".into());
-                }
-                Ok(render(
-                    &burns,
-                    &BenchView::around(place.bbox_mm),
-                    place.spot_mm,
-                    u64::from(attempt),
-                ))
+/// The record of a reading: the image saved as `marks/<name>.png` under `images_dir`.
+pub fn verification(
+    uid: &Uid,
+    job_id: Option<i64>,
+    mut reading: MarkReading,
+    images_dir: &Path,
+    name: &str,
+) -> NewVerification {
+    let image_path = reading
+        .image
+        .as_ref()
+        .and_then(|grey| save(images_dir, grey, name, &mut reading.problems));
+    let grade = reading
+        .code
+        .as_ref()
+        .and_then(|code| code.grade.clone())
+        .and_then(|grade| {
+            grade
+                .map_err(|err| reading.problems.push(err.to_string()))
+                .ok()
+        });
+    let payload_read = reading.code.as_ref().map(|code| code.text.clone());
+    let summary = summary(
+        payload_read.as_deref(),
+        &uid.to_string(),
+        reading.attempts,
+        grade.as_ref(),
+    );
+    NewVerification {
+        uid: uid.clone(),
+        job_id,
+        payload_read,
+        attempts: reading.attempts,
+        overall_grade: grade.as_ref().map(|grade| grade.overall),
+        grade_json: grade.as_ref().map(grade_json),
+        module_px: reading
+            .code
+            .as_ref()
+            .map(|code| grade.as_ref().map_or(code.module_px, |g| g.module_px)),
+        image_path,
+        reason: (!reading.problems.is_empty()).then(|| reading.problems.join("; ")),
+        summary,
+    }
+}
+
+/// One image of the mark.
+fn grab(
+    bench: &BenchCamera,
+    place: MarkPlace,
+    attempt: u32,
+    seen_seq: &mut u64,
+    after: Instant,
+) -> Result<GrayImage, String> {
+    match bench {
+        BenchCamera::Simulated(log) => {
+            let (_, burns) = log.snapshot();
+            if burns.is_empty() {
+                return Err("the bench camera sees no mark on the part".into());
             }
-            BenchCamera::Camera(camera) => {
-                let deadline = Instant::now() + FRAME_WAIT;
-                loop {
-                    if let Some(frame) = camera.slot.take_newer(*seen_seq) {
-                        *seen_seq = frame.seq;
-                        if frame.captured_at >= after {
-                            let rgba: image::RgbaImage = (*frame.image).clone();
-                            return Ok(image::DynamicImage::ImageRgba8(rgba).to_luma8());
-                        }
+            Ok(render(
+                &burns,
+                &BenchView::around(place.bbox_mm),
+                place.spot_mm,
+                u64::from(attempt),
+            ))
+        }
+        BenchCamera::Camera(camera) => {
+            let deadline = Instant::now() + FRAME_WAIT;
+            loop {
+                if let Some(frame) = camera.slot.take_newer(*seen_seq) {
+                    *seen_seq = frame.seq;
+                    if frame.captured_at >= after {
+                        let rgba: image::RgbaImage = (*frame.image).clone();
+                        return Ok(image::DynamicImage::ImageRgba8(rgba).to_luma8());
                     }
-                    if Instant::now() >= deadline {
-                        return Err(format!(
-                            "bench camera {:?} gave no frame within {} s",
-                            camera.name,
-                            FRAME_WAIT.as_secs()
-                        ));
-                    }
-                    std::thread::sleep(Duration::from_millis(20));
                 }
+                if Instant::now() >= deadline {
+                    return Err(format!(
+                        "bench camera {:?} gave no frame within {} s",
+                        camera.name,
+                        FRAME_WAIT.as_secs()
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(20));
             }
         }
     }
+}
 
-    /// Saves the image as `marks/<uid>-job<id>.png` under the image folder; the relative path.
-    fn save(
-        &self,
-        grey: &GrayImage,
-        uid: &Uid,
-        job_id: i64,
-        problems: &mut Vec<String>,
-    ) -> Option<String> {
-        let relative = Path::new("marks").join(format!("{uid}-job{job_id}.png"));
-        let path = self.images_dir.join(&relative);
-        let saved = path
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| grey.save(&path).map_err(std::io::Error::other));
-        match saved {
-            Ok(()) => Some(relative.to_string_lossy().into_owned()),
-            Err(err) => {
-                problems.push(format!(
-                    "the image was not saved to {}: {err}",
-                    path.display()
-                ));
-                None
-            }
+/// Saves the image as `marks/<name>.png` under the image folder; the relative path.
+fn save(
+    images_dir: &Path,
+    grey: &GrayImage,
+    name: &str,
+    problems: &mut Vec<String>,
+) -> Option<String> {
+    let relative = Path::new("marks").join(format!("{name}.png"));
+    let path = images_dir.join(&relative);
+    let saved = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| grey.save(&path).map_err(std::io::Error::other));
+    match saved {
+        Ok(()) => Some(relative.to_string_lossy().into_owned()),
+        Err(err) => {
+            problems.push(format!(
+                "the image was not saved to {}: {err}",
+                path.display()
+            ));
+            None
         }
     }
 }

@@ -54,7 +54,7 @@ pub use inspector::{
     PorosityJob, REPLAY_CAMERA, Rerun, Statistics, TriggerMode, stats,
 };
 pub use inventory::{InventoryCommand, InventoryEvent, InventoryPage};
-pub use mark_verify::{BenchCamera, MarkPlace, MarkVerifier};
+pub use mark_verify::{BenchCamera, MarkPlace, MarkReading, MarkVerifier, read_mark, verification};
 pub use port::{Handle, Port};
 pub use records::{StoreHandle, StoreRecord};
 pub use scanner::{
