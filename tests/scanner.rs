@@ -9,49 +9,16 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use qcstation::domain::{Actor, ItemStatus, LotKey, LotRule, Uid};
+use qcstation::domain::{Actor, ItemStatus};
 use qcstation::runtime::{
     LEFT_VIEW_AFTER, Runtime, RuntimeOptions, ScanFrom, ScanPlan, ScannerCommand, ScannerEvent,
     ScannerHandle,
 };
-use qcstation::store::{BatchRequest, Expected, ItemFilter, ScanResult, Store};
+use qcstation::store::{Expected, ScanResult, Store};
 
 /// A batch of three verified items in a fresh database; its id and UIDs.
 fn verified_batch(path: &std::path::Path) -> (i64, Vec<String>) {
-    batch_in(path, &[ItemStatus::Engraved, ItemStatus::Verified])
-}
-
-/// A batch of three items moved through `steps`; its id and UIDs.
-fn batch_in(path: &std::path::Path, steps: &[ItemStatus]) -> (i64, Vec<String>) {
-    let mut store = Store::open(path).unwrap();
-    let actor = Actor::console("test");
-    let batch = store
-        .allocate_batch(
-            &actor,
-            &BatchRequest {
-                key: LotKey::new("PAD", "V0100", "L2025-09", &LotRule::default()).unwrap(),
-                count: 3,
-                manufactured_on: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
-                warranty_years: 2,
-            },
-        )
-        .unwrap();
-    let uids: Vec<String> = store
-        .items(&ItemFilter {
-            batch_id: Some(batch.id),
-            ..ItemFilter::default()
-        })
-        .unwrap()
-        .into_iter()
-        .map(|item| item.uid)
-        .collect();
-    for uid in &uids {
-        let uid: Uid = uid.parse().unwrap();
-        for &to in steps {
-            store.transition_item(&actor, &uid, to, "").unwrap();
-        }
-    }
-    (batch.id, uids)
+    common::batch_in(path, &[ItemStatus::Engraved, ItemStatus::Verified])
 }
 
 /// A laser mark of `payload` on metal, saved in `dir`.
@@ -246,7 +213,7 @@ fn scan_session_on_files_through_the_binary() {
 fn items_verify_on_files_through_the_binary() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("demo.sqlite");
-    let (_, uids) = batch_in(&database, &[ItemStatus::Engraved]);
+    let (_, uids) = common::batch_in(&database, &[ItemStatus::Engraved]);
     let own = mark_image(dir.path(), &uids[0], 3);
     let data_dir = dir.path().to_str().unwrap();
     let output = common::qcstation(&[
@@ -298,4 +265,56 @@ fn items_verify_on_files_through_the_binary() {
             .unwrap(),
     );
     assert!(kept.is_file(), "{}", kept.display());
+}
+
+/// A station camera as the reader: a folder camera replaying photos of two parts in turn. Each
+/// part is scanned once although it keeps coming back into view.
+#[test]
+fn a_station_camera_feeds_the_scanner_and_parts_that_stay_in_view_count_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("station.sqlite");
+    let (_, uids) = verified_batch(&database);
+    let frames = dir.path().join("frames");
+    std::fs::create_dir(&frames).unwrap();
+    for (index, uid) in uids.iter().take(2).enumerate() {
+        let image = mark_image(dir.path(), uid, 10 + index as u64);
+        std::fs::copy(&image, frames.join(format!("{index:03}.png"))).unwrap();
+    }
+    let spec = format!("folder:{}?fps=5", frames.display());
+    let runtime = Runtime::start(RuntimeOptions {
+        cameras: Some(vec![("Reader".to_owned(), spec.parse().unwrap())]),
+        scanning: Some(ScanPlan {
+            source: ScanFrom::Camera("Reader".into()),
+            budget: Duration::from_secs(5),
+        }),
+        ..RuntimeOptions::scratch(database)
+    })
+    .unwrap();
+    let scanner = runtime.scanner().unwrap().clone();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while scanner.view().source.is_empty() {
+        assert!(Instant::now() < deadline, "the scanner did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(scanner.view().source, "camera Reader");
+    scanner
+        .send(ScannerCommand::Start {
+            actor: Actor::console("test"),
+            name: "Bench".into(),
+            expected: Expected::Nothing,
+        })
+        .unwrap();
+    let mut seen = vec![next_scan(&scanner), next_scan(&scanner)];
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (uids[0].clone(), ScanResult::Known),
+            (uids[1].clone(), ScanResult::Known)
+        ]
+    );
+    // Both keep coming back every 0.4 s: nothing more is recorded.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(scanner.events().try_recv().is_err());
+    assert!(scanner.view().frames >= 5);
 }

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
@@ -692,38 +694,14 @@ fn an_operator_triggers_a_part_and_sees_its_verdict_and_history_lists_it() {
 
 #[test]
 fn an_operator_scans_a_batch_on_the_scan_panel_and_the_summary_names_what_was_left_out() {
-    use qcstation::domain::{Actor, ItemStatus, LotKey, LotRule, Uid};
+    use qcstation::domain::ItemStatus;
     use qcstation::runtime::{ScanFrom, ScanPlan};
-    use qcstation::store::{BatchRequest, ItemFilter, Store};
     let dir = tempfile::tempdir().unwrap();
-    {
-        // Three verified parts, as the Engrave panel leaves them.
-        let mut store = Store::open(&dir.path().join("station.sqlite")).unwrap();
-        let actor = Actor::console("test");
-        let batch = store
-            .allocate_batch(
-                &actor,
-                &BatchRequest {
-                    key: LotKey::new("PAD", "V0100", "L2025-09", &LotRule::default()).unwrap(),
-                    count: 3,
-                    manufactured_on: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
-                    warranty_years: 2,
-                },
-            )
-            .unwrap();
-        for item in store
-            .items(&ItemFilter {
-                batch_id: Some(batch.id),
-                ..ItemFilter::default()
-            })
-            .unwrap()
-        {
-            let uid: Uid = item.uid.parse().unwrap();
-            for to in [ItemStatus::Engraved, ItemStatus::Verified] {
-                store.transition_item(&actor, &uid, to, "").unwrap();
-            }
-        }
-    }
+    // Three verified parts, as the Engrave panel leaves them.
+    common::batch_in(
+        &dir.path().join("station.sqlite"),
+        &[ItemStatus::Engraved, ItemStatus::Verified],
+    );
     // An unoptimised test build needs more than the live budget to read a frame.
     let scanning = ScanPlan {
         source: ScanFrom::Simulated,

@@ -1,6 +1,8 @@
-//! Helpers shared by the tests that run the built `qcstation` binary without a data directory.
+//! Helpers shared by the tests: the built `qcstation` binary, its JSON output, and inventory set up
+//! in a station database.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+#![allow(dead_code)] // each test crate that includes this module uses some of it
 
 use std::process::{Command, Output};
 
@@ -19,4 +21,42 @@ pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
+}
+
+/// A batch of three items moved through `steps`; its id and UIDs.
+pub fn batch_in(
+    path: &std::path::Path,
+    steps: &[qcstation::domain::ItemStatus],
+) -> (i64, Vec<String>) {
+    use qcstation::domain::{Actor, LotKey, LotRule, Uid};
+    use qcstation::store::{BatchRequest, ItemFilter, Store};
+    let mut store = Store::open(path).unwrap();
+    let actor = Actor::console("test");
+    let batch = store
+        .allocate_batch(
+            &actor,
+            &BatchRequest {
+                key: LotKey::new("PAD", "V0100", "L2025-09", &LotRule::default()).unwrap(),
+                count: 3,
+                manufactured_on: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+                warranty_years: 2,
+            },
+        )
+        .unwrap();
+    let uids: Vec<String> = store
+        .items(&ItemFilter {
+            batch_id: Some(batch.id),
+            ..ItemFilter::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|item| item.uid)
+        .collect();
+    for uid in &uids {
+        let uid: Uid = uid.parse().unwrap();
+        for &to in steps {
+            store.transition_item(&actor, &uid, to, "").unwrap();
+        }
+    }
+    (batch.id, uids)
 }
