@@ -254,10 +254,33 @@ fn items_verify_on_files_through_the_binary() {
         line["reason"].as_str().unwrap().contains(&uids[0]),
         "{line}"
     );
+    // A photo that cannot be read is no verdict on the mark: nothing is recorded.
+    let missing = dir.path().join("no-such-photo.png");
+    let output = common::qcstation(&[
+        "--data-dir",
+        data_dir,
+        "items",
+        "verify",
+        &uids[2],
+        missing.to_str().unwrap(),
+    ]);
+    assert_ne!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("nothing recorded") && stderr.contains("no-such-photo.png"),
+        "{stderr}"
+    );
     let store = Store::open(&database).unwrap();
     let status = |uid: &str| store.item(&uid.parse().unwrap()).unwrap().unwrap().status;
     assert_eq!(status(&uids[0]), ItemStatus::Verified);
     assert_eq!(status(&uids[1]), ItemStatus::EngraveFailed);
+    assert_eq!(status(&uids[2]), ItemStatus::Engraved);
+    assert!(
+        store
+            .verifications(&uids[2].parse().unwrap(), 0)
+            .unwrap()
+            .is_empty()
+    );
     let kept = dir.path().join("images").join(
         store.verifications(&uids[0].parse().unwrap(), 0).unwrap()[0]
             .image_path

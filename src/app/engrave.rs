@@ -42,8 +42,8 @@ pub struct EngraveView {
     baud_choice: u32,
     /// The batch form is shown (it folds away once a batch is queued, to show the queue).
     form_open: bool,
-    /// The shown mark image, by verification id.
-    mark_texture: Option<(i64, egui::TextureHandle)>,
+    /// The shown mark image (or why it could not be read), by verification id: read once.
+    mark_texture: Option<(i64, Result<egui::TextureHandle, String>)>,
     pub lot_rule: LotRule,
 }
 
@@ -678,27 +678,35 @@ fn mark_detail_ui(
             });
         ui.label(
             RichText::new(
-                "Process grade from the bench camera after ISO/IEC 15415 and 29158: it follows                  the laser's marks over time; it is not a calibrated verifier's grade.",
+                "Process grade from the bench camera after ISO/IEC 15415 and 29158: it follows \
+                 the laser's marks over time; it is not a calibrated verifier's grade.",
             )
             .font(theme::small())
             .color(theme::TEXT_DIM),
         );
     }
     if let (Some(path), Some(dir)) = (&record.image_path, images_dir) {
-        let texture = match &view.mark_texture {
-            Some((id, texture)) if *id == record.id => Some(texture.clone()),
-            _ => match crate::vision::image_file::read_grey(&dir.join(path)) {
-                Ok(grey) => {
+        if view
+            .mark_texture
+            .as_ref()
+            .is_none_or(|(id, _)| *id != record.id)
+        {
+            // Once per selection: a small PNG, decoded on the UI thread.
+            let loaded = crate::vision::image_file::read_grey(&dir.join(path))
+                .map(|grey| {
                     let rgba = image::DynamicImage::ImageLuma8(grey).to_rgba8();
-                    let texture = super::result_textures::upload(ui.ctx(), "engrave_mark", &rgba);
-                    view.mark_texture = Some((record.id, texture.clone()));
-                    Some(texture)
-                }
-                Err(err) => {
-                    ui.label(RichText::new(format!("{err:#}")).color(theme::WARN));
-                    None
-                }
-            },
+                    super::result_textures::upload(ui.ctx(), "engrave_mark", &rgba)
+                })
+                .map_err(|err| format!("{err:#}"));
+            view.mark_texture = Some((record.id, loaded));
+        }
+        let texture = match &view.mark_texture {
+            Some((_, Ok(texture))) => Some(texture.clone()),
+            Some((_, Err(err))) => {
+                ui.label(RichText::new(err).color(theme::WARN));
+                None
+            }
+            None => None,
         };
         if let Some(texture) = texture {
             let width = ui.available_width().min(480.0);

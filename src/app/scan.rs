@@ -186,7 +186,18 @@ fn live_ui(ui: &mut egui::Ui, view: &mut ScanView, live: &ScannerView) {
         .color(theme::TEXT_DIM),
     );
     if live.session.is_some() {
-        last_result_ui(ui, live.last.last());
+        // Once the part has left the view, its result steps back: the banner asks for the next
+        // part, so a glance never takes an old green for the part in hand.
+        let gone = live
+            .view_empty_for_ms
+            .is_some_and(|ms| ms >= crate::runtime::LEFT_VIEW_AFTER.as_millis() as u64);
+        last_result_ui(ui, live.last.last().filter(|_| !gone));
+        if gone && let Some(last) = live.last.last() {
+            ui.label(
+                RichText::new(format!("Last: {} {}", last.result.words(), last.code_text))
+                    .color(result_colour(last.result)),
+            );
+        }
     } else {
         ui.add_space(BANNER_PX);
     }
@@ -210,7 +221,7 @@ fn last_result_ui(ui: &mut egui::Ui, last: Option<&ScanRecord>) {
             ui.set_height(BANNER_PX - 24.0);
             let Some(last) = last else {
                 ui.label(
-                    RichText::new("Show a part to the reader")
+                    RichText::new("Show the next part to the reader")
                         .font(theme::big())
                         .color(theme::TEXT_DIM),
                 );
@@ -295,12 +306,10 @@ fn session_ui(
             .strong(),
     );
     if session.expected_count > 0 {
-        let seen = live.counts.get(&ScanResult::Known).copied().unwrap_or(0)
-            + live
-                .counts
-                .get(&ScanResult::WrongStatus)
-                .copied()
-                .unwrap_or(0);
+        let seen = live
+            .summary
+            .as_ref()
+            .map_or(0, |summary| summary.seen_expected);
         ui.label(format!(
             "{seen} of {} expected parts seen",
             session.expected_count

@@ -49,7 +49,8 @@ pub enum ItemsCommand {
     History { uid: String },
     /// Verify an engraved item's mark from image files (each image one attempt, until one
     /// reads the UID): graded and recorded like the bench camera's verification; the item moves
-    /// to verified, or to engrave_failed with the reason. Exit 0 verified, 1 failed.
+    /// to verified, or to engrave_failed with the reason. Exit 0 verified, 1 failed; when no
+    /// image can be read, nothing is recorded (exit 1 with the reason).
     Verify {
         uid: String,
         #[arg(required = true, value_name = "IMAGE")]
@@ -270,6 +271,13 @@ fn verify(
         let path = &images[attempt as usize - 1];
         crate::vision::image_file::read_grey(path).map_err(|err| format!("{err:#}"))
     });
+    if reading.image.is_none() {
+        // No image could be read: nothing was looked at, nothing is recorded.
+        anyhow::bail!(
+            "{uid} was not verified (nothing recorded): {}",
+            reading.problems.join("; ")
+        );
+    }
     let stamp = crate::store::now_utc().format("%Y%m%dT%H%M%S");
     let found = verification(
         uid,

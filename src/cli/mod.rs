@@ -92,7 +92,8 @@ pub enum Command {
     /// QR codes in image files (exit 0 when every image gave a code, 1 otherwise).
     Scan(scan_cmd::ScanArgs),
     /// A scan session on image files against a batch, a lot or a list, recorded in the station
-    /// database (exit 0 when every expected part was seen and every scan was known).
+    /// database (exit 0 when every image gave a code, every expected part was seen and every
+    /// scan was known).
     ScanSession(scan_session_cmd::ScanSessionArgs),
     /// Porosity recipes in the station database: list, show, save a new version.
     #[command(subcommand)]

@@ -2,8 +2,9 @@
 //! scan session on image files, recorded in the station database like one on the Scan panel.
 //! Each image is one view: every code in it is judged by the store (known, unknown, duplicate,
 //! wrong lot, wrong status); a code in a later image again is a duplicate. The session is closed
-//! at the end and its summary printed (`--csv FILE` writes the report too). Exit code 0 when
-//! every expected part was seen and every scan was known, 1 otherwise.
+//! at the end and its summary printed (`--csv FILE` writes the report too); a failure part-way
+//! closes it with what was recorded. Exit code 0 when every image gave a code, every expected
+//! part was seen and every scan was known; 1 otherwise.
 //!
 //! With `--json`, one object per scan per line, `{"image", "code", "result", "item_status",
 //! "detail"}`, then one summary line `{"session", "name", "expected", "seen_expected", "seen",
@@ -80,65 +81,18 @@ pub fn run(args: &ScanSessionArgs, paths: &StationPaths) -> anyhow::Result<ExitC
     let session = store
         .start_scan_session(&actor, &args.name, &expected)
         .context("starting the scan session")?;
-    let options = ScanOptions::default();
-    let mut decoder = IsolatedDecoder::for_budget(options.budget);
-    let mut all_read = true;
-    for path in &args.images {
-        let codes = match read_grey(path).map(|grey| decoder.decode(grey, options)) {
-            Ok(Ok(Outcome::Codes(codes))) => codes,
-            Ok(Ok(Outcome::Panicked(message))) => {
-                eprintln!("error: {}: the decoder crashed ({message})", path.display());
-                all_read = false;
-                continue;
-            }
-            Ok(Ok(Outcome::TimedOut)) => {
-                eprintln!(
-                    "error: {}: the decoder gave no answer in time",
-                    path.display()
-                );
-                all_read = false;
-                continue;
-            }
-            Ok(Err(err)) => return Err(err).context("starting the decoder thread"),
-            Err(err) => {
-                eprintln!("error: {err:#}");
-                all_read = false;
-                continue;
-            }
-        };
-        if codes.is_empty() {
-            eprintln!("{}: no code", path.display());
-            all_read = false;
+    let scanned = scan_images(&mut store, &actor, session.id, args);
+    let all_read = match scanned {
+        Ok(all_read) => all_read,
+        Err(err) => {
+            // Not left open for the panel to find: what was recorded stays, the session closes.
+            let _ = store.close_scan_session(&actor, session.id);
+            return Err(err.context(format!(
+                "scan session {} was closed after what was recorded",
+                session.id
+            )));
         }
-        for code in codes {
-            let scan = store
-                .record_scan(&actor, session.id, &code.text, None)
-                .with_context(|| format!("recording {:?} from {}", code.text, path.display()))?;
-            if args.json {
-                println!(
-                    "{}",
-                    json!({
-                        "image": path.display().to_string(),
-                        "code": scan.code_text,
-                        "result": scan.result.as_str(),
-                        "item_status": scan.item_status,
-                        "detail": scan.detail,
-                    })
-                );
-            } else {
-                println!(
-                    "{}: {} -> {}{}",
-                    path.display(),
-                    scan.code_text,
-                    scan.result.words(),
-                    scan.detail
-                        .as_deref()
-                        .map(|detail| format!(" ({detail})"))
-                        .unwrap_or_default()
-                );
-            }
-        }
-    }
+    };
     let summary = store
         .close_scan_session(&actor, session.id)
         .context("closing the scan session")?;
@@ -196,4 +150,73 @@ pub fn run(args: &ScanSessionArgs, paths: &StationPaths) -> anyhow::Result<ExitC
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Decodes each image and records its codes; whether every image gave a code.
+fn scan_images(
+    store: &mut crate::store::Store,
+    actor: &crate::domain::Actor,
+    session_id: i64,
+    args: &ScanSessionArgs,
+) -> anyhow::Result<bool> {
+    let options = ScanOptions::default();
+    let mut decoder = IsolatedDecoder::for_budget(options.budget);
+    let mut all_read = true;
+    for path in &args.images {
+        let codes = match read_grey(path).map(|grey| decoder.decode(grey, options)) {
+            Ok(Ok(Outcome::Codes(codes))) => codes,
+            Ok(Ok(Outcome::Panicked(message))) => {
+                eprintln!("error: {}: the decoder crashed ({message})", path.display());
+                all_read = false;
+                continue;
+            }
+            Ok(Ok(Outcome::TimedOut)) => {
+                eprintln!(
+                    "error: {}: the decoder gave no answer in time",
+                    path.display()
+                );
+                all_read = false;
+                continue;
+            }
+            Ok(Err(err)) => return Err(err).context("starting the decoder thread"),
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                all_read = false;
+                continue;
+            }
+        };
+        if codes.is_empty() {
+            eprintln!("{}: no code", path.display());
+            all_read = false;
+        }
+        for code in codes {
+            let scan = store
+                .record_scan(actor, session_id, &code.text, None)
+                .with_context(|| format!("recording {:?} from {}", code.text, path.display()))?;
+            if args.json {
+                println!(
+                    "{}",
+                    json!({
+                        "image": path.display().to_string(),
+                        "code": scan.code_text,
+                        "result": scan.result.as_str(),
+                        "item_status": scan.item_status,
+                        "detail": scan.detail,
+                    })
+                );
+            } else {
+                println!(
+                    "{}: {} -> {}{}",
+                    path.display(),
+                    scan.code_text,
+                    scan.result.words(),
+                    scan.detail
+                        .as_deref()
+                        .map(|detail| format!(" ({detail})"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(all_read)
 }

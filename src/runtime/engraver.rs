@@ -824,12 +824,13 @@ impl Engraver {
         };
         let Some(verifier) = &mut self.verifier else {
             port.emit(EngraverEvent::Info(format!(
-                "{uid} engraved; no bench camera: scan the mark to verify it"
+                "{uid} engraved; no bench camera: verify it with `qcstation items verify` and a \
+                 photo of the mark"
             )));
             return;
         };
         worker.beat();
-        let found = verifier.check(
+        let checked = verifier.check(
             &uid,
             job.id,
             MarkPlace {
@@ -837,6 +838,17 @@ impl Engraver {
                 spot_mm: plan.settings.line_interval_mm,
             },
         );
+        let found = match checked {
+            Ok(found) => found,
+            Err(why) => {
+                // Nothing was looked at: the mark may be fine, so the item stays engraved.
+                port.emit(EngraverEvent::Failed(format!(
+                    "{uid}: the bench camera could not look at the mark ({why}); it stays \
+                     engraved: check the camera, then verify it with `qcstation items verify`"
+                )));
+                return;
+            }
+        };
         worker.beat();
         let recorded = self.store.call("record a mark verification", STORE_WAIT, {
             let actor = actor.clone();

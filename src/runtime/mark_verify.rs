@@ -74,16 +74,32 @@ impl MarkVerifier {
         }
     }
 
-    /// Grabs, decodes and grades the mark of `uid` made by job `job_id`.
-    pub fn check(&mut self, uid: &Uid, job_id: i64, place: MarkPlace) -> NewVerification {
+    /// Grabs, decodes and grades the mark of `uid` made by job `job_id`. An error when the
+    /// camera gave no image at all: nothing was looked at, so nothing is to be recorded against
+    /// the item.
+    pub fn check(
+        &mut self,
+        uid: &Uid,
+        job_id: i64,
+        place: MarkPlace,
+    ) -> Result<NewVerification, String> {
         let mut seen_seq = 0;
         let started = Instant::now();
         let bench = self.bench.clone();
         let reading = read_mark(uid, &mut self.decoder, ATTEMPTS, |attempt| {
             grab(&bench, place, attempt, &mut seen_seq, started)
         });
+        if reading.image.is_none() {
+            return Err(reading.problems.join("; "));
+        }
         let name = format!("{uid}-job{job_id}");
-        verification(uid, Some(job_id), reading, &self.images_dir, &name)
+        Ok(verification(
+            uid,
+            Some(job_id),
+            reading,
+            &self.images_dir,
+            &name,
+        ))
     }
 }
 
@@ -91,7 +107,7 @@ impl MarkVerifier {
 pub struct MarkReading {
     /// The item's own code if it was read, else any other code read.
     pub code: Option<Code>,
-    /// The last image looked at.
+    /// The image the code was read in; without a code, the last image looked at.
     pub image: Option<GrayImage>,
     pub attempts: u32,
     pub problems: Vec<String>,
@@ -126,15 +142,21 @@ pub fn read_mark(
             }
         };
         let outcome = decoder.decode(grey.clone(), options);
-        reading.image = Some(grey);
+        if reading.code.is_none() {
+            reading.image = Some(grey.clone());
+        }
         match outcome {
             Ok(Outcome::Codes(codes)) => {
                 if let Some(index) = codes.iter().position(|code| code.text == expected) {
                     reading.code = codes.into_iter().nth(index);
+                    reading.image = Some(grey);
                     break;
                 }
-                if let Some(code) = codes.into_iter().next() {
+                if reading.code.is_none()
+                    && let Some(code) = codes.into_iter().next()
+                {
                     reading.code = Some(code);
+                    reading.image = Some(grey);
                 }
             }
             Ok(Outcome::Panicked(message)) => {

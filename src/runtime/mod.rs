@@ -700,12 +700,12 @@ impl Runtime {
         self.inventory.as_ref()
     }
 
-    /// The engraving bench, when the station has a laser.
     /// The scanner, when this station runs scan sessions.
     pub fn scanner(&self) -> Option<&ScannerHandle> {
         self.scanner.as_ref()
     }
 
+    /// The engraving bench, when the station has a laser.
     pub fn engraver(&self) -> Option<&EngraverHandle> {
         self.engraver.as_ref()
     }

@@ -108,6 +108,11 @@ pub struct ScannerView {
     pub decoder_failures: u64,
     /// The recent sessions, newest first.
     pub sessions: Vec<ScanSessionRecord>,
+    /// The open session's summary so far (expected seen, missing, extra).
+    pub summary: Option<ScanSummary>,
+    /// When the last code left the view (none in view now), for the panel to dim the last
+    /// result once the part is gone.
+    pub view_empty_for_ms: Option<u64>,
     /// The part the demo reader holds.
     pub presented: Option<String>,
     /// Parts the demo reader can be shown: the open session's expected UIDs and other items.
@@ -161,6 +166,12 @@ pub(super) struct Scanner {
     codes_in_view: Vec<(String, [(f32, f32); 4])>,
     decode_ms: f64,
     sessions: Vec<ScanSessionRecord>,
+    /// The open session's summary, read again after each scan.
+    summary: Option<ScanSummary>,
+    /// Crops saved by this run (part of their names).
+    crops: u64,
+    /// Since when no code has been in view.
+    empty_since: Option<Instant>,
     demo_parts: Vec<String>,
     batches: Vec<BatchRecord>,
 }
@@ -198,6 +209,9 @@ impl Scanner {
             codes_in_view: Vec::new(),
             decode_ms: 0.0,
             sessions: Vec::new(),
+            summary: None,
+            crops: 0,
+            empty_since: None,
             demo_parts: Vec::new(),
             batches: Vec::new(),
         }
@@ -272,6 +286,7 @@ impl Scanner {
                 });
                 match started {
                     Ok(session) => {
+                        self.summary = self.reader.scan_summary(session.id).ok();
                         self.session = Some(session);
                         self.actor = Some(actor);
                         self.counts.clear();
@@ -354,6 +369,7 @@ impl Scanner {
         }
         self.last = scans.into_iter().rev().take(LAST_RESULTS).rev().collect();
         self.in_view.clear();
+        self.summary = self.reader.scan_summary(session_id).ok();
         self.actor = Some(actor);
         self.session = Some(session);
         Ok(())
@@ -459,6 +475,11 @@ impl Scanner {
             .iter()
             .map(|code| (code.text.clone(), code.corners))
             .collect();
+        if self.in_view.is_empty() && codes.is_empty() {
+            self.empty_since.get_or_insert(now);
+        } else {
+            self.empty_since = None;
+        }
         for code in &codes {
             let new_in_view = self.in_view.insert(code.text.clone(), now).is_none();
             if new_in_view {
@@ -472,8 +493,14 @@ impl Scanner {
         let (Some(session), Some(actor)) = (self.session.clone(), self.actor.clone()) else {
             return;
         };
-        let scan_number = self.counts.values().sum::<u64>() + 1;
-        let image_path = save_crop(&self.images_dir, grey, code, session.id, scan_number)
+        self.crops += 1;
+        // Unique whatever the store answered before: the time and a counter of this run.
+        let name = format!(
+            "{}-{:04}",
+            crate::store::now_utc().format("%Y%m%dT%H%M%S%3f"),
+            self.crops
+        );
+        let image_path = save_crop(&self.images_dir, grey, code, session.id, &name)
             .map_err(|err| tracing::warn!("scan image not saved: {err}"))
             .ok();
         let text = code.text.clone();
@@ -482,6 +509,7 @@ impl Scanner {
         });
         match recorded {
             Ok(record) => {
+                self.summary = self.reader.scan_summary(record.session_id).ok();
                 *self.counts.entry(record.result).or_default() += 1;
                 self.last.push_back(record.clone());
                 while self.last.len() > LAST_RESULTS {
@@ -513,6 +541,10 @@ impl Scanner {
             frames: self.frames,
             decoder_failures: self.decoder.panics() + self.decoder.timeouts(),
             sessions: self.sessions.clone(),
+            summary: self.session.as_ref().and(self.summary.clone()),
+            view_empty_for_ms: self
+                .empty_since
+                .map(|since| since.elapsed().as_millis() as u64),
             presented: self.presented.as_ref().map(|(uid, _, _)| uid.clone()),
             demo_parts: self.demo_parts.clone(),
             batches: self.batches.clone(),
@@ -529,13 +561,13 @@ fn presented_mark(uid: &str, seed: u64) -> Result<(RgbaImage, GrayImage), String
     Ok((rgba, mark.image))
 }
 
-/// Saves the code's neighbourhood as `scans/<session>/<n>.png` under the image folder.
+/// Saves the code's neighbourhood as `scans/<session>/<name>.png` under the image folder.
 fn save_crop(
     images_dir: &Path,
     grey: &GrayImage,
     code: &Code,
     session_id: i64,
-    number: u64,
+    name: &str,
 ) -> Result<String, String> {
     let (xs, ys): (Vec<f32>, Vec<f32>) = code.corners.iter().copied().unzip();
     let margin = 4.0 * code.module_px;
@@ -551,7 +583,7 @@ fn save_crop(
     let crop = image::imageops::crop_imm(grey, x0, y0, x1 - x0, y1 - y0).to_image();
     let relative = Path::new("scans")
         .join(session_id.to_string())
-        .join(format!("{number:05}.png"));
+        .join(format!("{name}.png"));
     let path = images_dir.join(&relative);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|err| format!("{}: {err}", parent.display()))?;

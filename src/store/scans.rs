@@ -122,7 +122,7 @@ impl ScanSessionRecord {
     pub fn expected_words(&self) -> String {
         match (self.expected_kind.as_str(), &self.expected_ref) {
             ("none", _) | (_, None) => "nothing expected".to_owned(),
-            ("list", Some(reference)) => reference.clone(),
+            ("list", Some(reference)) => format!("the expected list ({reference})"),
             (kind, Some(reference)) => format!("{kind} {reference}"),
         }
     }
@@ -324,14 +324,17 @@ impl Store {
         let (kind, reference, uids): (&str, Option<String>, Vec<String>) = match expected {
             Expected::Nothing => ("none", None, Vec::new()),
             Expected::Batch(batch_id) => {
-                let mut statement =
-                    savepoint.prepare("SELECT uid FROM items WHERE batch_id = ?1 ORDER BY seq")?;
+                // Scrapped, consumed, failed or never engraved parts are not expected anywhere.
+                let mut statement = savepoint.prepare(
+                    "SELECT uid FROM items WHERE batch_id = ?1
+                       AND status IN ('engraved', 'verified', 'in_stock') ORDER BY seq",
+                )?;
                 let uids = statement
                     .query_map([batch_id], |row| row.get(0))?
                     .collect::<Result<Vec<String>, _>>()?;
                 if uids.is_empty() {
                     return Err(StoreError::Invalid(format!(
-                        "batch {batch_id} has no items: pick a batch from the inventory"
+                        "batch {batch_id} has no marked items (engraved, verified or in stock)"
                     )));
                 }
                 ("batch", Some(batch_id.to_string()), uids)
@@ -343,14 +346,14 @@ impl Store {
             } => {
                 let mut statement = savepoint.prepare(
                     "SELECT uid FROM items WHERE component = ?1 AND vendor = ?2 AND lot = ?3
-                     ORDER BY seq",
+                       AND status IN ('engraved', 'verified', 'in_stock') ORDER BY seq",
                 )?;
                 let uids = statement
                     .query_map(params![component, vendor, lot], |row| row.get(0))?
                     .collect::<Result<Vec<String>, _>>()?;
                 if uids.is_empty() {
                     return Err(StoreError::Invalid(format!(
-                        "lot {component}-{vendor}-{lot} has no items"
+                        "lot {component}-{vendor}-{lot} has no marked items (engraved, verified or in stock)"
                     )));
                 }
                 ("lot", Some(format!("{component}-{vendor}-{lot}")), uids)
@@ -606,6 +609,25 @@ mod tests {
         let actor = Actor::console("test");
         let (batch_id, uids) = batch(&mut store, "L2025-09", 4);
         let (_, other) = batch(&mut store, "L2025-10", 1);
+        // Scrapped before the session: not expected.
+        let (extra_batch, extra) = batch(&mut store, "L2025-11", 2);
+        store
+            .transition_item(
+                &actor,
+                &extra[0].parse().unwrap(),
+                ItemStatus::Scrapped,
+                "bent",
+            )
+            .unwrap();
+        let partial = store
+            .start_scan_session(&actor, "Partial", &Expected::Batch(extra_batch))
+            .unwrap();
+        assert_eq!(partial.expected_count, 1);
+        let session = store
+            .start_scan_session(&actor, "Shelf 4", &Expected::Batch(batch_id))
+            .unwrap();
+        assert_eq!(session.expected_count, 4);
+        // Scrapped during the session: expected, found in the wrong status.
         store
             .transition_item(
                 &actor,
@@ -614,10 +636,6 @@ mod tests {
                 "dropped",
             )
             .unwrap();
-        let session = store
-            .start_scan_session(&actor, "Shelf 4", &Expected::Batch(batch_id))
-            .unwrap();
-        assert_eq!(session.expected_count, 4);
         let mut results = Vec::new();
         for code in [&uids[0], &uids[1], &uids[0], &other[0], "HELLO", &uids[3]] {
             results.push(

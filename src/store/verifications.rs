@@ -164,13 +164,15 @@ impl Store {
         let (to, reason) = if matched {
             (ItemStatus::Verified, None)
         } else {
-            let why = found
-                .reason
-                .clone()
-                .unwrap_or_else(|| match &found.payload_read {
-                    Some(other) => format!("the mark reads {other:?}, not {uid_text}"),
-                    None => format!("the mark did not decode in {} attempts", found.attempts),
-                });
+            let what = match &found.payload_read {
+                Some(other) => format!("the mark reads {other:?}, not {uid_text}"),
+                None => format!("the mark did not decode in {} attempts", found.attempts),
+            };
+            // What went wrong on the way is said after what was found, never instead of it.
+            let why = match &found.reason {
+                Some(problems) => format!("{what} ({problems})"),
+                None => what,
+            };
             (ItemStatus::EngraveFailed, Some(why))
         };
         let savepoint = self.conn.savepoint()?;

@@ -226,13 +226,13 @@ impl GrblSim {
         sim
     }
 
-    /// The machine settings as `$$` would give them now.
     /// Writes every stretch the laser burns into `log` from now on.
     pub fn with_burn_log(mut self, log: BurnLog) -> Self {
         self.burns = Some(log);
         self
     }
 
+    /// The machine settings as `$$` would give them now.
     pub fn machine(&self) -> MachineSettings {
         let value = |number: u32| self.settings.get(&number).copied().unwrap_or(0.0);
         MachineSettings {

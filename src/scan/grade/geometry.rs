@@ -107,11 +107,11 @@ pub fn measure(
     let offsets: Vec<f32> = (0..steps)
         .map(|i| -PATCH_HALF + (i as f32 + 0.5) / SAMPLES_PER_MODULE)
         .collect();
-    // Module corners from one module in to one module before the far side, about three
-    // apart, the last exactly there: a grid bends most at its edges.
-    let spans = (side - 2).div_ceil(3);
+    // Module corners from the symbol's edge to its far edge, about three apart, both edges
+    // included: a grid bends most at its edges (the patch there takes in the quiet zone).
+    let spans = side.div_ceil(3);
     let grid_points: Vec<usize> = (0..=spans)
-        .map(|k| 1 + (k * (side - 2) + spans / 2) / spans)
+        .map(|k| (k * side + spans / 2) / spans)
         .collect();
     // From the centre outwards, each point searched around its nearest measured neighbour's
     // displacement: a real grid bends smoothly, and a search that starts where the grid is

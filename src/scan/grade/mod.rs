@@ -132,6 +132,8 @@ pub enum GradeError {
     Version(u8),
     #[error("a block of the code does not correct at grading (the decoder read it another way)")]
     Uncorrectable,
+    #[error("the code's grid could not be measured (too little contrast or too few edges)")]
+    Grid,
 }
 
 /// Grade thresholds: the grade is the number of `limits` the value meets, best first.
@@ -408,10 +410,14 @@ pub fn grade(grey: &GrayImage, code: &Code) -> Result<MarkGrade, GradeError> {
         grade: finder_grade(finder_errors).min(timing_grade(timing_share)),
     };
     // Geometry.
-    let (axial, grid) = match &fit {
-        Some(fit) => (fit.axial_nonuniformity(), fit.worst_deviation_modules),
-        None => (1.0, 1.0),
+    // Never an invented figure: without a measured grid there is no grade.
+    let Some(measured) = &fit else {
+        return Err(GradeError::Grid);
     };
+    let (axial, grid) = (
+        measured.axial_nonuniformity(),
+        measured.worst_deviation_modules,
+    );
     // Unused error correction.
     let uec = layout
         .blocks
@@ -444,9 +450,7 @@ pub fn grade(grey: &GrayImage, code: &Code) -> Result<MarkGrade, GradeError> {
     ];
     let overall = parameters.iter().map(|p| p.grade).min().unwrap_or(0);
     let [cc, modulation, fpd, an, gn, unused] = parameters;
-    let module_px = fit.as_ref().map_or(code.module_px, |fit| {
-        (fit.pitch_x_px + fit.pitch_y_px) / 2.0
-    });
+    let module_px = (measured.pitch_x_px + measured.pitch_y_px) / 2.0;
     Ok(MarkGrade {
         cell_contrast: cc,
         modulation,
