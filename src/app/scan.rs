@@ -145,7 +145,10 @@ fn live_ui(ui: &mut egui::Ui, view: &mut ScanView, live: &ScannerView) {
                 texture
             }
         };
-        let width = ui.available_width();
+        // Leave room below for the result banner and the demo reader's buttons.
+        let room_px = (ui.available_height() - BANNER_PX - 200.0).max(120.0);
+        let aspect = frame.width().max(1) as f32 / frame.height().max(1) as f32;
+        let width = ui.available_width().min(room_px * aspect);
         let scale = width / frame.width().max(1) as f32;
         let response = ui.add(
             egui::Image::new(&texture)
@@ -191,13 +194,7 @@ fn live_ui(ui: &mut egui::Ui, view: &mut ScanView, live: &ScannerView) {
         let gone = live
             .view_empty_for_ms
             .is_some_and(|ms| ms >= crate::runtime::LEFT_VIEW_AFTER.as_millis() as u64);
-        last_result_ui(ui, live.last.last().filter(|_| !gone));
-        if gone && let Some(last) = live.last.last() {
-            ui.label(
-                RichText::new(format!("Last: {} {}", last.result.words(), last.code_text))
-                    .color(result_colour(last.result)),
-            );
-        }
+        last_result_ui(ui, live.last.last(), gone);
     } else {
         ui.add_space(BANNER_PX);
     }
@@ -209,9 +206,11 @@ fn live_ui(ui: &mut egui::Ui, view: &mut ScanView, live: &ScannerView) {
 /// Height of the last-result banner: fixed, so the controls below never move under a finger.
 const BANNER_PX: f32 = 140.0;
 
-/// The newest result, large: what an operator glances at between parts.
-fn last_result_ui(ui: &mut egui::Ui, last: Option<&ScanRecord>) {
-    let colour = last.map_or(theme::PANEL_RAISED, |last| result_colour(last.result));
+/// The newest result, large: what an operator glances at between parts. Once the part has
+/// `gone` from view, the banner asks for the next one and names the last result small.
+fn last_result_ui(ui: &mut egui::Ui, last: Option<&ScanRecord>, gone: bool) {
+    let current = last.filter(|_| !gone);
+    let colour = current.map_or(theme::PANEL_RAISED, |last| result_colour(last.result));
     egui::Frame::new()
         .fill(colour)
         .corner_radius(8.0)
@@ -219,12 +218,22 @@ fn last_result_ui(ui: &mut egui::Ui, last: Option<&ScanRecord>) {
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
             ui.set_height(BANNER_PX - 24.0);
-            let Some(last) = last else {
+            let Some(last) = current else {
                 ui.label(
                     RichText::new("Show the next part to the reader")
                         .font(theme::big())
                         .color(theme::TEXT_DIM),
                 );
+                if let Some(previous) = last {
+                    ui.label(
+                        RichText::new(format!(
+                            "Last: {} {}",
+                            previous.result.words(),
+                            previous.code_text
+                        ))
+                        .color(result_colour(previous.result)),
+                    );
+                }
                 return;
             };
             ui.label(
