@@ -1,7 +1,7 @@
 //! The Scan panel: scan sessions on the station's reader. Before a session: a name and what to
 //! scan against (nothing, a batch, a lot, a list of UIDs). During it: the live view with the
 //! codes outlined, the last result large and in its colour (green OK, amber already scanned,
-//! red for an unknown code, another set or a wrong status), the running counts and the last
+//! red unknown code, violet another set, pink wrong status), the running counts and the last
 //! results; no tap is needed between parts. After it: the summary — expected against seen,
 //! missing, extra — and a CSV export. The demo's simulated reader is shown parts from here.
 
@@ -67,12 +67,19 @@ impl ScanView {
     }
 }
 
-/// A result's colour.
+/// A part of another set: violet, so it is not taken for an unknown code at a glance.
+const WRONG_LOT: Color32 = Color32::from_rgb(0xb0, 0x7c, 0xff);
+/// A part in a status it must not be found in: pink.
+const WRONG_STATUS: Color32 = Color32::from_rgb(0xff, 0x5c, 0xb0);
+
+/// A result's colour, one per result (the words differ too, for colour-blind eyes).
 pub fn result_colour(result: ScanResult) -> Color32 {
     match result {
         ScanResult::Known => theme::OK,
         ScanResult::Duplicate => theme::WARN,
-        ScanResult::Unknown | ScanResult::WrongLot | ScanResult::WrongStatus => theme::FAULT,
+        ScanResult::Unknown => theme::FAULT,
+        ScanResult::WrongLot => WRONG_LOT,
+        ScanResult::WrongStatus => WRONG_STATUS,
     }
 }
 

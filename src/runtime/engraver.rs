@@ -822,14 +822,23 @@ impl Engraver {
                 return;
             }
         };
-        let Some(verifier) = &mut self.verifier else {
+        if self.verifier.is_none() {
             port.emit(EngraverEvent::Info(format!(
                 "{uid} engraved; no bench camera: verify it with `qcstation items verify` and a \
                  photo of the mark"
             )));
             return;
-        };
+        }
         worker.beat();
+        // The queue on screen shows the job done while its mark is read.
+        self.publish(true);
+        let Some(verifier) = &mut self.verifier else {
+            return;
+        };
+        let keep_going = || {
+            worker.beat();
+            !worker.is_stopped()
+        };
         let checked = verifier.check(
             &uid,
             job.id,
@@ -837,6 +846,7 @@ impl Engraver {
                 bbox_mm: plan.program.bbox_mm,
                 spot_mm: plan.settings.line_interval_mm,
             },
+            &keep_going,
         );
         let found = match checked {
             Ok(found) => found,

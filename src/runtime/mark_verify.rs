@@ -76,18 +76,23 @@ impl MarkVerifier {
 
     /// Grabs, decodes and grades the mark of `uid` made by job `job_id`. An error when the
     /// camera gave no image at all: nothing was looked at, so nothing is to be recorded against
-    /// the item.
+    /// the item. `keep_going` is asked before each attempt and while waiting for a frame (the
+    /// engraver beats its heartbeat there and stops when the station stops).
     pub fn check(
         &mut self,
         uid: &Uid,
         job_id: i64,
         place: MarkPlace,
+        keep_going: &dyn Fn() -> bool,
     ) -> Result<NewVerification, String> {
         let mut seen_seq = 0;
         let started = Instant::now();
         let bench = self.bench.clone();
         let reading = read_mark(uid, &mut self.decoder, ATTEMPTS, |attempt| {
-            grab(&bench, place, attempt, &mut seen_seq, started)
+            if !keep_going() {
+                return Err("the station is stopping".into());
+            }
+            grab(&bench, place, attempt, &mut seen_seq, started, keep_going)
         });
         if reading.image.is_none() {
             return Err(reading.problems.join("; "));
@@ -223,6 +228,7 @@ fn grab(
     attempt: u32,
     seen_seq: &mut u64,
     after: Instant,
+    keep_going: &dyn Fn() -> bool,
 ) -> Result<GrayImage, String> {
     match bench {
         BenchCamera::Simulated(log) => {
@@ -246,6 +252,9 @@ fn grab(
                         let rgba: image::RgbaImage = (*frame.image).clone();
                         return Ok(image::DynamicImage::ImageRgba8(rgba).to_luma8());
                     }
+                }
+                if !keep_going() {
+                    return Err("the station is stopping".into());
                 }
                 if Instant::now() >= deadline {
                     return Err(format!(
