@@ -285,3 +285,99 @@ fn moving_the_machine_needs_the_operate_role_in_the_worker_too() {
             .is_some_and(|p| (p[0] - 5.0).abs() < 1e-6)
     });
 }
+
+/// A laser left at 1 % power leaves almost no mark: the bench camera cannot read it, the item is
+/// `engrave_failed` with the reason, and the done job may be engraved again on a fresh part
+/// (which the running queue does at once).
+#[test]
+fn a_mark_too_faint_to_read_fails_its_item_and_the_job_can_be_engraved_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = start(dir.path(), 100.0);
+    let engraver = runtime.engraver().unwrap().clone();
+    let actor = Actor::console("test");
+    eventually("the laser to connect", Duration::from_secs(10), || {
+        engraver.view().connected
+    });
+    let settings = LaserSettings {
+        power_percent: 1.0,
+        ..LaserSettings::default()
+    };
+    engraver
+        .send(EngraverCommand::QueueBatch {
+            actor: actor.clone(),
+            request: batch(1),
+            settings,
+        })
+        .unwrap();
+    eventually("the job to be queued", Duration::from_secs(10), || {
+        engraver.view().jobs.len() == 1
+    });
+    engraver
+        .send(EngraverCommand::StartQueue {
+            actor: actor.clone(),
+        })
+        .unwrap();
+    eventually("the mark to be judged", Duration::from_secs(180), || {
+        let view = engraver.view();
+        view.jobs
+            .first()
+            .is_some_and(|job| view.verifications.contains_key(&job.id))
+    });
+    let view = engraver.view();
+    let job = view.jobs[0].clone();
+    let record = &view.verifications[&job.id];
+    assert_eq!(job.status, JobStatus::Done);
+    assert!(!record.matched, "{record:?}");
+    assert!(
+        record.reason.as_deref().unwrap().contains("did not decode"),
+        "{record:?}"
+    );
+    engraver
+        .send(EngraverCommand::Retry {
+            actor,
+            job_id: job.id,
+        })
+        .unwrap();
+    // The queue is still running: it takes the job again at once, on a fresh part (here with
+    // the same faint settings, so the mark fails again).
+    let first = record.id;
+    eventually(
+        "the mark to be judged again",
+        Duration::from_secs(180),
+        || {
+            engraver
+                .view()
+                .verifications
+                .get(&job.id)
+                .is_some_and(|again| again.id != first)
+        },
+    );
+    drop(runtime);
+    let store = Store::open(&dir.path().join("station.sqlite")).unwrap();
+    let item = store.items(&ItemFilter::default()).unwrap().remove(0);
+    assert_eq!(item.status, ItemStatus::EngraveFailed);
+    assert_eq!(
+        store
+            .verifications(&item.uid.parse().unwrap(), 0)
+            .unwrap()
+            .len(),
+        2
+    );
+    let history: Vec<ItemStatus> = store
+        .item_history(&item.uid.parse().unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|step| step.to)
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ItemStatus::Allocated,
+            ItemStatus::Engraved,
+            ItemStatus::EngraveFailed,
+            ItemStatus::Allocated,
+            ItemStatus::Engraved,
+            ItemStatus::EngraveFailed,
+        ]
+    );
+}

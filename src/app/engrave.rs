@@ -547,8 +547,21 @@ fn job_table_ui(
                     row.col(|ui| {
                         mark_cell_ui(ui, job, bench.verifications.get(&job.id), selected);
                     });
+                    let mark_failed = job.status == JobStatus::Done
+                        && bench
+                            .verifications
+                            .get(&job.id)
+                            .is_some_and(|record| !record.matched);
                     row.col(|ui| {
-                        if job.status.may_retry() {
+                        if mark_failed {
+                            if ui
+                                .add_enabled(may, egui::Button::new("Engrave again"))
+                                .on_hover_text("Engrave this UID again on a fresh part")
+                                .clicked()
+                            {
+                                command = Some(("retry", job.id));
+                            }
+                        } else if job.status.may_retry() {
                             if ui.add_enabled(may, egui::Button::new("Retry")).clicked() {
                                 command = Some(("retry", job.id));
                             }
@@ -602,6 +615,8 @@ fn mark_cell_ui(
     selected: bool,
 ) {
     let tint = |colour: Color32| if selected { theme::ACCENT_TEXT } else { colour };
+    // A job queued again (its mark failed) shows its new mark once it is done.
+    let record = record.filter(|_| job.status == JobStatus::Done);
     match record {
         Some(record) if record.matched => {
             let grade = record.overall_grade.map_or('-', crate::scan::grade::letter);

@@ -870,8 +870,8 @@ impl Engraver {
                 record_summary(&record)
             ))),
             Ok(record) => {
-                // The queue goes on: the next part is a fresh one, and the failed item waits
-                // for a retry or scrap on the queue.
+                // The queue goes on: the next part is a fresh one. The failed item waits on the
+                // queue for "Engrave again" (a fresh part) or scrapping.
                 port.emit(EngraverEvent::Failed(format!(
                     "{uid} failed verification: {}",
                     record

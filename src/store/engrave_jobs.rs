@@ -533,9 +533,21 @@ impl Store {
         )?;
         let savepoint = self.conn.savepoint()?;
         let job = existing(&savepoint, id)?;
-        if !job.status.may_retry() {
+        // A done job whose mark failed verification is engraved again on a fresh part.
+        let mark_failed = job.status == JobStatus::Done
+            && job.item_id.is_some()
+            && savepoint
+                .query_row(
+                    "SELECT status FROM items WHERE uid = ?1",
+                    [&job.payload],
+                    |row| row.get::<_, String>(0),
+                )
+                .optional()?
+                .is_some_and(|status| status == ItemStatus::EngraveFailed.as_str());
+        if !job.status.may_retry() && !mark_failed {
             return Err(StoreError::Invalid(format!(
-                "job {id} is {}: only a failed, interrupted or cancelled job is retried",
+                "job {id} is {}: only a failed, interrupted or cancelled job, or a done one whose \
+                 mark failed, is retried",
                 job.status
             )));
         }
@@ -815,6 +827,24 @@ mod tests {
             .unwrap_err();
         assert!(matches!(unknown, StoreError::UnknownItem(_)), "{unknown}");
         let not_ended = store.retry_engrave_job(&actor, jobs[0].id).unwrap_err();
+        // Done, and its mark read well: not engraved again.
+        store.start_engrave_job(&actor, jobs[0].id).unwrap();
+        store
+            .finish_engrave_job(&actor, jobs[0].id, &end(JobStatus::Done, 10, "done"))
+            .unwrap();
+        assert!(store.retry_engrave_job(&actor, jobs[0].id).is_err());
+        // Done, but its mark failed verification: engraved again on a fresh part.
+        store
+            .transition_item(
+                &actor,
+                &uids[0].parse().unwrap(),
+                ItemStatus::EngraveFailed,
+                "the mark did not decode in 3 attempts",
+            )
+            .unwrap();
+        let again = store.retry_engrave_job(&actor, jobs[0].id).unwrap();
+        assert_eq!(again.status, JobStatus::Queued);
+        assert_eq!(item_status(&store, &uids[0]), ItemStatus::Allocated);
         assert!(
             not_ended.to_string().contains("only a failed"),
             "{not_ended}"
