@@ -743,3 +743,87 @@ fn an_operator_scans_a_batch_on_the_scan_panel_and_the_summary_names_what_was_le
     assert!(harness.query_by_label("Missing: 2").is_some());
     assert!(harness.query_by_label("Extra: 1").is_some());
 }
+
+#[test]
+fn a_mark_that_fails_verification_shows_failed_and_can_be_engraved_again() {
+    use qcstation::domain::{Actor, JobStatus, LotKey, LotRule};
+    use qcstation::engrave::LaserSettings;
+    use qcstation::runtime::EngraverCommand;
+    use qcstation::store::BatchRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let laser = LaserPlan::Simulated {
+        time_scale: 100.0,
+        machine: qcstation::engrave::MachineSettings::desktop_diode(),
+    };
+    let mut harness = start_with_laser(dir.path(), true, Vec::new(), Some(laser));
+    settle(&mut harness, |app| !app.state().sign_in_list.is_empty());
+    enter_pin(&mut harness, "olga", "1234");
+    settle(&mut harness, |app| app.state().actor.is_some());
+    harness.get_by_label("Engrave").click();
+    let view = |app: &StationApp| app.runtime().engraver().unwrap().view();
+    settle(&mut harness, move |app| view(app).connected);
+    // A job at 1 % power (no preset goes that low): its mark is too faint to read.
+    let engraver = harness.state().runtime().engraver().unwrap().clone();
+    let actor = Actor::console("test");
+    engraver
+        .send(EngraverCommand::QueueBatch {
+            actor: actor.clone(),
+            request: BatchRequest {
+                key: LotKey::new("PAD", "V0100", "L2025-09", &LotRule::default()).unwrap(),
+                count: 1,
+                manufactured_on: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+                warranty_years: 2,
+            },
+            settings: LaserSettings {
+                power_percent: 1.0,
+                ..LaserSettings::default()
+            },
+        })
+        .unwrap();
+    settle(&mut harness, move |app| view(app).jobs.len() == 1);
+    engraver
+        .send(EngraverCommand::StartQueue { actor })
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while !view(harness.state())
+        .jobs
+        .first()
+        .is_some_and(|job| view(harness.state()).verifications.contains_key(&job.id))
+    {
+        assert!(Instant::now() < deadline, "the mark was not judged");
+        std::thread::sleep(Duration::from_millis(100));
+        harness.run_steps(1);
+    }
+    harness.run_steps(3);
+    assert!(harness.query_by_label("failed").is_some());
+    // The job's detail says why and offers to engrave the UID again.
+    harness.get_by_label("PAD-V0100-L2025-09-00001").click();
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_all_by_label_contains("did not decode in 3 attempts")
+            .count()
+            >= 1
+    );
+    harness.get_by_label("Engrave again").click();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !view(harness.state())
+        .jobs
+        .first()
+        .is_some_and(|job| job.status != JobStatus::Done || job.attempts > 1)
+    {
+        let notices: Vec<String> = harness
+            .state()
+            .state()
+            .notices
+            .iter()
+            .map(|notice| notice.text.clone())
+            .collect();
+        assert!(
+            Instant::now() < deadline,
+            "the job was not engraved again: {notices:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+        harness.run_steps(1);
+    }
+}

@@ -480,16 +480,15 @@ fn job_table_ui(
     TableBuilder::new(ui)
         .id_salt("engrave_jobs")
         .striped(true)
-        .sense(egui::Sense::click())
+        // No row sense: a row that takes clicks would take them from the Retry, Cancel and
+        // Engrave again buttons in it. The UID selects the row.
         .max_scroll_height(table_height)
-        .column(Column::exact(28.0))
         .column(Column::exact(220.0).clip(true))
-        .column(Column::exact(104.0))
+        .column(Column::exact(88.0))
         .column(Column::exact(96.0))
-        .column(Column::exact(112.0))
         .column(Column::remainder().clip(true))
         .header(30.0, |mut header| {
-            for title in ["#", "UID", "Status", "Progress", "Mark", ""] {
+            for title in ["UID", "Status", "Progress", "Mark"] {
                 header.col(|ui| {
                     ui.label(RichText::new(title).strong());
                 });
@@ -502,10 +501,18 @@ fn job_table_ui(
                 body.row(theme::TOUCH_PX * 0.8, |mut row| {
                     row.set_selected(selected);
                     row.col(|ui| {
-                        ui.label(job.id.to_string());
-                    });
-                    row.col(|ui| {
-                        ui.label(RichText::new(&job.payload).font(theme::small()).strong());
+                        // Tapping the UID selects the job (the row is highlighted).
+                        let uid = egui::Label::new(
+                            RichText::new(&job.payload).font(theme::small()).strong(),
+                        )
+                        .sense(egui::Sense::click());
+                        if ui
+                            .add(uid)
+                            .on_hover_text(format!("job {}", job.id))
+                            .clicked()
+                        {
+                            clicked = Some(job.id);
+                        }
                     });
                     // The worker's live view is newer than the stored row for the job it runs.
                     let status = match running {
@@ -547,38 +554,32 @@ fn job_table_ui(
                     row.col(|ui| {
                         mark_cell_ui(ui, job, bench.verifications.get(&job.id), selected);
                     });
-                    let mark_failed = job.status == JobStatus::Done
-                        && bench
-                            .verifications
-                            .get(&job.id)
-                            .is_some_and(|record| !record.matched);
-                    row.col(|ui| {
-                        if mark_failed {
-                            if ui
-                                .add_enabled(may, egui::Button::new("Engrave again"))
-                                .on_hover_text("Engrave this UID again on a fresh part")
-                                .clicked()
-                            {
-                                command = Some(("retry", job.id));
-                            }
-                        } else if job.status.may_retry() {
-                            if ui.add_enabled(may, egui::Button::new("Retry")).clicked() {
-                                command = Some(("retry", job.id));
-                            }
-                        } else if status == JobStatus::Queued
-                            && ui.add_enabled(may, egui::Button::new("Cancel")).clicked()
-                        {
-                            command = Some(("cancel", job.id));
-                        }
-                    });
-                    if row.response().clicked() {
-                        clicked = Some(job.id);
-                    }
                 });
             }
         });
     if let Some(id) = clicked {
         view.selected = Some(id);
+    }
+    // The selected job's actions, touch-sized, below the table (a row has no room for them).
+    let chosen = view
+        .selected
+        .and_then(|id| bench.jobs.iter().find(|job| job.id == id));
+    if let Some(job) = chosen {
+        let running = bench.running.as_ref().is_some_and(|r| r.job_id == job.id);
+        let big = |text: &str| {
+            egui::Button::new(RichText::new(text).font(theme::big()))
+                .min_size(vec2(180.0, theme::TOUCH_PX))
+        };
+        if job.status.may_retry() {
+            if ui.add_enabled(may, big("Retry this job")).clicked() {
+                command = Some(("retry", job.id));
+            }
+        } else if job.status == JobStatus::Queued
+            && !running
+            && ui.add_enabled(may, big("Cancel this job")).clicked()
+        {
+            command = Some(("cancel", job.id));
+        }
     }
     if let (Some((what, job_id)), Some(actor)) = (command, state.actor.clone()) {
         let command = match what {
@@ -602,7 +603,17 @@ fn job_table_ui(
             resume_ui(ui, view, state, engraver, bench, job);
         }
         if let Some(record) = bench.verifications.get(&job.id) {
-            mark_detail_ui(ui, view, record, bench.images_dir.as_deref());
+            let again = mark_detail_ui(ui, view, record, bench.images_dir.as_deref(), job, may);
+            if again && let Some(actor) = state.actor.clone() {
+                send(
+                    engraver,
+                    state,
+                    EngraverCommand::Retry {
+                        actor,
+                        job_id: job.id,
+                    },
+                );
+            }
         }
     }
 }
@@ -643,12 +654,16 @@ fn mark_cell_ui(
 
 /// The selected job's mark: the bench camera's image, what was read, and the grade parameter
 /// by parameter, said to be a process grade.
+/// The selected job's mark; true when the operator asked to engrave a failed one again.
 fn mark_detail_ui(
     ui: &mut egui::Ui,
     view: &mut EngraveView,
     record: &VerificationRecord,
     images_dir: Option<&std::path::Path>,
-) {
+    job: &JobRecord,
+    may: bool,
+) -> bool {
+    let mut again = false;
     ui.add_space(theme::GAP / 2.0);
     let (headline, colour) = if record.matched {
         let grade = record.overall_grade.map_or('-', crate::scan::grade::letter);
@@ -672,6 +687,16 @@ fn mark_detail_ui(
     ));
     if let Some(reason) = &record.reason {
         ui.label(RichText::new(reason).color(theme::WARN));
+    }
+    if !record.matched && job.status == JobStatus::Done {
+        again = ui
+            .add_enabled(
+                may,
+                egui::Button::new(RichText::new("Engrave again").font(theme::big()))
+                    .min_size(egui::vec2(220.0, theme::TOUCH_PX)),
+            )
+            .on_hover_text("The same UID on a fresh part")
+            .clicked();
     }
     if let Some(parameters) = record.grade_json.as_deref().and_then(grade_rows) {
         egui::Grid::new("mark_grade")
@@ -732,6 +757,7 @@ fn mark_detail_ui(
             );
         }
     }
+    again
 }
 
 /// The stored grade's parameters: name, value in words, grade.
