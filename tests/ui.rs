@@ -481,21 +481,30 @@ fn a_refusal_is_shown_only_under_the_user_it_was_for() {
     assert!(harness.query_by_label_contains("attempts left").is_some());
 }
 
-#[test]
-fn an_operator_queues_a_batch_starts_pauses_resumes_and_aborts_it_on_the_engrave_panel() {
-    use qcstation::domain::JobStatus;
-    let dir = tempfile::tempdir().unwrap();
+/// A demo station with the simulated laser at `time_scale`, olga signed in on the Engrave panel,
+/// the laser connected.
+fn engrave_panel(dir: &std::path::Path, time_scale: f64) -> Harness<'static, StationApp> {
     let laser = LaserPlan::Simulated {
-        time_scale: 1.0,
+        time_scale,
         machine: qcstation::engrave::MachineSettings::desktop_diode(),
     };
-    let mut harness = start_with_laser(dir.path(), true, Vec::new(), Some(laser));
+    let mut harness = start_with_laser(dir, true, Vec::new(), Some(laser));
     settle(&mut harness, |app| !app.state().sign_in_list.is_empty());
     enter_pin(&mut harness, "olga", "1234");
     settle(&mut harness, |app| app.state().actor.is_some());
     harness.get_by_label("Engrave").click();
+    settle(&mut harness, |app| {
+        app.runtime().engraver().unwrap().view().connected
+    });
+    harness
+}
+
+#[test]
+fn an_operator_queues_a_batch_starts_pauses_resumes_and_aborts_it_on_the_engrave_panel() {
+    use qcstation::domain::JobStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = engrave_panel(dir.path(), 1.0);
     let view = |app: &StationApp| app.runtime().engraver().unwrap().view();
-    settle(&mut harness, move |app| view(app).connected);
     assert!(harness.query_by_label_contains("No jobs yet").is_some());
 
     harness.get_by_label("Allocate and queue").click();
@@ -751,17 +760,8 @@ fn a_mark_that_fails_verification_shows_failed_and_can_be_engraved_again() {
     use qcstation::runtime::EngraverCommand;
     use qcstation::store::BatchRequest;
     let dir = tempfile::tempdir().unwrap();
-    let laser = LaserPlan::Simulated {
-        time_scale: 100.0,
-        machine: qcstation::engrave::MachineSettings::desktop_diode(),
-    };
-    let mut harness = start_with_laser(dir.path(), true, Vec::new(), Some(laser));
-    settle(&mut harness, |app| !app.state().sign_in_list.is_empty());
-    enter_pin(&mut harness, "olga", "1234");
-    settle(&mut harness, |app| app.state().actor.is_some());
-    harness.get_by_label("Engrave").click();
+    let mut harness = engrave_panel(dir.path(), 100.0);
     let view = |app: &StationApp| app.runtime().engraver().unwrap().view();
-    settle(&mut harness, move |app| view(app).connected);
     // A job at 1 % power (no preset goes that low): its mark is too faint to read.
     let engraver = harness.state().runtime().engraver().unwrap().clone();
     let actor = Actor::console("test");
