@@ -760,30 +760,27 @@ fn mark_detail_ui(
     again
 }
 
-/// The stored grade's parameters: name, value in words, grade.
-fn grade_rows(json: &str) -> Option<Vec<(&'static str, String, u8)>> {
-    let value: serde_json::Value = serde_json::from_str(json).ok()?;
-    let names = [
-        "Cell contrast",
-        "Modulation",
-        "Fixed-pattern damage",
-        "Axial non-uniformity",
-        "Grid non-uniformity",
-        "Unused error correction",
-    ];
-    let mut rows = Vec::new();
-    for (key, name) in crate::scan::grade::PARAMETER_KEYS.iter().zip(names) {
-        let parameter = &value[*key];
-        let measured = parameter["value"].as_f64()?;
-        let grade = u8::try_from(parameter["grade"].as_u64()?).ok()?;
-        let words = match *key {
-            "cell_contrast" | "unused_error_correction" => format!("{:.0} %", measured * 100.0),
-            "fixed_pattern_damage" => format!("{measured:.0} modules"),
-            "grid_nonuniformity" => format!("{measured:.2} module"),
-            _ => format!("{measured:.2}"),
-        };
-        rows.push((name, words, grade));
-    }
+/// The stored grade's parameters (as `MarkGrade` serialises): name, value in words, grade.
+fn grade_rows(json: &str) -> Option<Vec<(String, String, u8)>> {
+    let grade: crate::scan::grade::MarkGrade = serde_json::from_str(json).ok()?;
+    let rows = crate::scan::grade::PARAMETERS
+        .iter()
+        .zip(grade.parameters())
+        .map(|((key, _), (name, parameter))| {
+            let measured = parameter.value;
+            let words = match *key {
+                "cell_contrast" | "unused_error_correction" => {
+                    format!("{:.0} %", measured * 100.0)
+                }
+                "fixed_pattern_damage" => format!("{measured:.0} modules"),
+                "grid_nonuniformity" => format!("{measured:.2} module"),
+                _ => format!("{measured:.2}"),
+            };
+            let mut title = name.to_owned();
+            title[..1].make_ascii_uppercase();
+            (title, words, parameter.grade)
+        })
+        .collect();
     Some(rows)
 }
 
@@ -1116,4 +1113,35 @@ fn connection_ui(
             }
         });
     });
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::scan::grade::{MarkGrade, Parameter};
+
+    #[test]
+    fn a_stored_grade_reads_back_as_six_rows_in_words() {
+        let p = |value, grade| Parameter { value, grade };
+        let grade = MarkGrade {
+            cell_contrast: p(0.62, 4),
+            modulation: p(0.91, 4),
+            fixed_pattern_damage: p(1.0, 3),
+            axial_nonuniformity: p(0.01, 4),
+            grid_nonuniformity: p(0.12, 4),
+            unused_error_correction: p(0.8, 4),
+            overall: 3,
+            errors_corrected: 1,
+            module_px: 9.5,
+        };
+        let rows = grade_rows(&serde_json::to_string(&grade).unwrap()).unwrap();
+        assert_eq!(rows.len(), 6);
+        assert_eq!(rows[0], ("Cell contrast".to_owned(), "62 %".to_owned(), 4));
+        assert_eq!(
+            rows[2],
+            ("Fixed-pattern damage".to_owned(), "1 modules".to_owned(), 3)
+        );
+        assert!(grade_rows("{\"overall\":3}").is_none());
+    }
 }

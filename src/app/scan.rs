@@ -134,7 +134,9 @@ pub fn scan_ui(
 
 /// The reader's view with the codes outlined, the last result large, and the demo controls.
 fn live_ui(ui: &mut egui::Ui, view: &mut ScanView, live: &ScannerView) {
-    if let Some(frame) = &live.frame {
+    if let Some(shown) = &live.frame {
+        // `frame_seq` moves only when the image does: a repeated still is not uploaded again.
+        let frame = shown.image();
         let texture = match &mut view.frame {
             Some((seq, texture)) if *seq == live.frame_seq => texture.clone(),
             Some((seq, texture)) => {

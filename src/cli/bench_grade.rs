@@ -9,7 +9,7 @@ use std::time::Instant;
 use clap::Args;
 
 use crate::runtime::stats::nearest_rank;
-use crate::scan::grade::{MarkGrade, grade};
+use crate::scan::grade::{MarkGrade, PARAMETERS, grade};
 use crate::scan::graded_marks::render;
 use crate::scan::{ScanOptions, decode};
 
@@ -96,19 +96,11 @@ pub fn run(bench: &GradeBench) -> anyhow::Result<ExitCode> {
     for (why, count) in &run.not_graded {
         println!("  not graded ({count}): {why}");
     }
-    let names = [
-        "cell contrast",
-        "modulation",
-        "fixed-pattern damage",
-        "axial non-uniformity",
-        "grid non-uniformity",
-        "unused error correction",
-    ];
     let share = |n: usize| 100.0 * n as f64 / run.graded.max(1) as f64;
     // Agreement is over the marks graded; the generator makes some past reading, which no
     // verifier grades either (said above with the counts).
     let mut met = run.graded > 0;
-    for (name, agreement) in names.iter().zip(run.agreement) {
+    for (name, agreement) in PARAMETERS.iter().map(|(_, name)| name).zip(run.agreement) {
         let within = share(agreement.within_one);
         met &= within >= 95.0;
         println!(

@@ -16,7 +16,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::round;
-use crate::scan::grade::{GradeError, MarkGrade, PARAMETER_KEYS, letter};
+use crate::scan::grade::{GradeError, MarkGrade, PARAMETERS, letter};
 use crate::scan::isolate::{IsolatedDecoder, Outcome};
 use crate::scan::{Code, ScanOptions};
 use crate::vision::image_file::read_grey;
@@ -79,7 +79,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn scan_file(
+pub(super) fn scan_file(
     path: &Path,
     decoder: &mut IsolatedDecoder,
     options: ScanOptions,
@@ -127,7 +127,7 @@ fn grade_json(grade: Option<&Result<MarkGrade, GradeError>>) -> serde_json::Valu
             let mut object = serde_json::Map::new();
             object.insert("overall".into(), json!(letter(grade.overall).to_string()));
             object.insert("process_grade".into(), json!(true));
-            for (key, (_, parameter)) in PARAMETER_KEYS.iter().zip(grade.parameters()) {
+            for ((key, _), (_, parameter)) in PARAMETERS.iter().zip(grade.parameters()) {
                 object.insert(
                     (*key).to_owned(),
                     json!({

@@ -20,10 +20,9 @@ use serde_json::json;
 use super::{console_actor, open_store};
 use crate::paths::StationPaths;
 use crate::scan::ScanOptions;
-use crate::scan::isolate::{IsolatedDecoder, Outcome};
+use crate::scan::isolate::IsolatedDecoder;
 use crate::scan::session_report::session_csv;
 use crate::store::{Expected, ScanResult};
-use crate::vision::image_file::read_grey;
 
 #[derive(Debug, Args)]
 pub struct ScanSessionArgs {
@@ -163,22 +162,9 @@ fn scan_images(
     let mut decoder = IsolatedDecoder::for_budget(options.budget);
     let mut all_read = true;
     for path in &args.images {
-        let codes = match read_grey(path).map(|grey| decoder.decode(grey, options)) {
-            Ok(Ok(Outcome::Codes(codes))) => codes,
-            Ok(Ok(Outcome::Panicked(message))) => {
-                eprintln!("error: {}: the decoder crashed ({message})", path.display());
-                all_read = false;
-                continue;
-            }
-            Ok(Ok(Outcome::TimedOut)) => {
-                eprintln!(
-                    "error: {}: the decoder gave no answer in time",
-                    path.display()
-                );
-                all_read = false;
-                continue;
-            }
-            Ok(Err(err)) => return Err(err).context("starting the decoder thread"),
+        // The same reading as `qcstation scan`: every error names the file.
+        let codes = match super::scan_cmd::scan_file(path, &mut decoder, options) {
+            Ok(codes) => codes,
             Err(err) => {
                 eprintln!("error: {err:#}");
                 all_read = false;

@@ -14,7 +14,7 @@ use super::CameraHandle;
 use crate::camera::synthetic::bench::{BenchView, render};
 use crate::domain::Uid;
 use crate::engrave::sim::BurnLog;
-use crate::scan::grade::{MarkGrade, PARAMETER_KEYS, letter};
+use crate::scan::grade::{MarkGrade, letter};
 use crate::scan::isolate::{IsolatedDecoder, Outcome};
 use crate::scan::{Code, ScanOptions};
 use crate::store::NewVerification;
@@ -210,7 +210,10 @@ pub fn verification(
         payload_read,
         attempts: reading.attempts,
         overall_grade: grade.as_ref().map(|grade| grade.overall),
-        grade_json: grade.as_ref().map(grade_json),
+        // The grade whole, as `MarkGrade` serialises (the Engrave panel reads it back).
+        grade_json: grade
+            .as_ref()
+            .and_then(|grade| serde_json::to_string(grade).ok()),
         module_px: reading
             .code
             .as_ref()
@@ -249,8 +252,7 @@ fn grab(
                 if let Some(frame) = camera.slot.take_newer(*seen_seq) {
                     *seen_seq = frame.seq;
                     if frame.captured_at >= after {
-                        let rgba: image::RgbaImage = (*frame.image).clone();
-                        return Ok(image::DynamicImage::ImageRgba8(rgba).to_luma8());
+                        return Ok(image::imageops::grayscale(&*frame.image));
                     }
                 }
                 if !keep_going() {
@@ -305,19 +307,4 @@ fn summary(read: Option<&str>, expected: &str, attempts: u32, grade: Option<&Mar
         Some(text) => format!("read {text:?}, not the UID, {tries}"),
         None => format!("not decoded, {tries}"),
     }
-}
-
-/// The grade as stored: parameter keys to value and grade (0–4).
-pub fn grade_json(grade: &MarkGrade) -> String {
-    let mut object = serde_json::Map::new();
-    object.insert("overall".into(), grade.overall.into());
-    for (key, (_, parameter)) in PARAMETER_KEYS.iter().zip(grade.parameters()) {
-        object.insert(
-            (*key).to_owned(),
-            serde_json::json!({ "value": parameter.value, "grade": parameter.grade }),
-        );
-    }
-    object.insert("errors_corrected".into(), grade.errors_corrected.into());
-    object.insert("module_px".into(), serde_json::json!(grade.module_px));
-    serde_json::Value::Object(object).to_string()
 }

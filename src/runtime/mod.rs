@@ -59,7 +59,7 @@ pub use port::{Handle, Port};
 pub use records::{StoreHandle, StoreRecord};
 pub use scanner::{
     DEMO_STRANGER, LEFT_VIEW_AFTER, ScanSource, ScannerCommand, ScannerEvent, ScannerHandle,
-    ScannerView,
+    ScannerView, ShownFrame,
 };
 pub use session::Session;
 pub use supervisor::{PhaseReport, WorkerBoard};

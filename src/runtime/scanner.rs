@@ -68,8 +68,6 @@ pub enum ScannerCommand {
     },
     /// The demo reader: hold this part's mark in view (`None`: take it away).
     Present(Option<String>),
-    /// Re-read the session list.
-    Refresh,
     /// Writes a session's report as CSV into the station's export folder.
     Export {
         session_id: i64,
@@ -98,7 +96,7 @@ pub struct ScannerView {
     /// Newest last.
     pub last: Vec<ScanRecord>,
     /// The newest frame looked at, and the codes read in it (corners in its pixels).
-    pub frame: Option<Arc<RgbaImage>>,
+    pub frame: Option<ShownFrame>,
     pub frame_seq: u64,
     pub codes_in_view: Vec<(String, [(f32, f32); 4])>,
     /// Decode time of the last frame, ms.
@@ -119,6 +117,23 @@ pub struct ScannerView {
     pub demo_parts: Vec<String>,
     /// The newest batches, to scan against.
     pub batches: Vec<BatchRecord>,
+}
+
+/// The image the scanner looked at last, shared, not copied: a camera's frame as captured, or
+/// the demo reader's still image.
+#[derive(Debug, Clone)]
+pub enum ShownFrame {
+    Camera(Arc<crate::camera::Frame>),
+    Still(Arc<RgbaImage>),
+}
+
+impl ShownFrame {
+    pub fn image(&self) -> &RgbaImage {
+        match self {
+            Self::Camera(frame) => &frame.image,
+            Self::Still(image) => image,
+        }
+    }
 }
 
 /// The faces' side.
@@ -160,9 +175,12 @@ pub(super) struct Scanner {
     seen_seq: u64,
     frames: u64,
     /// The demo reader: what it holds and its rendered image.
-    presented: Option<(String, Arc<RgbaImage>, GrayImage)>,
+    presented: Option<String>,
     presentations: u64,
-    last_frame: Option<Arc<RgbaImage>>,
+    last_frame: Option<ShownFrame>,
+    /// What the demo reader sees now (bare metal until a part is presented), made once per
+    /// presentation.
+    still: (Arc<RgbaImage>, GrayImage),
     codes_in_view: Vec<(String, [(f32, f32); 4])>,
     decode_ms: f64,
     sessions: Vec<ScanSessionRecord>,
@@ -206,6 +224,7 @@ impl Scanner {
             presented: None,
             presentations: 0,
             last_frame: None,
+            still: bare_metal(),
             codes_in_view: Vec::new(),
             decode_ms: 0.0,
             sessions: Vec::new(),
@@ -240,27 +259,26 @@ impl Scanner {
             let frame = match &self.source {
                 ScanSource::Camera(camera) => camera.slot.take_newer(self.seen_seq).map(|frame| {
                     self.seen_seq = frame.seq;
-                    let rgba: RgbaImage = (*frame.image).clone();
                     // Grey only when it will be decoded.
                     let grey = if self.session.is_some() {
-                        image::DynamicImage::ImageRgba8(rgba.clone()).to_luma8()
+                        image::imageops::grayscale(&*frame.image)
                     } else {
                         GrayImage::new(1, 1)
                     };
-                    (Arc::new(rgba), grey)
+                    (ShownFrame::Camera(frame), grey)
                 }),
                 ScanSource::Simulated => {
                     if Instant::now() >= next_simulated {
                         next_simulated = Instant::now() + SIMULATED_PERIOD;
-                        self.seen_seq += 1;
-                        Some(self.simulated_frame())
+                        let (image, grey) = &self.still;
+                        Some((ShownFrame::Still(Arc::clone(image)), grey.clone()))
                     } else {
                         None
                     }
                 }
             };
-            if let Some((rgba, grey)) = frame {
-                self.look(rgba, grey, port);
+            if let Some((shown, grey)) = frame {
+                self.look(shown, grey, port);
             }
         }
         WorkerExit::Finished
@@ -322,25 +340,28 @@ impl Scanner {
                 self.reread_sessions();
             }
             ScannerCommand::Present(part) => {
-                self.presented = part.and_then(|uid| {
+                self.presented = None;
+                self.still = bare_metal();
+                // A new image for the panel to upload (the demo reader's frames repeat it).
+                self.seen_seq += 1;
+                if let Some(uid) = part {
                     self.presentations += 1;
                     match presented_mark(&uid, self.presentations) {
-                        Ok((rgba, grey)) => Some((uid, Arc::new(rgba), grey)),
-                        Err(err) => {
-                            port.emit(ScannerEvent::Failed(format!(
-                                "the demo reader cannot show {uid}: {err}"
-                            )));
-                            None
+                        Ok((rgba, grey)) => {
+                            self.still = (Arc::new(rgba), grey);
+                            self.presented = Some(uid);
                         }
+                        Err(err) => port.emit(ScannerEvent::Failed(format!(
+                            "the demo reader cannot show {uid}: {err}"
+                        ))),
                     }
-                });
+                }
             }
             ScannerCommand::Resume { actor, session_id } => {
                 if let Err(err) = self.resume(actor, session_id) {
                     port.emit(ScannerEvent::Failed(err));
                 }
             }
-            ScannerCommand::Refresh => self.reread_sessions(),
             ScannerCommand::Export { session_id } => match self.export(session_id) {
                 Ok(path) => port.emit(ScannerEvent::Exported(path)),
                 Err(err) => port.emit(ScannerEvent::Failed(format!(
@@ -434,27 +455,14 @@ impl Scanner {
         parts
     }
 
-    /// The demo reader's frame: the presented part, or bare metal.
-    fn simulated_frame(&self) -> (Arc<RgbaImage>, GrayImage) {
-        match &self.presented {
-            Some((_, rgba, grey)) => (Arc::clone(rgba), grey.clone()),
-            None => {
-                let grey =
-                    GrayImage::from_pixel(SIMULATED_SIZE.0, SIMULATED_SIZE.1, image::Luma([52]));
-                let rgba = image::DynamicImage::ImageLuma8(grey.clone()).to_rgba8();
-                (Arc::new(rgba), grey)
-            }
-        }
-    }
-
     /// Decodes one frame (only while a session is open) and records codes new in view.
     fn look(
         &mut self,
-        rgba: Arc<RgbaImage>,
+        shown: ShownFrame,
         grey: GrayImage,
         port: &Port<ScannerCommand, ScannerEvent>,
     ) {
-        self.last_frame = Some(rgba);
+        self.last_frame = Some(shown);
         if self.session.is_none() {
             self.codes_in_view.clear();
             self.publish();
@@ -545,11 +553,18 @@ impl Scanner {
             view_empty_for_ms: self
                 .empty_since
                 .map(|since| since.elapsed().as_millis() as u64),
-            presented: self.presented.as_ref().map(|(uid, _, _)| uid.clone()),
+            presented: self.presented.clone(),
             demo_parts: self.demo_parts.clone(),
             batches: self.batches.clone(),
         }));
     }
+}
+
+/// The demo reader with nothing in front of it.
+fn bare_metal() -> (Arc<RgbaImage>, GrayImage) {
+    let grey = GrayImage::from_pixel(SIMULATED_SIZE.0, SIMULATED_SIZE.1, image::Luma([52]));
+    let rgba = image::DynamicImage::ImageLuma8(grey.clone()).to_rgba8();
+    (Arc::new(rgba), grey)
 }
 
 /// The demo reader's image of a part: its UID as a laser mark on metal, posed by `seed`.

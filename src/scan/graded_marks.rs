@@ -22,9 +22,6 @@ pub struct GradedMark {
     pub payload: String,
     /// True grades, in `MarkGrade::parameters` order.
     pub truth: [u8; 6],
-    /// The true grid non-uniformity, modules, and the distortion's amplitude, modules.
-    pub grid_modules: f32,
-    pub amplitude_modules: f32,
 }
 
 /// The mark of seed `seed`.
@@ -224,7 +221,5 @@ pub fn render(seed: u64) -> Option<GradedMark> {
         image,
         payload,
         truth,
-        grid_modules: grid,
-        amplitude_modules: amplitude,
     })
 }

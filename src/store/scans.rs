@@ -97,6 +97,15 @@ pub const SCANNABLE: [ItemStatus; 3] = [
     ItemStatus::InStock,
 ];
 
+/// `SCANNABLE` as an SQL list of quoted names.
+fn scannable_sql() -> String {
+    SCANNABLE
+        .iter()
+        .map(|status| format!("'{}'", status.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A stored session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanSessionRecord {
@@ -325,10 +334,10 @@ impl Store {
             Expected::Nothing => ("none", None, Vec::new()),
             Expected::Batch(batch_id) => {
                 // Scrapped, consumed, failed or never engraved parts are not expected anywhere.
-                let mut statement = savepoint.prepare(
-                    "SELECT uid FROM items WHERE batch_id = ?1
-                       AND status IN ('engraved', 'verified', 'in_stock') ORDER BY seq",
-                )?;
+                let mut statement = savepoint.prepare(&format!(
+                    "SELECT uid FROM items WHERE batch_id = ?1 AND status IN ({}) ORDER BY seq",
+                    scannable_sql()
+                ))?;
                 let uids = statement
                     .query_map([batch_id], |row| row.get(0))?
                     .collect::<Result<Vec<String>, _>>()?;
@@ -344,10 +353,11 @@ impl Store {
                 vendor,
                 lot,
             } => {
-                let mut statement = savepoint.prepare(
+                let mut statement = savepoint.prepare(&format!(
                     "SELECT uid FROM items WHERE component = ?1 AND vendor = ?2 AND lot = ?3
-                       AND status IN ('engraved', 'verified', 'in_stock') ORDER BY seq",
-                )?;
+                       AND status IN ({}) ORDER BY seq",
+                    scannable_sql()
+                ))?;
                 let uids = statement
                     .query_map(params![component, vendor, lot], |row| row.get(0))?
                     .collect::<Result<Vec<String>, _>>()?;

@@ -35,8 +35,6 @@ pub struct GridFit {
     pub pitch_y_px: f32,
     /// Largest distance of a measured point from the fitted grid, in modules.
     pub worst_deviation_modules: f32,
-    /// Points measured.
-    pub points: usize,
     /// Each measured point (module coordinates) and how far, in modules, the grid there lies
     /// from where the corners' homography put it.
     pub displacements: Vec<PointPair>,
@@ -246,7 +244,6 @@ pub fn fit(points: &[PointPair]) -> Option<GridFit> {
         pitch_x_px: pitch_x as f32,
         pitch_y_px: pitch_y as f32,
         worst_deviation_modules: (worst / pitch) as f32,
-        points: points.len(),
         displacements: Vec::new(),
     })
 }

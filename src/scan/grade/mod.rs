@@ -76,27 +76,29 @@ pub struct MarkGrade {
     pub module_px: f32,
 }
 
-/// The parameters' keys in JSON and CSV, in `MarkGrade::parameters` order.
-pub const PARAMETER_KEYS: [&str; 6] = [
-    "cell_contrast",
-    "modulation",
-    "fixed_pattern_damage",
-    "axial_nonuniformity",
-    "grid_nonuniformity",
-    "unused_error_correction",
+/// The parameters in the order the standard lists them: the key (the field's name in JSON, as
+/// stored and printed) and the name in words.
+pub const PARAMETERS: [(&str, &str); 6] = [
+    ("cell_contrast", "cell contrast"),
+    ("modulation", "modulation"),
+    ("fixed_pattern_damage", "fixed-pattern damage"),
+    ("axial_nonuniformity", "axial non-uniformity"),
+    ("grid_nonuniformity", "grid non-uniformity"),
+    ("unused_error_correction", "unused error correction"),
 ];
 
 impl MarkGrade {
-    /// The six parameters with their names, in the order the standard lists them.
+    /// The six parameters with their names, in `PARAMETERS` order.
     pub fn parameters(&self) -> [(&'static str, Parameter); 6] {
-        [
-            ("cell contrast", self.cell_contrast),
-            ("modulation", self.modulation),
-            ("fixed-pattern damage", self.fixed_pattern_damage),
-            ("axial non-uniformity", self.axial_nonuniformity),
-            ("grid non-uniformity", self.grid_nonuniformity),
-            ("unused error correction", self.unused_error_correction),
-        ]
+        let values = [
+            self.cell_contrast,
+            self.modulation,
+            self.fixed_pattern_damage,
+            self.axial_nonuniformity,
+            self.grid_nonuniformity,
+            self.unused_error_correction,
+        ];
+        std::array::from_fn(|i| (PARAMETERS[i].1, values[i]))
     }
 
     /// `B (contrast A, modulation B, …)`: for a record or a log line.
