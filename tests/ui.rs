@@ -61,6 +61,12 @@ fn start_station(
         laser,
         inspection,
         scanning,
+        // Every station has the QC desk, as `app::run` starts it.
+        crosscheck: Some(qcstation::runtime::CrosscheckPlan {
+            patterns: qcstation::domain::crosscheck::CompiledPatterns::default(),
+            limits: qcstation::docs::Limits::default(),
+            demo_packs: false,
+        }),
     })
     .unwrap();
     let options = UiOptions {
@@ -826,4 +832,269 @@ fn a_mark_that_fails_verification_shows_failed_and_can_be_engraved_again() {
         std::thread::sleep(Duration::from_millis(50));
         harness.run_steps(1);
     }
+}
+
+/// A file dropped on the window, as the windowing layer hands it over.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|err| err.to_string())
+    }
+}
+
+fn crosscheck_view(app: &StationApp) -> std::sync::Arc<qcstation::runtime::CrosscheckView> {
+    app.runtime().crosschecker().unwrap().view()
+}
+
+/// Types into the text field named `label` (its label is also its accessible name).
+fn type_in_field(harness: &mut Harness<'static, StationApp>, label: &str, text: &str) {
+    let role = egui::accesskit::Role::TextInput;
+    harness.get_by_role_and_label(role, label).click();
+    harness.run_steps(1);
+    harness.get_by_role_and_label(role, label).type_text(text);
+    harness.run_steps(2);
+}
+
+/// Signs `user` in with the keypad and opens the Cross-check panel.
+fn crosscheck_panel(dir: &std::path::Path, user: &str, pin: &str) -> Harness<'static, StationApp> {
+    let mut harness = start(dir);
+    enter_pin(&mut harness, user, pin);
+    settle(&mut harness, |app| app.state().actor.is_some());
+    harness.get_by_label("Cross-check").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().panel(), Panel::Crosscheck);
+    harness
+}
+
+/// Steps until the open session has been checked (the OCR of an unoptimised build is slow).
+fn until_checked(harness: &mut Harness<'static, StationApp>, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let view = crosscheck_view(harness.state());
+        let done = view.progress.is_none()
+            && view
+                .open
+                .as_ref()
+                .is_some_and(|open| open.session.name == name && open.session.verdict.is_some());
+        if done {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{name} was not checked");
+        std::thread::sleep(Duration::from_millis(50));
+        harness.run_steps(1);
+    }
+    harness.run_steps(3);
+}
+
+#[test]
+fn the_qc_desk_checks_a_dropped_pack_shows_evidence_exports_and_reopens_it() {
+    use egui_kittest::kittest::NodeT;
+    use qcstation::docs::synth::{PackOptions, write_pack};
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack");
+    let answer = write_pack(&pack, 4, &PackOptions::default()).unwrap();
+    let mut harness = crosscheck_panel(dir.path(), "olga", "1234");
+    assert!(harness.query_by_label("New cross-check session").is_some());
+
+    type_in_field(&mut harness, "Session name", "Build 4");
+    for file in &answer.files {
+        let path = pack.join(&file.name);
+        harness
+            .input_mut()
+            .dropped_files
+            .push(std::sync::Arc::new(Dropped(path)));
+    }
+    harness.run_steps(2);
+    let count = answer.files.len();
+    assert!(harness.query_by_label(&format!("{count} files:")).is_some());
+    harness.get_by_label("Start cross-check").click();
+    until_checked(&mut harness, "Build 4");
+
+    let view = crosscheck_view(harness.state());
+    let open = view.open.as_ref().unwrap();
+    assert_eq!(open.files.len(), count);
+    assert_eq!(open.checks.len(), 9);
+    // The verdict, large, and every check in the table.
+    let verdict = open.session.verdict.clone().unwrap();
+    assert!(
+        harness.query_all_by_label(&verdict).count() >= 2,
+        "verdict {verdict} and its filter chip"
+    );
+    for check in &open.checks {
+        assert!(
+            harness.query_by_label(check.name).is_some(),
+            "check {}",
+            check.name
+        );
+    }
+    // Each file's status: the files fold away once all are read.
+    harness
+        .get_by_label(&format!("Files: {count} of {count} read"))
+        .click();
+    harness.run_steps(2);
+    assert_eq!(harness.query_all_by_label("done").count(), count);
+
+    // A check's evidence, side by side: a card per value.
+    let shown = open
+        .checks
+        .iter()
+        .position(|check| !check.values.is_empty())
+        .unwrap();
+    let number = open.checks[shown].number;
+    harness.get_all_by_label("Show").next().unwrap().click();
+    harness.run_steps(4);
+    assert!(
+        harness
+            .query_by_label(&format!("Where the values of check {number} were found"))
+            .is_some()
+    );
+    assert!(harness.query_by_label("Hide").is_some());
+
+    // An operator may not delete.
+    assert!(
+        harness
+            .get_by_label("Delete")
+            .accesskit_node()
+            .is_disabled()
+    );
+    assert!(
+        harness
+            .query_by_label("Deleting a session needs an engineer or admin.")
+            .is_some()
+    );
+
+    harness.get_by_label("Export report").click();
+    let id = open.session.id;
+    settle(&mut harness, move |app| {
+        app.state()
+            .notices
+            .iter()
+            .any(|notice| notice.text.starts_with("Cross-check report written"))
+    });
+    let pdf = dir
+        .path()
+        .join("exports")
+        .join(format!("crosscheck-{id}.pdf"));
+    let csv = dir
+        .path()
+        .join("exports")
+        .join(format!("crosscheck-{id}.csv"));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    assert!(
+        std::fs::read_to_string(&csv)
+            .unwrap()
+            .starts_with("check,name,priority")
+    );
+    assert!(
+        harness
+            .query_by_label(&format!("Written: {}", pdf.display()))
+            .is_some()
+    );
+
+    // Later: from the session list.
+    harness.get_by_label("New session").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("New cross-check session").is_some());
+    harness.get_by_label_contains("Build 4\n").click();
+    settle(&mut harness, |app| {
+        crosscheck_view(app)
+            .open
+            .as_ref()
+            .is_some_and(|open| open.session.name == "Build 4")
+    });
+    assert!(harness.query_by_label("Build 4").is_some());
+    assert!(harness.query_by_label("Export report").is_some());
+}
+
+#[test]
+fn the_session_list_filters_by_name_verdict_and_date_and_an_engineer_deletes() {
+    use egui_kittest::kittest::NodeT;
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("boms");
+    std::fs::create_dir_all(&files).unwrap();
+    for (name, job) in [("build-7.csv", "12345"), ("line-3.csv", "12346")] {
+        std::fs::write(
+            files.join(name),
+            format!("Job,Part Number,Rev,Qty\n{job},PCA-1555-01,F2,1\n"),
+        )
+        .unwrap();
+    }
+    let mut harness = crosscheck_panel(dir.path(), "olga", "1234");
+    // Two sessions of one BOM each, picked by typing the path.
+    for (session, file) in [("Build 7", "build-7.csv"), ("Line 3", "line-3.csv")] {
+        harness.get_by_label("New session").click();
+        harness.run_steps(1);
+        type_in_field(&mut harness, "Session name", session);
+        let path = files.join(file);
+        type_in_field(&mut harness, "File or folder", &path.display().to_string());
+        harness.get_by_label("Add").click();
+        harness.run_steps(2);
+        assert!(harness.query_by_label("1 file:").is_some());
+        harness.get_by_label("Start cross-check").click();
+        until_checked(&mut harness, session);
+    }
+    let listed = |app: &StationApp| -> Vec<String> {
+        crosscheck_view(app)
+            .sessions
+            .iter()
+            .map(|s| s.name.clone())
+            .collect()
+    };
+    settle(&mut harness, move |app| listed(app).len() == 2);
+
+    type_in_field(&mut harness, "Name contains", "build");
+    settle(&mut harness, move |app| listed(app) == ["Build 7"]);
+    assert!(harness.query_by_label_contains("Line 3\n").is_none());
+    // A BOM alone is evidence missing: a WARNING, never a FAIL.
+    let button = egui::accesskit::Role::Button;
+    harness.get_by_role_and_label(button, "FAIL").click();
+    settle(&mut harness, move |app| listed(app).is_empty());
+    assert!(
+        harness
+            .query_by_label("No session matches the filter.")
+            .is_some()
+    );
+    harness.get_by_role_and_label(button, "WARNING").click();
+    settle(&mut harness, move |app| listed(app) == ["Build 7"]);
+    type_in_field(&mut harness, "To", "2000-01-01");
+    settle(&mut harness, move |app| listed(app).is_empty());
+    type_in_field(&mut harness, "From", "1.1.2000");
+    assert!(
+        harness
+            .query_by_label_contains("write it as YYYY-MM-DD")
+            .is_some()
+    );
+
+    // The operator may not delete; the engineer may.
+    harness.get_by_role_and_label(button, "any").click();
+    harness.run_steps(1);
+    harness.get_by_label("Sign out").click();
+    settle(&mut harness, |app| app.state().actor.is_none());
+    sign_in_with_password(&mut harness, "erik", "Demo-engineer-2026");
+    harness.get_by_label("Cross-check").click();
+    settle(&mut harness, move |app| listed(app).len() == 2);
+    harness.get_by_label_contains("Line 3\n").click();
+    settle(&mut harness, |app| {
+        crosscheck_view(app)
+            .open
+            .as_ref()
+            .is_some_and(|open| open.session.name == "Line 3")
+    });
+    assert!(
+        !harness
+            .get_by_label("Delete")
+            .accesskit_node()
+            .is_disabled()
+    );
+    harness.get_by_label("Delete").click();
+    harness.run_steps(2);
+    harness.get_by_label("Yes, delete").click();
+    settle(&mut harness, move |app| listed(app) == ["Build 7"]);
+    assert!(harness.query_by_label("New cross-check session").is_some());
 }

@@ -4,6 +4,11 @@
 
 mod admin;
 mod audit_view;
+mod crosscheck;
+mod crosscheck_checks;
+mod crosscheck_evidence;
+mod crosscheck_new;
+mod crosscheck_open;
 mod engrave;
 mod fields;
 mod frame_textures;
@@ -58,6 +63,7 @@ pub enum Panel {
     Recipe,
     Engrave,
     Scan,
+    Crosscheck,
     Inventory,
     Admin,
 }
@@ -71,6 +77,7 @@ impl Panel {
             Self::Recipe => "Recipe",
             Self::Engrave => "Engrave",
             Self::Scan => "Scan",
+            Self::Crosscheck => "Cross-check",
             Self::Inventory => "Inventory",
             Self::Admin => "Admin",
         }
@@ -82,18 +89,19 @@ impl Panel {
             Self::Inspect | Self::History | Self::Statistics => Permission::ViewLive,
             Self::Recipe => Permission::Engineer,
             Self::Engrave => Permission::Operate,
-            Self::Inventory | Self::Scan => Permission::ViewLive,
+            Self::Inventory | Self::Scan | Self::Crosscheck => Permission::ViewLive,
             Self::Admin => Permission::ViewAudit,
         }
     }
 
-    pub const ALL: [Panel; 8] = [
+    pub const ALL: [Panel; 9] = [
         Panel::Inspect,
         Panel::History,
         Panel::Statistics,
         Panel::Recipe,
         Panel::Engrave,
         Panel::Scan,
+        Panel::Crosscheck,
         Panel::Inventory,
         Panel::Admin,
     ];
@@ -120,6 +128,7 @@ pub struct StationApp {
     admin: admin::AdminView,
     engrave: engrave::EngraveView,
     scan: scan::ScanView,
+    crosscheck: crosscheck::CrosscheckDesk,
     inventory: inventory::InventoryView,
     history: history::HistoryView,
     statistics: statistics::StatisticsView,
@@ -177,6 +186,7 @@ impl StationApp {
             admin: admin::AdminView::default(),
             engrave: engrave::EngraveView::default(),
             scan: scan::ScanView::default(),
+            crosscheck: crosscheck::CrosscheckDesk::default(),
             inventory: inventory::InventoryView::default(),
             history: history::HistoryView::default(),
             statistics: statistics::StatisticsView::default(),
@@ -234,6 +244,11 @@ impl StationApp {
         if let Some(scanner) = self.runtime.scanner() {
             while let Ok(event) = scanner.events().try_recv() {
                 self.scan.apply(&mut self.state, event);
+            }
+        }
+        if let Some(crosschecker) = self.runtime.crosschecker() {
+            while let Ok(event) = crosschecker.events().try_recv() {
+                self.crosscheck.apply(&mut self.state, event);
             }
         }
         if let Some(inventory) = self.runtime.inventory() {
@@ -314,6 +329,7 @@ impl StationApp {
         self.admin = admin::AdminView::default();
         self.inspect = inspect::InspectView::default();
         self.history = history::HistoryView::default();
+        self.crosscheck = crosscheck::CrosscheckDesk::default();
         if !self.state.may(self.panel.permission()) {
             self.panel = Panel::Inspect;
         }
@@ -330,6 +346,7 @@ impl StationApp {
                 Panel::Admin
                 | Panel::Engrave
                 | Panel::Scan
+                | Panel::Crosscheck
                 | Panel::Inventory
                 | Panel::History
                 | Panel::Statistics
@@ -406,6 +423,9 @@ impl StationApp {
             self.panel = panel;
             if panel == Panel::Inventory {
                 self.ask_inventory();
+            }
+            if panel == Panel::Crosscheck {
+                self.crosscheck.on_open();
             }
             if panel == Panel::Admin {
                 self.outbox
@@ -603,6 +623,12 @@ impl StationApp {
                 &mut self.state,
                 self.runtime.scanner(),
             ),
+            (Panel::Crosscheck, _) => crosscheck::crosscheck_ui(
+                ui,
+                &mut self.crosscheck,
+                &mut self.state,
+                self.runtime.crosschecker(),
+            ),
             (Panel::Inventory, _) => {
                 if let Some(query) = inventory::inventory_ui(ui, &mut self.inventory)
                     && let Some(inventory) = self.runtime.inventory()
@@ -670,6 +696,14 @@ pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> Result<Ex
             )),
             _ => config.scan_plan(),
         },
+        // Every station has the QC desk; the config was validated, so the patterns compile.
+        crosscheck: config.crosscheck.compile().ok().map(|patterns| {
+            crate::runtime::CrosscheckPlan {
+                patterns,
+                limits: crate::docs::Limits::default(),
+                demo_packs: paths.mode == Mode::Demo,
+            }
+        }),
     })
     .map_err(|source| AppError::Start {
         database: paths.database.display().to_string(),

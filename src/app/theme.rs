@@ -25,6 +25,9 @@ pub const ACCENT_TEXT: Color32 = Color32::from_rgb(0x10, 0x10, 0x10);
 pub const OK: Color32 = Color32::from_rgb(0x3d, 0xdc, 0x84);
 pub const WARN: Color32 = Color32::from_rgb(0xff, 0x9f, 0x1c);
 pub const FAULT: Color32 = Color32::from_rgb(0xff, 0x4d, 0x4d);
+/// The box around a value on its evidence (a page, a photo, a cell): magenta, which no paper,
+/// label or status colour uses.
+pub const EVIDENCE: Color32 = Color32::from_rgb(0xff, 0x2d, 0xd4);
 pub const OVERLAY: Color32 = Color32::from_rgba_premultiplied(0, 0, 0, 190);
 
 /// Smallest side of anything a finger must hit (about 12 mm on a 15" 1080p screen).
@@ -79,6 +82,7 @@ impl Level {
 
 /// Applies the station's look to every theme of the context.
 pub fn apply(ctx: &egui::Context, ui_scale: f32) {
+    ctx.set_fonts(fonts());
     ctx.set_theme(egui::Theme::Dark);
     ctx.set_zoom_factor(ui_scale);
     ctx.all_styles_mut(|style| {
@@ -126,6 +130,21 @@ pub fn apply(ctx: &egui::Context, ui_scale: f32) {
     });
 }
 
+/// egui's fonts, with Hack (bundled for monospace) as the proportional family's last fallback:
+/// check names, messages and text read from documents carry signs the UI font lacks (↔ → ≠),
+/// which would otherwise be drawn as empty boxes.
+fn fonts() -> egui::FontDefinitions {
+    let mut fonts = egui::FontDefinitions::default();
+    let fallback = "Hack".to_owned();
+    if fonts.font_data.contains_key(&fallback)
+        && let Some(family) = fonts.families.get_mut(&FontFamily::Proportional)
+        && !family.contains(&fallback)
+    {
+        family.push(fallback);
+    }
+    fonts
+}
+
 /// A framed, touch-sized button that shows whether it is the current choice (user tiles, the
 /// navigation, tabs). Framed even when inactive, so it reads as a button without hovering.
 pub fn choice_button<'a>(
@@ -138,4 +157,17 @@ pub fn choice_button<'a>(
         .frame(true)
         .frame_when_inactive(true)
         .min_size(min_size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_proportional_font_falls_back_to_hack_for_arrows_and_signs() {
+        let fonts = fonts();
+        let family = &fonts.families[&FontFamily::Proportional];
+        assert_eq!(family.first().map(String::as_str), Some("Ubuntu-Light"));
+        assert_eq!(family.last().map(String::as_str), Some("Hack"));
+    }
 }

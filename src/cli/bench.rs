@@ -72,6 +72,12 @@ pub enum BenchCommand {
     /// marks): decode rate, wrong payloads, false positives, crashes and time per image, beside
     /// zxing-cpp on the same files in the same run (with --peer-python).
     Scan(super::bench_scan::ScanBench),
+    /// The cross-check on generated packs: verdict agreement with their answers and the speed
+    /// from files to verdict beside RapidOCR (with --peer-python).
+    Crosscheck(super::bench_crosscheck::CrosscheckBench),
+    /// Fielded OCR accuracy on generated label photos beside RapidOCR and Tesseract on the same
+    /// files in the same run (with --peer-python and --tesseract).
+    Ocr(super::bench_ocr::OcrBench),
     /// The mark grade against generated marks of known quality: per parameter, the share of
     /// marks graded within one step of the truth.
     Grade(super::bench_grade::GradeBench),
@@ -100,6 +106,8 @@ pub fn run(command: BenchCommand, data_dir: Option<&std::path::Path>) -> anyhow:
         BenchCommand::Inspect(bench) => super::bench_inspect::run(&bench),
         BenchCommand::Scan(bench) => super::bench_scan::run(&bench),
         BenchCommand::Grade(bench) => super::bench_grade::run(&bench),
+        BenchCommand::Ocr(bench) => super::bench_ocr::run(&bench),
+        BenchCommand::Crosscheck(bench) => super::bench_crosscheck::run(&bench),
         BenchCommand::Cameras {
             cameras,
             size,

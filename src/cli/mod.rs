@@ -3,14 +3,17 @@
 
 mod audit;
 mod bench;
+mod bench_crosscheck;
 mod bench_grade;
 mod bench_inspect;
 mod bench_laser;
+mod bench_ocr;
 mod bench_scan;
 mod bench_store;
 mod bench_vision;
 mod camera;
 mod config_cmd;
+mod crosscheck_cmd;
 mod engrave_cmd;
 mod eval_cmd;
 mod gcode_cmd;
@@ -19,6 +22,7 @@ mod inspect_cmd;
 mod items_cmd;
 mod laser;
 mod laser_settings;
+mod ocr_cmd;
 mod qr_cmd;
 mod recipe_cmd;
 mod scan_cmd;
@@ -89,6 +93,11 @@ pub enum Command {
     Items(items_cmd::ItemsCommand),
     /// Porosity verdicts for image files (exit 0 accept, 1 warn, 2 reject, 3 unreadable).
     Inspect(inspect_cmd::InspectArgs),
+    /// The QC cross-check of one build's traveler, BOM and photos (exit 0 PASS, 1 WARNING,
+    /// 2 FAIL).
+    Crosscheck(crosscheck_cmd::CrosscheckArgs),
+    /// Text in image files with the station's OCR (exit 0 when every image was read).
+    Ocr(ocr_cmd::OcrArgs),
     /// QR codes in image files (exit 0 when every image gave a code, 1 otherwise).
     Scan(scan_cmd::ScanArgs),
     /// A scan session on image files against a batch, a lot or a list, recorded in the station
@@ -148,6 +157,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Config(_)) => Ok(ExitCode::SUCCESS),
         Some(Command::Gcode(args)) => gcode_cmd::run(&args),
         Some(Command::Inspect(args)) => inspect_cmd::run(&args, &paths),
+        Some(Command::Crosscheck(args)) => crosscheck_cmd::run(&args, &config),
+        Some(Command::Ocr(args)) => ocr_cmd::run(&args, &config),
         Some(Command::Scan(args)) => scan_cmd::run(&args),
         Some(Command::ScanSession(args)) => scan_session_cmd::run(&args, &paths),
         Some(Command::Recipe(command)) => recipe_cmd::run(command, &paths),

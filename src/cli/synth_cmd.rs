@@ -3,6 +3,9 @@
 //! truth (image, mask, JSON list), seeds S, S+1, …, rendered on two named threads.
 //! `qcstation synth qr --count N --seed S --out DIR [--size WxH] [--tiers …]`: laser marks on
 //! metal, one folder per tier, each image with its payload (`.txt`) and truth (`.json`).
+//! `qcstation synth crosscheck --count N --seed S --out DIR [--tier normal|hard] [--json]`:
+//! cross-check document packs `DIR/pack-SSSSSS/` (traveler PDF, BOM, label photos and
+//! `answer.json` with the expected verdict and the scripted deviations).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,6 +14,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
+use crate::docs::synth::{PackAnswer, PackOptions, Tier as LabelTier, write_pack};
 use crate::scan::synth::{MarkParams, Tier, render as render_mark};
 use crate::vision::synth::{Lighting, SceneParams, SurfaceFamily, Variety, render, write};
 
@@ -20,6 +24,105 @@ pub enum SynthCommand {
     Porosity(PorosityArgs),
     /// QR laser marks on metal per difficulty tier, with the payload and the code's corners.
     Qr(QrArgs),
+    /// Cross-check packs: traveler PDF, as-built BOM and label photos of one build each, with
+    /// scripted agreements and disagreements and an answer file.
+    Crosscheck(CrosscheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CrosscheckArgs {
+    #[arg(long, default_value_t = 10)]
+    pub count: u64,
+    /// The first pack's seed; pack i has seed + i and is written to DIR/pack-SSSSSS.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Label photo tier: normal (text 25 px or more) or hard (small, low contrast, blurred).
+    #[arg(long, default_value = "normal", value_parser = parse_label_tier)]
+    pub tier: LabelTier,
+    /// One JSON object per pack per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_label_tier(text: &str) -> Result<LabelTier, String> {
+    LabelTier::ALL
+        .into_iter()
+        .find(|tier| tier.as_str() == text)
+        .ok_or_else(|| format!("unknown tier {text:?}: normal or hard"))
+}
+
+fn run_crosscheck(args: &CrosscheckArgs) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let options = PackOptions { tier: args.tier };
+    let seeds: Vec<u64> = (args.seed..args.seed.saturating_add(args.count)).collect();
+    let (half_a, half_b) = seeds.split_at(seeds.len() / 2);
+    let write_all = |seeds: &[u64]| -> anyhow::Result<Vec<(PathBuf, PackAnswer)>> {
+        seeds
+            .iter()
+            .map(|seed| {
+                let dir = args.out.join(format!("pack-{seed:06}"));
+                let answer = write_pack(&dir, *seed, &options)
+                    .with_context(|| format!("writing pack {seed}"))?;
+                Ok((dir, answer))
+            })
+            .collect()
+    };
+    let packs = std::thread::scope(|scope| -> anyhow::Result<Vec<(PathBuf, PackAnswer)>> {
+        let other = std::thread::Builder::new()
+            .name("synth-1".to_owned())
+            .spawn_scoped(scope, || write_all(half_a))
+            .context("starting a pack thread")?;
+        let mine = write_all(half_b)?;
+        let mut packs = other
+            .join()
+            .map_err(|_| anyhow::anyhow!("a pack thread crashed"))??;
+        packs.extend(mine);
+        Ok(packs)
+    })?;
+    let mut verdicts = [0_usize; 3];
+    for (dir, answer) in &packs {
+        verdicts[answer.expected_verdict as usize] += 1;
+        if args.json {
+            println!(
+                "{}",
+                json!({
+                    "dir": dir.display().to_string(),
+                    "seed": answer.seed,
+                    "expected_verdict": answer.expected_verdict,
+                    "deviations": answer.deviations,
+                    "files": answer.files,
+                })
+            );
+        } else {
+            let deviations: Vec<String> = answer
+                .deviations
+                .iter()
+                .map(|d| format!("check {} {}: {}", d.check, d.status.as_str(), d.what))
+                .collect();
+            println!(
+                "{}: {} ({} files){}{}",
+                dir.display(),
+                answer.expected_verdict.as_str(),
+                answer.files.len(),
+                if deviations.is_empty() { "" } else { "; " },
+                deviations.join("; ")
+            );
+        }
+    }
+    if !args.json {
+        println!(
+            "{} pack(s) in {}: {} PASS, {} WARNING, {} FAIL",
+            packs.len(),
+            args.out.display(),
+            verdicts[0],
+            verdicts[1],
+            verdicts[2]
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Debug, Args)]
@@ -118,6 +221,7 @@ pub fn run(command: &SynthCommand) -> anyhow::Result<ExitCode> {
     let args = match command {
         SynthCommand::Porosity(args) => args,
         SynthCommand::Qr(args) => return run_qr(args),
+        SynthCommand::Crosscheck(args) => return run_crosscheck(args),
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::crosscheck::FieldPatterns;
 use crate::domain::{LockoutPolicy, LotRule};
 
 /// The file written by `qcstation config init`, documenting every key and its default.
@@ -78,6 +79,48 @@ reject_pin = 19
 horn_pin = 26
 inputs_active_low = true
 
+# The cross-check's field patterns (see specs/crosscheck.md).
+[crosscheck]
+# A value read with a lower confidence (0-1) never passes a check silently: at least a WARNING.
+min_confidence = 0.8
+
+# Per field: `pattern` is a regular expression for the value after its prefix and '-'
+# (matched upper-case, whole value); `prefixes` the accepted prefixes; `missing_prefix` the
+# prefix added when a label or BOM column says what a bare value is ("" never); `labels` the
+# words that announce the field in documents and on labels. Lists replace the defaults.
+[crosscheck.job_number]
+pattern = "[0-9]{5}"
+prefixes = []
+missing_prefix = ""
+labels = ["JOB NUMBER", "JOB NO", "JOB"]
+
+[crosscheck.board_serial]
+pattern = "[0-9]{5}-[0-9]{4}"
+prefixes = ["VGN"]
+missing_prefix = "VGN"
+labels = ["BOARD SERIAL NUMBER", "BOARD SERIAL NO", "BOARD SERIAL", "BOARD S/N", "BOARD SN", "SERIAL NUMBER", "SERIAL NO", "SERIAL", "S/N", "SN"]
+
+[crosscheck.unit_serial]
+pattern = "[0-9]{4}"
+prefixes = ["INF"]
+missing_prefix = "INF"
+labels = ["UNIT SERIAL NUMBER", "UNIT SERIAL NO", "UNIT SERIAL", "UNIT S/N", "UNIT SN"]
+
+[crosscheck.part_number]
+pattern = "[0-9]{4}-[0-9]{2}"
+prefixes = ["PCA", "DRW"]
+missing_prefix = ""
+labels = ["PART NUMBER", "PART NO", "PART #", "P/N", "PN"]
+
+[crosscheck.revision]
+pattern = "[A-Z]{1,2}[0-9]{0,2}"
+prefixes = []
+missing_prefix = ""
+labels = ["REVISION", "REV"]
+
+[crosscheck.flight_status]
+labels = ["FLIGHT STATUS"]
+
 [logging]
 # tracing filter for the log file and stderr, e.g. "info" or "qcstation=debug,info".
 filter = "info"
@@ -95,6 +138,8 @@ pub struct Config {
     pub laser: LaserSection,
     pub scan: ScanSection,
     pub inspection: InspectionSection,
+    /// The cross-check's field patterns and confidence threshold.
+    pub crosscheck: FieldPatterns,
     pub logging: LoggingSection,
 }
 
@@ -437,6 +482,13 @@ impl Config {
         if let Err(reason) = LotRule::pattern(&self.inventory.lot_pattern) {
             issues.push(("inventory.lot_pattern".to_owned(), reason));
         }
+        if let Err(err) = self.crosscheck.validate() {
+            issues.extend(
+                err.issues
+                    .into_iter()
+                    .map(|issue| (issue.key, issue.reason)),
+            );
+        }
         let mut check = |ok: bool, key: &str, reason: &str| {
             if !ok {
                 issues.push((key.to_owned(), reason.to_owned()));
@@ -560,6 +612,19 @@ mod tests {
     fn default_file_parses_to_defaults() {
         let config = Config::parse(DEFAULT_TOML, Path::new("default.toml")).unwrap();
         assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn the_crosscheck_section_is_the_domain_default_and_a_bad_pattern_names_its_key() {
+        assert!(DEFAULT_TOML.contains(crate::domain::crosscheck::DEFAULT_TOML));
+        let text = "[crosscheck.board_serial]\npattern = \"[0-9\"\n";
+        let err = Config::parse(text, Path::new("station.toml")).unwrap_err();
+        assert!(
+            err.issues
+                .iter()
+                .any(|issue| issue.key.starts_with("crosscheck.board_serial")),
+            "{err}"
+        );
     }
 
     #[test]

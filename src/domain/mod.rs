@@ -1,11 +1,12 @@
 //! Plain types and rules shared by every layer: roles and what they permit, user names, the
 //! secret (PIN or password) policy, the sign-in lockout, who performs an action, item UIDs, the
 //! item lifecycle, engraving job states, QR error-correction levels, inspection verdicts and
-//! dispositions.
+//! dispositions, and the cross-check's fields, normalisation and checks (`crosscheck`).
 //!
 //! Nothing here does I/O, reads the environment, spawns threads or knows about the UI.
 
 mod actor;
+pub mod crosscheck;
 mod disposition;
 mod ec_level;
 mod item_status;

@@ -8,6 +8,8 @@
 mod capture;
 mod command;
 mod context;
+mod crosscheck;
+mod crosschecker;
 mod engraver;
 mod event;
 mod gpio;
@@ -42,6 +44,14 @@ use crate::store::{AuditSeal, StationSettings, Store, StoreError, StoreReader};
 
 pub use command::{AuditQuery, Command, StationCommand, UsersCommand};
 pub use context::Waker;
+pub use crosscheck::{
+    CrosscheckOutcome, FileOutcome, FileStage, InputFile, OcrState, check_files, extract_file,
+    judge,
+};
+pub use crosschecker::{
+    CrosscheckCommand, CrosscheckEvent, CrosscheckHandle, CrosscheckProgress, CrosscheckView,
+    OpenCrosscheck, checks_csv, open_session,
+};
 pub use engraver::{
     AlarmView, EngraverCommand, EngraverEvent, EngraverHandle, EngraverView, LaserLink, RunningJob,
 };
@@ -120,6 +130,18 @@ pub struct RuntimeOptions {
     pub inspection: Option<InspectionPlan>,
     /// Scan sessions, if this station runs them.
     pub scanning: Option<ScanPlan>,
+    /// Cross-check sessions (the QC desk), if this station runs them.
+    pub crosscheck: Option<CrosscheckPlan>,
+}
+
+/// Cross-check sessions: the field patterns (station configuration) and file limits.
+#[derive(Debug, Clone)]
+pub struct CrosscheckPlan {
+    pub patterns: crate::domain::crosscheck::CompiledPatterns,
+    pub limits: crate::docs::Limits,
+    /// Generated document packs for the demo desk in `<data dir>/demo-packs` (made by the
+    /// worker when the folder is missing).
+    pub demo_packs: bool,
 }
 
 /// Scan sessions: what the scanner looks through and what a frame may spend.
@@ -170,6 +192,7 @@ impl RuntimeOptions {
             laser: None,
             inspection: None,
             scanning: None,
+            crosscheck: None,
         }
     }
 }
@@ -249,6 +272,7 @@ pub struct Runtime {
     signals: Option<signals::SignalWatch>,
     engraver: Option<EngraverHandle>,
     scanner: Option<ScannerHandle>,
+    crosschecker: Option<CrosscheckHandle>,
     inventory: Option<Handle<InventoryCommand, InventoryEvent>>,
     inspector: Option<InspectorHandle>,
 }
@@ -300,6 +324,10 @@ impl Runtime {
             Some(_) => Some(store.reader()?),
             None => None,
         };
+        let crosscheck_reader = match options.crosscheck {
+            Some(_) => Some(store.reader()?),
+            None => None,
+        };
         let laser_reader = match options.laser {
             Some(_) => Some(store.reader()?),
             None => None,
@@ -339,6 +367,7 @@ impl Runtime {
             signals: None,
             engraver: None,
             scanner: None,
+            crosschecker: None,
             inventory: None,
             inspector: None,
         };
@@ -367,6 +396,9 @@ impl Runtime {
         }
         if let (Some(plan), Some(reader)) = (options.scanning.clone(), scan_reader) {
             runtime.start_scanner(&plan, reader, options.data_dir.join("images"))?;
+        }
+        if let (Some(plan), Some(reader)) = (options.crosscheck.clone(), crosscheck_reader) {
+            runtime.start_crosschecker(plan, reader, options.data_dir.clone())?;
         }
         if let (Some(plan), Some((reader, records_reader))) =
             (options.inspection.clone(), inspection_readers)
@@ -474,6 +506,30 @@ impl Runtime {
             move |worker, port| engraver.run(worker, port),
         )?;
         self.engraver = Some(EngraverHandle { handle, view });
+        Ok(())
+    }
+
+    /// The cross-check worker.
+    fn start_crosschecker(
+        &mut self,
+        plan: CrosscheckPlan,
+        reader: StoreReader,
+        data_dir: PathBuf,
+    ) -> Result<(), RuntimeError> {
+        let store = self.store().ok_or(RuntimeError::Stopped)?;
+        let mut worker =
+            crosschecker::Crosschecker::new(store, reader, data_dir, plan.patterns, plan.limits);
+        worker.demo_packs = plan.demo_packs;
+        let view = Arc::clone(&worker.view);
+        let handle = self.start_capability(
+            // Reading one photo or scanned page takes a second or two on a small machine.
+            WorkerSpec::new("crosscheck", Phase::Processing)
+                .heartbeat_budget(Duration::from_secs(60)),
+            "crosscheck",
+            (16, 64),
+            move |worker_ctx, port| worker.run(worker_ctx, port),
+        )?;
+        self.crosschecker = Some(CrosscheckHandle { handle, view });
         Ok(())
     }
 
@@ -698,6 +754,11 @@ impl Runtime {
     /// Inventory queries (the Inventory panel's).
     pub fn inventory(&self) -> Option<&Handle<InventoryCommand, InventoryEvent>> {
         self.inventory.as_ref()
+    }
+
+    /// The cross-check worker, when this station runs cross-check sessions.
+    pub fn crosschecker(&self) -> Option<&CrosscheckHandle> {
+        self.crosschecker.as_ref()
     }
 
     /// The scanner, when this station runs scan sessions.

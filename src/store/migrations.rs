@@ -320,6 +320,35 @@ CREATE INDEX scans_by_session ON scans (session_id, id);
 CREATE INDEX scans_by_code ON scans (session_id, code_text);
 ";
 
+const V11_CROSSCHECK: &str = "
+CREATE TABLE crosscheck_sessions (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at_utc TEXT NOT NULL,
+    verdict TEXT CHECK (verdict IN ('PASS', 'WARNING', 'FAIL')),
+    checked_at_utc TEXT,
+    checks_json TEXT,
+    rules_json TEXT
+) STRICT;
+CREATE INDEX crosscheck_sessions_by_time ON crosscheck_sessions (created_at_utc);
+
+CREATE TABLE crosscheck_files (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES crosscheck_sessions (id) ON DELETE CASCADE,
+    original_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    stored_path TEXT NOT NULL,
+    kind TEXT CHECK (kind IN ('traveler', 'bom', 'photo')),
+    status TEXT NOT NULL CHECK (status IN ('queued', 'extracting', 'done', 'failed')),
+    reason TEXT,
+    fields_json TEXT
+) STRICT;
+CREATE INDEX crosscheck_files_by_session ON crosscheck_files (session_id, id);
+CREATE INDEX crosscheck_files_by_hash ON crosscheck_files (sha256);
+";
+
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(V1_STATION_USERS_AUDIT),
@@ -332,11 +361,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V8_CAMERA_CALIBRATION),
         M::up(V9_MARK_VERIFICATIONS),
         M::up(V10_SCAN_SESSIONS),
+        M::up(V11_CROSSCHECK),
     ])
 });
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 10;
+pub const LATEST_VERSION: i64 = 11;
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;

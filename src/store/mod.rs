@@ -13,6 +13,7 @@
 mod access;
 mod audit;
 mod cameras;
+mod crosscheck;
 mod demo;
 mod engrave_jobs;
 mod error;
@@ -40,6 +41,9 @@ pub use audit::{
     GENESIS_HASH, row_hash as audit_row_hash, row_hash_v2 as audit_row_hash_v2,
 };
 pub use cameras::CameraRecord;
+pub use crosscheck::{
+    CrosscheckFileRecord, CrosscheckFilter, CrosscheckSessionRecord, FileStatus, NewCrosscheckFile,
+};
 pub use demo::{DEMO_RECIPE_PART, DEMO_RECIPE_TOML, DEMO_USERS, DemoUser};
 pub use engrave_jobs::{JobEnd, JobFilter, JobRecord, NewJob};
 pub use error::StoreError;

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use image::{DynamicImage, GrayImage, RgbaImage};
+use image::{DynamicImage, GrayImage, RgbImage, RgbaImage};
 
 fn read(path: &Path) -> anyhow::Result<DynamicImage> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -29,15 +29,26 @@ pub fn read_grey(path: &Path) -> anyhow::Result<GrayImage> {
     if !image.color().has_alpha() {
         return Ok(image.to_luma8());
     }
-    let mut rgba = image.to_rgba8();
-    for pixel in rgba.pixels_mut() {
-        let alpha = u32::from(pixel.0[3]);
-        for channel in &mut pixel.0[..3] {
-            *channel = ((u32::from(*channel) * alpha + 255 * (255 - alpha)) / 255) as u8;
-        }
-        pixel.0[3] = 255;
+    Ok(DynamicImage::ImageRgb8(over_white(&image)).to_luma8())
+}
+
+/// The file as 8-bit RGB; transparent pixels are laid over white (as on a page).
+pub fn read_rgb(path: &Path) -> anyhow::Result<RgbImage> {
+    let image = read(path)?;
+    if !image.color().has_alpha() {
+        return Ok(image.to_rgb8());
     }
-    Ok(DynamicImage::ImageRgba8(rgba).to_luma8())
+    Ok(over_white(&image))
+}
+
+fn over_white(image: &DynamicImage) -> RgbImage {
+    let rgba = image.to_rgba8();
+    RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let alpha = u32::from(a);
+        let blend = |c: u8| ((u32::from(c) * alpha + 255 * (255 - alpha)) / 255) as u8;
+        image::Rgb([blend(r), blend(g), blend(b)])
+    })
 }
 
 /// The file as 8-bit RGBA.

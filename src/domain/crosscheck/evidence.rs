@@ -1,0 +1,93 @@
+//! Evidence as the extractors deliver it: lines of text (from a PDF page, an OCR'd photo or a
+//! scanned page) and rows of a BOM table, each value with where it came from.
+
+use serde::{Deserialize, Serialize};
+
+/// The three kinds of evidence about one build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// Traveler or work instruction (PDF, text or scanned).
+    Traveler,
+    /// As-built bill of materials (spreadsheet or CSV).
+    Bom,
+    /// Photo of the product or its labels.
+    Photo,
+}
+
+impl EvidenceKind {
+    pub const ALL: [Self; 3] = [Self::Traveler, Self::Bom, Self::Photo];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Traveler => "traveler",
+            Self::Bom => "bom",
+            Self::Photo => "photo",
+        }
+    }
+}
+
+/// Where inside a file a value was found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Location {
+    /// A PDF page (1-based) and the text's box in page points, origin top-left:
+    /// `[x_min, y_min, x_max, y_max]`.
+    Page { page: u32, bbox_pt: [f32; 4] },
+    /// A spreadsheet cell: sheet name, 1-based row and column as the spreadsheet shows them.
+    Cell { sheet: String, row: u32, col: u32 },
+    /// A region of an image (a photo, or a scanned page rendered at `page`), four corners in
+    /// pixels, clockwise from the top-left of the text as read.
+    ImageBox {
+        page: Option<u32>,
+        quad_px: [[f32; 2]; 4],
+    },
+}
+
+/// A file and a place in it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The file's original name as the operator dropped it.
+    pub file: String,
+    pub at: Location,
+}
+
+/// One line of text with the confidence of whoever read it (1.0 for text taken from a PDF's
+/// content stream, the recogniser's score for OCR).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TextLine {
+    pub text: String,
+    pub confidence: f32,
+    pub provenance: Provenance,
+}
+
+/// What a BOM column holds, found from its header's name and variants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnRole {
+    Job,
+    PartNumber,
+    Revision,
+    Quantity,
+    RefDes,
+    /// Serial of the installed board (board serial).
+    Serial,
+    UnitSerial,
+    Description,
+}
+
+/// One data row of a BOM: the cells of the columns whose role is known.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BomRow {
+    pub cells: Vec<(ColumnRole, TextLine)>,
+}
+
+impl BomRow {
+    /// The cell of a column, if the row has that column and the cell is not blank.
+    pub fn cell(&self, role: ColumnRole) -> Option<&TextLine> {
+        self.cells
+            .iter()
+            .find(|(r, line)| *r == role && !line.text.trim().is_empty())
+            .map(|(_, line)| line)
+    }
+}

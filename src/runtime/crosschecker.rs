@@ -1,0 +1,559 @@
+//! The cross-check worker: sessions of the QC desk. A new session's files are copied into the
+//! station's data folder by content hash (`crosscheck/files/<sha256>.<ext>`, original names
+//! kept in the store), then read one by one — each file's status goes queued → extracting →
+//! done or failed, and the panel sees the progress — and the checks run once every file is
+//! through. Re-running a session reads its stored files again with the station's current
+//! patterns; deleting one needs an engineer (the store checks) and removes files no other
+//! session uses; exporting writes the report as PDF and the checks as CSV.
+//!
+//! The OCR models are loaded when the first session needs them (a second or two, with their
+//! golden self-test); if they are refused, files that need the OCR fail with that reason.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use sha2::{Digest, Sha256};
+
+use super::crosscheck::{FileStage, InputFile, OcrState, extract_file, judge};
+use super::port::{Handle, Port};
+use super::records::StoreHandle;
+use super::worker::{WorkerCtx, WorkerExit};
+use crate::docs::Limits;
+use crate::docs::synth::{PackOptions, write_pack};
+use crate::domain::Actor;
+use crate::domain::crosscheck::{CheckResult, CompiledPatterns, FieldValue, Verdict};
+use crate::report::{ReportFile, crosscheck_pdf};
+use crate::store::{
+    CrosscheckFileRecord, CrosscheckFilter, CrosscheckSessionRecord, FileStatus, NewCrosscheckFile,
+    StoreReader,
+};
+
+const STORE_WAIT: Duration = Duration::from_secs(5);
+/// Where the demo's generated document packs are, under the data folder.
+pub const DEMO_PACKS: &str = "demo-packs";
+const DEMO_PACK_COUNT: u64 = 5;
+
+/// What the panel asks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CrosscheckCommand {
+    /// Creates a session from these files and checks it.
+    Create {
+        actor: Actor,
+        name: String,
+        files: Vec<PathBuf>,
+    },
+    /// Reads a session's files again with the current patterns and checks again.
+    Rerun { actor: Actor, session_id: i64 },
+    /// Deletes a session (an engineer or admin).
+    Delete { actor: Actor, session_id: i64 },
+    /// Shows a session with its files and checks.
+    Open(i64),
+    /// Lists sessions matching the filter.
+    List(CrosscheckFilter),
+    /// Writes the report (PDF) and the checks (CSV) into the station's export folder.
+    Export { session_id: i64 },
+}
+
+/// What happened, for notices (the view carries the state).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CrosscheckEvent {
+    Checked { session_id: i64, verdict: Verdict },
+    Deleted(i64),
+    Exported(Vec<PathBuf>),
+    Failed(String),
+}
+
+/// A session as the panel shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenCrosscheck {
+    pub session: CrosscheckSessionRecord,
+    pub files: Vec<CrosscheckFileRecord>,
+    /// Each file's fields, in the order of `files` (empty until extracted).
+    pub fields: Vec<Vec<FieldValue>>,
+    pub checks: Vec<CheckResult>,
+}
+
+/// Work in progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrosscheckProgress {
+    pub session_id: i64,
+    /// Files finished, and in all.
+    pub done: usize,
+    pub total: usize,
+    /// The file being read.
+    pub current: String,
+}
+
+/// The worker now.
+#[derive(Debug, Clone, Default)]
+pub struct CrosscheckView {
+    pub filter: CrosscheckFilter,
+    /// Sessions matching the filter, newest first.
+    pub sessions: Vec<CrosscheckSessionRecord>,
+    pub open: Option<OpenCrosscheck>,
+    pub progress: Option<CrosscheckProgress>,
+    /// Why the OCR is disabled, once it was tried and refused.
+    pub ocr_refused: Option<String>,
+    /// Where the stored files are (the panel shows the evidence from them).
+    pub data_dir: PathBuf,
+}
+
+/// The faces' side.
+#[derive(Clone)]
+pub struct CrosscheckHandle {
+    pub(super) handle: Handle<CrosscheckCommand, CrosscheckEvent>,
+    pub(super) view: Arc<ArcSwap<CrosscheckView>>,
+}
+
+impl CrosscheckHandle {
+    pub fn send(&self, command: CrosscheckCommand) -> Result<(), super::RuntimeError> {
+        self.handle.send(command)
+    }
+
+    pub fn events(&self) -> &crossbeam_channel::Receiver<CrosscheckEvent> {
+        self.handle.events()
+    }
+
+    pub fn view(&self) -> Arc<CrosscheckView> {
+        self.view.load_full()
+    }
+}
+
+pub(super) struct Crosschecker {
+    store: StoreHandle,
+    reader: StoreReader,
+    data_dir: PathBuf,
+    patterns: CompiledPatterns,
+    limits: Limits,
+    ocr: Option<OcrState>,
+    /// Make the demo's document packs at start when they are missing.
+    pub demo_packs: bool,
+    pub view: Arc<ArcSwap<CrosscheckView>>,
+    state: CrosscheckView,
+}
+
+impl Crosschecker {
+    pub fn new(
+        store: StoreHandle,
+        reader: StoreReader,
+        data_dir: PathBuf,
+        patterns: CompiledPatterns,
+        limits: Limits,
+    ) -> Self {
+        let state = CrosscheckView {
+            filter: CrosscheckFilter {
+                limit: 200,
+                ..CrosscheckFilter::default()
+            },
+            data_dir: data_dir.clone(),
+            ..CrosscheckView::default()
+        };
+        Self {
+            store,
+            reader,
+            data_dir,
+            patterns,
+            limits,
+            ocr: None,
+            demo_packs: false,
+            view: Arc::default(),
+            state,
+        }
+    }
+
+    pub fn run(
+        &mut self,
+        worker: &WorkerCtx,
+        port: &Port<CrosscheckCommand, CrosscheckEvent>,
+    ) -> WorkerExit {
+        self.relist();
+        self.publish();
+        if self.demo_packs {
+            self.write_demo_packs(worker);
+        }
+        while !worker.is_stopped() {
+            worker.beat();
+            match port.next_command(Duration::from_millis(200)) {
+                Ok(Some(command)) => {
+                    if let Err(reason) = self.command(command, worker, port) {
+                        port.emit(CrosscheckEvent::Failed(reason));
+                    }
+                    self.state.progress = None;
+                    self.relist();
+                    self.publish();
+                }
+                Ok(None) => {}
+                Err(_) => break,
+            }
+        }
+        WorkerExit::Finished
+    }
+
+    fn publish(&self) {
+        self.view.store(Arc::new(self.state.clone()));
+    }
+
+    fn relist(&mut self) {
+        match self.reader.crosscheck_sessions(&self.state.filter) {
+            Ok(sessions) => self.state.sessions = sessions,
+            Err(err) => tracing::warn!("reading the cross-check sessions: {err}"),
+        }
+    }
+
+    fn command(
+        &mut self,
+        command: CrosscheckCommand,
+        worker: &WorkerCtx,
+        port: &Port<CrosscheckCommand, CrosscheckEvent>,
+    ) -> Result<(), String> {
+        match command {
+            CrosscheckCommand::Create { actor, name, files } => {
+                let stored = self.store_files(&files)?;
+                let session =
+                    self.store
+                        .call("start a cross-check session", STORE_WAIT, move |store| {
+                            store
+                                .create_crosscheck_session(&actor.clone(), &name, &stored)
+                                .map(|session| (session, actor))
+                        })?;
+                let (session, actor) = session;
+                self.check(&actor, session.id, worker, port)
+            }
+            CrosscheckCommand::Rerun { actor, session_id } => {
+                self.check(&actor, session_id, worker, port)
+            }
+            CrosscheckCommand::Delete { actor, session_id } => {
+                let orphaned =
+                    self.store
+                        .call("delete a cross-check session", STORE_WAIT, move |store| {
+                            store.delete_crosscheck_session(&actor, session_id)
+                        })?;
+                for path in orphaned {
+                    let file = self.data_dir.join(&path);
+                    if let Err(err) = std::fs::remove_file(&file) {
+                        tracing::warn!("removing {}: {err}", file.display());
+                    }
+                }
+                if self
+                    .state
+                    .open
+                    .as_ref()
+                    .is_some_and(|open| open.session.id == session_id)
+                {
+                    self.state.open = None;
+                }
+                port.emit(CrosscheckEvent::Deleted(session_id));
+                Ok(())
+            }
+            CrosscheckCommand::Open(session_id) => self.open(session_id),
+            CrosscheckCommand::List(filter) => {
+                self.state.filter = filter;
+                Ok(())
+            }
+            CrosscheckCommand::Export { session_id } => {
+                let paths = self.export(session_id)?;
+                port.emit(CrosscheckEvent::Exported(paths));
+                Ok(())
+            }
+        }
+    }
+
+    /// The demo desk's document packs (`demo-packs/pack-00000N`, seeds 1–5), written once.
+    fn write_demo_packs(&self, worker: &WorkerCtx) {
+        let folder = self.data_dir.join(DEMO_PACKS);
+        if folder.exists() {
+            return;
+        }
+        for seed in 1..=DEMO_PACK_COUNT {
+            worker.beat();
+            let dir = folder.join(format!("pack-{seed:06}"));
+            if let Err(err) = write_pack(&dir, seed, &PackOptions::default()) {
+                tracing::warn!("writing the demo's document packs: {err}");
+                return;
+            }
+        }
+        tracing::info!(
+            "wrote {DEMO_PACK_COUNT} demo document packs in {}",
+            folder.display()
+        );
+    }
+
+    /// Copies the dropped files into the data folder by content hash.
+    fn store_files(&self, files: &[PathBuf]) -> Result<Vec<NewCrosscheckFile>, String> {
+        if files.is_empty() {
+            return Err("drop or pick at least one file (traveler PDF, BOM, photos)".into());
+        }
+        let folder = self.data_dir.join("crosscheck").join("files");
+        std::fs::create_dir_all(&folder).map_err(|err| format!("{}: {err}", folder.display()))?;
+        let mut stored = Vec::with_capacity(files.len());
+        for path in files {
+            let bytes = std::fs::read(path).map_err(|err| {
+                format!(
+                    "{}: cannot read the file ({err}); nothing was started",
+                    path.display()
+                )
+            })?;
+            let sha256 = hex::encode(Sha256::digest(&bytes));
+            let original_name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let ext = Path::new(&original_name)
+                .extension()
+                .map(|e| format!(".{}", e.to_string_lossy().to_lowercase()))
+                .unwrap_or_default();
+            let relative = format!("crosscheck/files/{sha256}{ext}");
+            let target = self.data_dir.join(&relative);
+            if !target.exists() {
+                let partial = target.with_extension("partial");
+                std::fs::write(&partial, &bytes)
+                    .and_then(|()| std::fs::rename(&partial, &target))
+                    .map_err(|err| format!("{}: {err}", target.display()))?;
+            }
+            stored.push(NewCrosscheckFile {
+                original_name,
+                sha256,
+                size_bytes: bytes.len() as u64,
+                stored_path: relative,
+            });
+        }
+        Ok(stored)
+    }
+
+    /// Reads every file of a session and records the checks.
+    fn check(
+        &mut self,
+        actor: &Actor,
+        session_id: i64,
+        worker: &WorkerCtx,
+        port: &Port<CrosscheckCommand, CrosscheckEvent>,
+    ) -> Result<(), String> {
+        let files = self
+            .reader
+            .crosscheck_files(session_id)
+            .map_err(|err| err.to_string())?;
+        if files.is_empty() {
+            return Err(format!("cross-check session {session_id} has no files"));
+        }
+        for file in &files {
+            let id = file.id;
+            self.store
+                .call("queue a cross-check file", STORE_WAIT, move |store| {
+                    store.set_crosscheck_file(id, FileStatus::Queued, None, None, None)
+                })?;
+        }
+        let mut ocr = self.ocr.take().unwrap_or_else(|| {
+            worker.beat();
+            OcrState::station()
+        });
+        if let OcrState::Refused(reason) = &ocr {
+            self.state.ocr_refused = Some(reason.clone());
+        }
+        let mut outcomes = Vec::with_capacity(files.len());
+        for (index, file) in files.iter().enumerate() {
+            worker.beat();
+            self.state.progress = Some(CrosscheckProgress {
+                session_id,
+                done: index,
+                total: files.len(),
+                current: file.original_name.clone(),
+            });
+            let id = file.id;
+            self.store.call(
+                "mark a cross-check file extracting",
+                STORE_WAIT,
+                move |store| {
+                    store.set_crosscheck_file(id, FileStatus::Extracting, None, None, None)
+                },
+            )?;
+            let _ = self.open(session_id);
+            self.publish();
+            let input = InputFile {
+                path: self.data_dir.join(&file.stored_path),
+                name: file.original_name.clone(),
+            };
+            let outcome = extract_file(&input, &self.limits, &mut ocr, &self.patterns);
+            let stage = if outcome.error.is_none() {
+                FileStage::Done
+            } else {
+                FileStage::Failed
+            };
+            let kind = outcome.kind.map(|kind| kind.as_str().to_owned());
+            let reason = outcome.error.clone();
+            let fields = serde_json::to_string(&outcome.fields).map_err(|err| err.to_string())?;
+            let status = if stage == FileStage::Done {
+                FileStatus::Done
+            } else {
+                FileStatus::Failed
+            };
+            self.store
+                .call("record a cross-check file", STORE_WAIT, move |store| {
+                    store.set_crosscheck_file(
+                        id,
+                        status,
+                        kind.as_deref(),
+                        reason.as_deref(),
+                        Some(&fields),
+                    )
+                })?;
+            outcomes.push(outcome);
+        }
+        self.ocr = Some(ocr);
+        let outcome = judge(outcomes, &self.patterns);
+        let checks = serde_json::to_string(&outcome.checks).map_err(|err| err.to_string())?;
+        let rules =
+            serde_json::to_string(self.patterns.settings()).map_err(|err| err.to_string())?;
+        let verdict = outcome.verdict;
+        let actor = actor.clone();
+        self.store
+            .call("record a cross-check", STORE_WAIT, move |store| {
+                store.record_crosscheck_result(
+                    &actor,
+                    session_id,
+                    verdict.as_str(),
+                    &checks,
+                    &rules,
+                )
+            })?;
+        self.open(session_id)?;
+        port.emit(CrosscheckEvent::Checked {
+            session_id,
+            verdict,
+        });
+        Ok(())
+    }
+
+    fn open(&mut self, session_id: i64) -> Result<(), String> {
+        self.state.open = Some(open_session(&self.reader, session_id)?);
+        Ok(())
+    }
+
+    fn export(&self, session_id: i64) -> Result<Vec<PathBuf>, String> {
+        let open = open_session(&self.reader, session_id)?;
+        let verdict: Verdict = open
+            .session
+            .verdict
+            .as_deref()
+            .ok_or_else(|| format!("session {session_id} has not been checked yet"))?
+            .parse()
+            .map_err(|err: crate::domain::crosscheck::VerdictParseError| err.0)?;
+        let folder = self.data_dir.join("exports");
+        std::fs::create_dir_all(&folder).map_err(|err| format!("{}: {err}", folder.display()))?;
+        let files: Vec<ReportFile> = open
+            .files
+            .iter()
+            .zip(&open.fields)
+            .map(|(file, fields)| ReportFile {
+                name: file.original_name.clone(),
+                kind: file.kind.clone().unwrap_or_else(|| "?".into()),
+                summary: match &file.reason {
+                    Some(reason) => format!("failed: {reason}"),
+                    None => format!("{} fields, {}", fields.len(), file.status.as_str()),
+                },
+            })
+            .collect();
+        let created = format!(
+            "Session {} created {} by {}; checked {}",
+            open.session.id,
+            open.session.created_at_utc,
+            open.session.created_by,
+            open.session.checked_at_utc.as_deref().unwrap_or("-")
+        );
+        let pdf = crosscheck_pdf(&open.session.name, &created, verdict, &open.checks, &files);
+        let pdf_path = folder.join(format!("crosscheck-{session_id}.pdf"));
+        std::fs::write(&pdf_path, pdf).map_err(|err| format!("{}: {err}", pdf_path.display()))?;
+        let csv_path = folder.join(format!("crosscheck-{session_id}.csv"));
+        std::fs::write(&csv_path, checks_csv(&open.checks))
+            .map_err(|err| format!("{}: {err}", csv_path.display()))?;
+        Ok(vec![pdf_path, csv_path])
+    }
+}
+
+/// A stored session with its files, fields and checks decoded.
+pub fn open_session(reader: &StoreReader, session_id: i64) -> Result<OpenCrosscheck, String> {
+    let session = reader
+        .crosscheck_session(session_id)
+        .map_err(|err| err.to_string())?
+        .ok_or_else(|| format!("no cross-check session {session_id}"))?;
+    let files = reader
+        .crosscheck_files(session_id)
+        .map_err(|err| err.to_string())?;
+    let fields = files
+        .iter()
+        .map(|file| match &file.fields_json {
+            Some(json) => serde_json::from_str(json)
+                .map_err(|err| format!("stored fields of {}: {err}", file.original_name)),
+            None => Ok(Vec::new()),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let checks = match &session.checks_json {
+        Some(json) => serde_json::from_str(json)
+            .map_err(|err| format!("stored checks of session {session_id}: {err}"))?,
+        None => Vec::new(),
+    };
+    Ok(OpenCrosscheck {
+        session,
+        files,
+        fields,
+        checks,
+    })
+}
+
+/// The checks as CSV: one row per value compared (a check with none gets one row).
+pub fn checks_csv(checks: &[CheckResult]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "check",
+        "name",
+        "priority",
+        "status",
+        "message",
+        "field",
+        "value",
+        "raw",
+        "confidence",
+        "corrected",
+        "file",
+        "where",
+    ];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for check in checks {
+        let base = vec![
+            check.number.to_string(),
+            check.name.to_owned(),
+            check.priority.as_str().to_owned(),
+            check.status.as_str().to_owned(),
+            check.message.clone(),
+        ];
+        if check.values.is_empty() {
+            let mut row = base.clone();
+            row.extend(std::iter::repeat_n(String::new(), 7));
+            rows.push(row);
+        }
+        for value in &check.values {
+            let mut row = base.clone();
+            row.extend([
+                value.kind.as_str().to_owned(),
+                value.value.value.clone(),
+                value.value.raw.clone(),
+                format!("{:.3}", value.value.confidence),
+                (!value.value.corrections.is_empty()).to_string(),
+                value.provenance.file.clone(),
+                crate::report::source_words(value),
+            ]);
+            rows.push(row);
+        }
+    }
+    let write = || -> Result<Vec<u8>, csv::Error> {
+        writer.write_record(header)?;
+        for row in &rows {
+            writer.write_record(row)?;
+        }
+        writer
+            .into_inner()
+            .map_err(|err| csv::Error::from(err.into_error()))
+    };
+    String::from_utf8(write().unwrap_or_default()).unwrap_or_default()
+}
