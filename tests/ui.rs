@@ -993,7 +993,10 @@ fn the_qc_desk_checks_a_dropped_pack_shows_evidence_exports_and_reopens_it() {
     );
     assert!(
         harness
-            .query_by_label(&format!("Written: {}", pdf.display()))
+            .query_by_label(&format!(
+                "Written: crosscheck-{id}.pdf, crosscheck-{id}.csv in {}",
+                dir.path().join("exports").display()
+            ))
             .is_some()
     );
 

@@ -106,9 +106,8 @@ impl CrosscheckDesk {
                 session_id,
                 verdict,
             } => {
-                if self.starting.take().is_some() {
-                    self.wanted = Some(session_id);
-                    self.selection = None;
+                if self.starting.is_some() {
+                    self.started(session_id);
                 }
                 state.notify(
                     NoticeKind::Info,
@@ -146,6 +145,14 @@ impl CrosscheckDesk {
     pub(super) fn send(&mut self, command: CrosscheckCommand) {
         self.failure = None;
         self.outbox.push(command);
+    }
+
+    /// The session asked for exists: show it, and empty the form it was made from.
+    fn started(&mut self, session_id: i64) {
+        self.starting = None;
+        self.wanted = Some(session_id);
+        self.selection = None;
+        self.new.clear();
     }
 
     fn open(&mut self, session_id: i64) {
@@ -239,9 +246,7 @@ pub fn crosscheck_ui(
         && let Some(progress) = &view.progress
     {
         // The worker has made the session and opened it: show it as it is read.
-        desk.starting = None;
-        desk.wanted = Some(progress.session_id);
-        desk.selection = None;
+        desk.started(progress.session_id);
     }
     egui::Panel::left("crosscheck_sessions")
         .exact_size(SESSIONS_WIDTH)
@@ -531,6 +536,7 @@ mod tests {
             starting: Some("Build 7".into()),
             ..CrosscheckDesk::default()
         };
+        desk.new.fill_for_test("Build 7", "/data/traveler.pdf");
         let mut state = AppState::default();
         desk.apply(
             &mut state,
@@ -538,6 +544,10 @@ mod tests {
         );
         assert_eq!((desk.starting.as_deref(), desk.wanted), (None, None));
         assert_eq!(desk.failure.as_deref(), Some("x.pdf: cannot read"));
+        assert!(
+            !desk.new.is_empty(),
+            "the form stays, to correct and start again"
+        );
         desk.starting = Some("Build 8".into());
         desk.apply(
             &mut state,
@@ -547,6 +557,7 @@ mod tests {
             },
         );
         assert_eq!((desk.starting.as_deref(), desk.wanted), (None, Some(4)));
+        assert!(desk.new.is_empty(), "the form it was made from is emptied");
         desk.apply(&mut state, CrosscheckEvent::Deleted(4));
         assert_eq!(desk.wanted, None);
         assert_eq!(state.notices.len(), 3);

@@ -33,6 +33,11 @@ const CACHED_FILES: usize = 6;
 const MAX_TEXTURE_SIDE_PX: u32 = 2048;
 /// A page's size when its text does not reach past it: US Letter in points.
 const LETTER_PT: Vec2 = Vec2::new(612.0, 792.0);
+/// Written on a page drawn from its text lines (the long words, or the short where they do
+/// not fit), so nobody takes it for the PDF's own rendering.
+const PAGE_CAPTIONS: [&str; 2] = ["redrawn from the PDF's text", "redrawn"];
+/// The narrowest close-up worth drawing beside the whole.
+const MIN_CLOSE_UP_PX: f32 = 220.0;
 /// Text drawn smaller than this on the laid-out page is shown as a grey bar instead.
 const MIN_TEXT_PX: f32 = 5.0;
 
@@ -344,8 +349,7 @@ fn place_ui(
                 lines,
             };
             // Said on the drawing, so nobody takes it for the PDF's own rendering.
-            let caption = format!("page {page} laid out from its text");
-            surface_views_ui(ui, &surface, &Mark::Rect(mark), Some(&caption));
+            surface_views_ui(ui, &surface, &Mark::Rect(mark), Some(PAGE_CAPTIONS));
         }
         Location::ImageBox { page, quad_px } => {
             let picture = match page {
@@ -693,21 +697,29 @@ impl View {
     }
 }
 
-/// A close-up of the place and the whole surface, both with the box: side by side for a
-/// portrait page, the whole beneath for a landscape photo. `caption` is written on the
-/// close-up's corner.
-fn surface_views_ui(ui: &mut egui::Ui, surface: &Surface<'_>, mark: &Mark, caption: Option<&str>) {
+/// A close-up of the place and the whole surface, both with the box: side by side on a wide
+/// card or for a portrait page, else the whole beneath. The first of `captions` that fits is
+/// written on the close-up's corner.
+fn surface_views_ui(
+    ui: &mut egui::Ui,
+    surface: &Surface<'_>,
+    mark: &Mark,
+    captions: Option<[&str; 2]>,
+) {
     let room = vec2(
         ui.available_width(),
         (ui.available_height() - theme::GAP).max(120.0),
     );
     let whole_size = surface.size();
-    let portrait = whole_size.y > whole_size.x;
-    let (close_px, whole_room) = if portrait {
-        let whole_width = (room.y * whole_size.x / whole_size.y).min(room.x * 0.35);
+    // Side by side when the card is wide for its height (or the page is portrait) and the
+    // close-up keeps room to be read; else the whole goes beneath.
+    let beside_width = (room.y * whole_size.x / whole_size.y).min(room.x * 0.35);
+    let wide_enough = room.x - beside_width - theme::GAP >= MIN_CLOSE_UP_PX;
+    let side_by_side = wide_enough && (whole_size.y > whole_size.x || room.x > 1.6 * room.y);
+    let (close_px, whole_room) = if side_by_side {
         (
-            vec2(room.x - whole_width - theme::GAP, room.y),
-            vec2(whole_width, room.y),
+            vec2(room.x - beside_width - theme::GAP, room.y),
+            vec2(beside_width, room.y),
         )
     } else {
         let close_height = (room.y * 0.55).max(60.0);
@@ -724,12 +736,17 @@ fn surface_views_ui(ui: &mut egui::Ui, surface: &Surface<'_>, mark: &Mark, capti
         painter.rect_filled(close, 0.0, theme::BACKGROUND);
         surface.paint(&painter, &view, close);
         mark.paint(&painter, &view, close);
-        if let Some(caption) = caption {
-            let at = close.right_bottom() - vec2(4.0, 2.0);
-            let galley = painter.layout_no_wrap(caption.to_owned(), theme::small(), theme::TEXT);
-            let back = Rect::from_min_size(at - galley.size(), galley.size()).expand(2.0);
-            painter.rect_filled(back, 2.0, theme::OVERLAY);
-            painter.galley(back.min + vec2(2.0, 2.0), galley, theme::TEXT);
+        if let Some(captions) = captions {
+            let fits = |text: &str| {
+                let galley = painter.layout_no_wrap(text.to_owned(), theme::small(), theme::TEXT);
+                (galley.size().x <= close.width() - 12.0).then_some(galley)
+            };
+            if let Some(galley) = captions.iter().find_map(|text| fits(text)) {
+                let at = close.right_bottom() - vec2(4.0, 2.0);
+                let back = Rect::from_min_size(at - galley.size(), galley.size()).expand(2.0);
+                painter.rect_filled(back, 2.0, theme::OVERLAY);
+                painter.galley(back.min + vec2(2.0, 2.0), galley, theme::TEXT);
+            }
         }
         let (whole, _) = ui.allocate_exact_size(whole_size * scale, egui::Sense::hover());
         let view = View::whole(whole_size);
@@ -737,7 +754,7 @@ fn surface_views_ui(ui: &mut egui::Ui, surface: &Surface<'_>, mark: &Mark, capti
         surface.paint(&painter, &view, whole);
         mark.paint(&painter, &view, whole);
     };
-    if portrait {
+    if side_by_side {
         ui.horizontal_top(|ui| draw(ui));
     } else {
         draw(ui);

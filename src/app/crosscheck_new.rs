@@ -1,7 +1,8 @@
 //! The Cross-check panel's new session: its name and its files — dropped on the window, typed
 //! as a path (a file, or a folder for all its accepted files), or, in the demo, a generated
-//! pack from `<data dir>/demo-packs/pack-*` — then Start sends `Create`. Reads folders only when
-//! a person taps Add or opens a demo pack; generates nothing.
+//! pack from `<data dir>/demo-packs/pack-*` — then Start sends `Create`. The form is emptied
+//! once the session is seen started, and kept when the worker refuses it. Reads folders only
+//! when a person taps Add or a demo-pack button, or the panel opens; generates nothing.
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,25 @@ pub struct NewSession {
 }
 
 impl NewSession {
+    /// Empties the form (its session was made).
+    pub(super) fn clear(&mut self) {
+        self.name.clear();
+        self.files.clear();
+        self.path.clear();
+        self.error = None;
+    }
+
+    #[cfg(test)]
+    pub(super) fn is_empty(&self) -> bool {
+        self.name.is_empty() && self.files.is_empty()
+    }
+
+    #[cfg(test)]
+    pub(super) fn fill_for_test(&mut self, name: &str, file: &str) {
+        self.name = name.to_owned();
+        self.files.push(PathBuf::from(file));
+    }
+
     /// Adds a file or a folder's files; what is wrong is shown under the list.
     pub(super) fn add_or_say_why(&mut self, path: &Path) {
         if let Err(error) = self.add(path) {
@@ -268,9 +288,9 @@ fn start(desk: &mut CrosscheckDesk, state: &AppState) {
     let Some(actor) = state.actor.clone() else {
         return;
     };
-    let files = std::mem::take(&mut desk.new.files);
+    // The form stays until the session is seen started: a refused one can be put right.
+    let files = desk.new.files.clone();
     desk.new.error = None;
-    desk.new.name.clear();
     desk.starting = Some(name.clone());
     desk.wanted = None;
     desk.selection = None;

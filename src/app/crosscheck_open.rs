@@ -44,13 +44,11 @@ pub(super) fn open_ui(
         view.progress.is_some(),
     );
     if let Some(paths) = &desk.exported {
-        for path in paths {
-            ui.label(
-                RichText::new(format!("Written: {}", path.display()))
-                    .font(theme::small())
-                    .color(theme::OK),
-            );
-        }
+        ui.label(
+            RichText::new(written_words(paths))
+                .font(theme::small())
+                .color(theme::OK),
+        );
     }
     if let Some(reason) = &view.ocr_refused {
         ui.label(
@@ -320,4 +318,49 @@ fn files_grid_ui(ui: &mut egui::Ui, open: &OpenCrosscheck) {
                 ui.end_row();
             }
         });
+}
+
+/// The export's files in one line: `Written: a.pdf, a.csv in /data/exports`, or each path in
+/// full when they are in different folders.
+fn written_words(paths: &[std::path::PathBuf]) -> String {
+    let folder = paths.first().and_then(|path| path.parent());
+    let same_folder = paths.iter().all(|path| path.parent() == folder);
+    match folder {
+        Some(folder) if same_folder => {
+            let names: Vec<String> = paths
+                .iter()
+                .filter_map(|path| path.file_name())
+                .map(|name| name.to_string_lossy().into_owned())
+                .collect();
+            format!("Written: {} in {}", names.join(", "), folder.display())
+        }
+        _ => {
+            let all: Vec<String> = paths
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect();
+            format!("Written: {}", all.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_written_files_are_named_in_one_line() {
+        let folder = PathBuf::from("/data/exports");
+        let paths = [
+            folder.join("crosscheck-5.pdf"),
+            folder.join("crosscheck-5.csv"),
+        ];
+        assert_eq!(
+            written_words(&paths),
+            "Written: crosscheck-5.pdf, crosscheck-5.csv in /data/exports"
+        );
+        let apart = [PathBuf::from("/a/x.pdf"), PathBuf::from("/b/x.csv")];
+        assert_eq!(written_words(&apart), "Written: /a/x.pdf, /b/x.csv");
+    }
 }
