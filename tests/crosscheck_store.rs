@@ -4,31 +4,11 @@
 //! the stored files no other session uses returned for removal).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
-use qcstation::auth::new_secret_hash;
-use qcstation::domain::Actor;
-use qcstation::store::{
-    AuditFilter, CrosscheckFilter, FileStatus, NewCrosscheckFile, Store, StoreError,
-};
+mod common;
 
-fn demo_store(dir: &std::path::Path) -> Store {
-    let mut store = Store::open(&dir.join("station.sqlite")).unwrap();
-    store.seed_demo(new_secret_hash).unwrap();
-    store
-}
+use common::{actor, demo_store};
 
-fn actor(store: &Store, name: &str) -> Actor {
-    let user = store
-        .users()
-        .unwrap()
-        .into_iter()
-        .find(|user| user.name == name)
-        .unwrap();
-    Actor {
-        user_id: Some(user.id),
-        name: user.name,
-        role: user.role,
-    }
-}
+use qcstation::store::{AuditFilter, CrosscheckFilter, FileStatus, NewCrosscheckFile, StoreError};
 
 fn file(name: &str, sha: &str) -> NewCrosscheckFile {
     NewCrosscheckFile {

@@ -3,32 +3,16 @@
 //! versioned recipes (a save adds a version, audited with the previous body).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
-use qcstation::auth::{new_secret_hash, verify_secret};
-use qcstation::domain::{Actor, Disposition, DispositionState, Verdict};
+mod common;
+
+use common::{actor, demo_store};
+
+use qcstation::auth::verify_secret;
+use qcstation::domain::{Disposition, DispositionState, Verdict};
 use qcstation::store::{
     AuditFilter, DispositionOutcome, InspectionFilter, NewInspection, PoreRow, SecretCheck, Store,
     StoreError,
 };
-
-fn demo_store(dir: &std::path::Path) -> Store {
-    let mut store = Store::open(&dir.join("station.sqlite")).unwrap();
-    store.seed_demo(new_secret_hash).unwrap();
-    store
-}
-
-fn actor(store: &Store, name: &str) -> Actor {
-    let user = store
-        .users()
-        .unwrap()
-        .into_iter()
-        .find(|user| user.name == name)
-        .unwrap();
-    Actor {
-        user_id: Some(user.id),
-        name: user.name,
-        role: user.role,
-    }
-}
 
 fn signature(store: &Store, name: &str, secret: &str) -> SecretCheck {
     let stored = store.stored_secret(name).unwrap().unwrap();

@@ -133,6 +133,7 @@ impl CrosscheckDesk {
                 );
                 self.exported = Some(paths);
             }
+            CrosscheckEvent::Evidence { path, document } => self.evidence.arrive(&path, document),
             CrosscheckEvent::Failed(text) => {
                 // A failed create leaves the form as it was, to correct and start again.
                 self.starting = None;
@@ -180,12 +181,15 @@ impl CrosscheckDesk {
         }
     }
 
-    /// The panel was opened: list again (sessions may have come from the CLI meanwhile) and
-    /// look for demo packs again.
+    /// The panel was opened: list again (sessions may have come from the CLI meanwhile, demo
+    /// packs written since).
     pub fn on_open(&mut self) {
         self.sent_filter = None;
-        // Packs may have been written since (the demo writes them at start).
-        self.new.demo_packs = None;
+    }
+
+    /// Asks the worker to list the sessions and the demo packs again.
+    pub(super) fn relist(&mut self) {
+        self.sent_filter = None;
     }
 
     /// Files dropped on the window join the new session's files.
@@ -277,6 +281,11 @@ pub fn crosscheck_ui(
     });
     hovered_files_ui(ui);
     let busy = view.progress.is_some() || desk.starting.is_some();
+    let asks = desk.evidence.take_asks();
+    desk.outbox.extend(
+        asks.into_iter()
+            .map(|(path, name)| CrosscheckCommand::Evidence { path, name }),
+    );
     for command in std::mem::take(&mut desk.outbox) {
         match handle.send(command) {
             Ok(()) => desk.last_sent = Some(Instant::now()),

@@ -3,14 +3,15 @@
 //! its text lines (the positions the PDF gives) with the value's box; for a spreadsheet the
 //! cells around the value's cell. One card per value; the value tapped in the table is framed.
 //!
-//! The stored file is read again with `docs::read_document` (the same reading the worker did,
-//! so boxes fall where the worker found them) and kept in a small cache keyed by the stored
-//! path — content-addressed, so an entry never goes stale. At most one file is read per frame,
-//! and only for a card on screen: reading is a person's tap away, never a per-frame cost. This
-//! module sends nothing and writes nothing.
+//! The stored file is read again by the cross-check worker (`CrosscheckCommand::Evidence`: the
+//! same reading it did, so boxes fall where it found them; never file I/O on the UI thread) and
+//! kept in a small cache keyed by the stored path — content-addressed, so an entry never goes
+//! stale. The cache lists what it wants asked; the desk sends it. At most one file's images are
+//! uploaded per frame, and only for a card on screen.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use egui::{Color32, ColorImage, FontId, Pos2, Rect, RichText, Stroke, TextureHandle, Vec2, vec2};
 use image::RgbImage;
@@ -18,13 +19,7 @@ use image::RgbImage;
 use super::crosscheck_checks::{value_headline, value_source};
 use super::theme;
 use crate::domain::crosscheck::{CheckResult, FieldValue, Location, TextLine};
-use crate::runtime::{CrosscheckView, OpenCrosscheck};
-
-/// Pixels a scanned page is rendered at for showing: about 100 dpi for Letter, a quarter of
-/// the OCR's rendering and a quarter of its time (a second at 200 dpi for a two-page scan).
-const SHOWN_SCAN_PIXELS: u64 = 1_000_000;
-/// The renderer's longest side, as `docs` caps it for the OCR.
-const OCR_MAX_SIDE_PX: f32 = 8000.0;
+use crate::runtime::{CrosscheckView, EvidenceDocument, OpenCrosscheck};
 
 /// Files kept decoded (a photo's texture is a few megabytes).
 const CACHED_FILES: usize = 6;
@@ -75,19 +70,6 @@ impl Picture {
     }
 }
 
-/// The resolution the worker rendered a scanned page of `size_pt` at for the OCR, which its
-/// boxes are in: `docs`'s rule (`SCAN_RENDER_DPI`, less for a page over the default pixel
-/// limit or the renderer's side limit).
-fn worker_px_per_pt(size_pt: Vec2) -> f32 {
-    let mut scale = crate::docs::SCAN_RENDER_DPI / 72.0;
-    let pixels = f64::from(size_pt.x * scale) * f64::from(size_pt.y * scale);
-    let limit = crate::docs::Limits::default().max_scan_pixels as f64;
-    if pixels > limit {
-        scale *= (limit / pixels).sqrt() as f32;
-    }
-    scale.min(OCR_MAX_SIDE_PX / size_pt.x.max(size_pt.y).max(1.0))
-}
-
 /// What the evidence view needs of a file.
 struct Loaded {
     /// Lines with their places: a PDF's text (`Page`), a sheet's cells (`Cell`).
@@ -97,10 +79,19 @@ struct Loaded {
     pages: Vec<(u32, Picture)>,
 }
 
-/// Decoded files, most recently used last.
+/// A file of the cache: asked of the worker, arrived, or uploaded for showing.
+enum Entry {
+    Asked,
+    Arrived(Result<Arc<EvidenceDocument>, String>),
+    Ready(Result<Loaded, String>),
+}
+
+/// Files read for the evidence view, most recently used last.
 pub struct EvidenceCache {
-    files: Vec<(PathBuf, Result<Loaded, String>)>,
-    loads_left: u32,
+    files: Vec<(PathBuf, Entry)>,
+    /// Files to ask the worker for (path, the name people know it by).
+    asks: Vec<(PathBuf, String)>,
+    uploads_left: u32,
     /// The value last brought into view, so it is scrolled to once, not every frame.
     scrolled_to: Option<(u8, usize)>,
 }
@@ -109,84 +100,89 @@ impl Default for EvidenceCache {
     fn default() -> Self {
         Self {
             files: Vec::new(),
-            loads_left: 1,
+            asks: Vec::new(),
+            uploads_left: 1,
             scrolled_to: None,
         }
     }
 }
 
 impl EvidenceCache {
-    /// A new frame may read one file.
+    /// A new frame may upload one file's images.
     pub fn begin_frame(&mut self) {
-        self.loads_left = 1;
+        self.uploads_left = 1;
     }
 
-    /// The file at `path` (known to people as `name`), read now if this frame may; `None`
-    /// means "next frame" (a repaint is asked for).
+    /// The files to ask the worker for since the last call.
+    pub fn take_asks(&mut self) -> Vec<(PathBuf, String)> {
+        std::mem::take(&mut self.asks)
+    }
+
+    /// The worker's answer for `path` (dropped if the file left the cache meanwhile).
+    pub fn arrive(&mut self, path: &Path, document: Result<Arc<EvidenceDocument>, String>) {
+        if let Some((_, entry)) = self.files.iter_mut().find(|(p, _)| p == path) {
+            *entry = Entry::Arrived(document);
+        }
+    }
+
+    /// The file at `path` (known to people as `name`) ready to show; `None` while the worker
+    /// reads it or its images wait for the next frame's upload.
     fn file(
         &mut self,
         ctx: &egui::Context,
         path: &Path,
         name: &str,
     ) -> Option<&Result<Loaded, String>> {
-        if let Some(index) = self.files.iter().position(|(p, _)| p == path) {
-            let entry = self.files.remove(index);
-            self.files.push(entry);
-        } else {
-            if self.loads_left == 0 {
-                ctx.request_repaint();
-                return None;
-            }
-            self.loads_left -= 1;
-            let loaded = load(ctx, path, name);
+        let Some(index) = self.files.iter().position(|(p, _)| p == path) else {
             if self.files.len() >= CACHED_FILES {
                 // The least recently used file goes (its textures are freed with it).
                 drop(self.files.remove(0));
             }
-            self.files.push((path.to_path_buf(), loaded));
+            self.files.push((path.to_path_buf(), Entry::Asked));
+            self.asks.push((path.to_path_buf(), name.to_owned()));
+            return None;
+        };
+        let mut entry = self.files.remove(index);
+        if let Entry::Arrived(document) = &entry.1 {
+            if self.uploads_left == 0 {
+                ctx.request_repaint();
+            } else {
+                self.uploads_left -= 1;
+                let loaded = document
+                    .as_ref()
+                    .map(|document| upload(ctx, path, document))
+                    .map_err(Clone::clone);
+                entry.1 = Entry::Ready(loaded);
+            }
         }
-        self.files.last().map(|(_, loaded)| loaded)
+        self.files.push(entry);
+        match self.files.last() {
+            Some((_, Entry::Ready(loaded))) => Some(loaded),
+            _ => None,
+        }
     }
 }
 
-fn load(ctx: &egui::Context, path: &Path, name: &str) -> Result<Loaded, String> {
-    let limits = crate::docs::Limits {
-        max_scan_pixels: SHOWN_SCAN_PIXELS,
-        ..crate::docs::Limits::default()
-    };
-    let document =
-        crate::docs::read_document(path, name, &limits).map_err(|err| err.to_string())?;
+/// The file's images on the GPU.
+fn upload(ctx: &egui::Context, path: &Path, document: &EvidenceDocument) -> Loaded {
     let key = path.display().to_string();
     let photo = document
         .photo
         .as_ref()
         .map(|image| Picture::upload(ctx, &format!("evidence {key}"), image, 1.0));
     let pages = document
-        .scanned_pages
+        .pages
         .iter()
-        .map(|scan| {
-            let name = format!("evidence {key} page {}", scan.page);
-            let size_pt = vec2(scan.image.width() as f32, scan.image.height() as f32)
-                / scan.px_per_pt.max(1e-3);
-            let units_per_px = worker_px_per_pt(size_pt) / scan.px_per_pt.max(1e-3);
-            (
-                scan.page,
-                Picture::upload(ctx, &name, &scan.image, units_per_px),
-            )
+        .map(|(page, image, units_per_px)| {
+            let name = format!("evidence {key} page {page}");
+            (*page, Picture::upload(ctx, &name, image, *units_per_px))
         })
         .collect();
-    let mut lines = document.lines;
-    lines.extend(
-        document
-            .bom_rows
-            .into_iter()
-            .flat_map(|row| row.cells.into_iter().map(|(_, line)| line)),
-    );
-    Ok(Loaded {
-        lines,
+    Loaded {
+        lines: document.lines.clone(),
         photo,
         pages,
-    })
+    }
 }
 
 /// The values of `check` side by side, `focused` framed.
@@ -957,15 +953,5 @@ mod tests {
         assert!((boxed.max.x - 3.0).abs() < 1e-4, "{boxed:?}");
         assert_eq!(narrow_to(line, "Job 12345", "54321", width_of), line);
         assert_eq!(narrow_to(line, "Job 12345", "", width_of), line);
-    }
-
-    #[test]
-    fn scanned_boxes_are_in_the_workers_resolution() {
-        // Letter at 200 dpi is 3.7 megapixels: under the limit, so 200 dpi.
-        assert!((worker_px_per_pt(LETTER_PT) - 200.0 / 72.0).abs() < 1e-4);
-        // A 40 × 40 inch page would be 64 megapixels: scaled to the 12 megapixel limit.
-        let poster = vec2(2880.0, 2880.0);
-        let expected = (12_000_000.0f32).sqrt() / 2880.0;
-        assert!((worker_px_per_pt(poster) - expected).abs() < 1e-4);
     }
 }

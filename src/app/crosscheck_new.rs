@@ -12,12 +12,8 @@ use super::crosscheck::CrosscheckDesk;
 use super::fields::labelled_edit_ui;
 use super::state::AppState;
 use super::theme;
-use crate::docs::ACCEPTED_EXTENSIONS;
 use crate::domain::Permission;
-use crate::runtime::{CrosscheckCommand, CrosscheckView};
-
-/// The folder under the data directory where `synth crosscheck` packs are looked for.
-pub const DEMO_PACKS: &str = "demo-packs";
+use crate::runtime::{CrosscheckCommand, CrosscheckView, DEMO_PACKS};
 
 /// A new session as it is being put together.
 #[derive(Debug, Default)]
@@ -27,8 +23,6 @@ pub struct NewSession {
     /// The path field of "Pick files".
     path: String,
     error: Option<String>,
-    /// Pack folders found under `demo-packs`, once looked for.
-    pub(super) demo_packs: Option<Vec<PathBuf>>,
     /// The pack the demo button opens next (they are taken in turn).
     next_pack: usize,
 }
@@ -60,30 +54,14 @@ impl NewSession {
         }
     }
 
-    /// Adds a file, or every accepted file of a folder (not its subfolders).
+    /// Adds a file or a folder (the worker takes a folder's accepted files, not its
+    /// subfolders, and names a path it cannot read).
     fn add(&mut self, path: &Path) -> Result<(), String> {
-        if path.is_dir() {
-            let found = accepted_files(path)?;
-            if found.is_empty() {
-                return Err(format!(
-                    "{}: no traveler, BOM or photo in this folder ({} files)",
-                    path.display(),
-                    ACCEPTED_EXTENSIONS.join(", ")
-                ));
-            }
-            for file in found {
-                self.push(file);
-            }
-            Ok(())
-        } else if path.is_file() {
-            self.push(path.to_path_buf());
-            Ok(())
-        } else {
-            Err(format!(
-                "{}: no such file or folder; check the path (copy it from the file manager)",
-                path.display()
-            ))
+        if path.as_os_str().is_empty() {
+            return Err("type or paste the path of a file or a folder".into());
         }
+        self.push(path.to_path_buf());
+        Ok(())
     }
 
     fn push(&mut self, path: PathBuf) {
@@ -92,46 +70,6 @@ impl NewSession {
         }
         self.error = None;
     }
-
-    /// The pack folders under `data_dir/demo-packs`, sorted.
-    fn look_for_packs(&mut self, data_dir: &Path) {
-        let folder = data_dir.join(DEMO_PACKS);
-        let mut packs: Vec<PathBuf> = std::fs::read_dir(&folder)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|entry| entry.path())
-                    .filter(|path| {
-                        path.is_dir()
-                            && path
-                                .file_name()
-                                .is_some_and(|name| name.to_string_lossy().starts_with("pack-"))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        packs.sort();
-        self.demo_packs = Some(packs);
-    }
-}
-
-/// The files of `folder` a session accepts (by extension), sorted by name.
-fn accepted_files(folder: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries =
-        std::fs::read_dir(folder).map_err(|err| format!("{}: {err}", folder.display()))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| {
-            path.is_file()
-                && path.extension().is_some_and(|ext| {
-                    let ext = ext.to_string_lossy().to_lowercase();
-                    ACCEPTED_EXTENSIONS.contains(&ext.as_str())
-                })
-        })
-        .collect();
-    files.sort();
-    Ok(files)
 }
 
 /// A new session: its name and files, then Start.
@@ -306,10 +244,7 @@ fn demo_packs_ui(
     view: &CrosscheckView,
     may: bool,
 ) {
-    if desk.new.demo_packs.is_none() {
-        desk.new.look_for_packs(&view.data_dir);
-    }
-    let packs = desk.new.demo_packs.clone().unwrap_or_default();
+    let packs = &view.demo_packs;
     let folder = view.data_dir.join(DEMO_PACKS);
     if packs.is_empty() {
         ui.label(
@@ -326,12 +261,13 @@ fn demo_packs_ui(
             .add(egui::Button::new("Look again").min_size(vec2(160.0, theme::TOUCH_PX * 0.8)))
             .clicked()
         {
-            desk.new.look_for_packs(&view.data_dir);
+            // The worker lists the packs again with the sessions.
+            desk.relist();
         }
         return;
     }
     let opened: Vec<&str> = view.sessions.iter().map(|s| s.name.as_str()).collect();
-    let index = next_pack(&packs, desk.new.next_pack, &opened);
+    let index = next_pack(packs, desk.new.next_pack, &opened);
     let pack = &packs[index];
     let pack_name = folder_name(pack);
     ui.horizontal(|ui| {
@@ -344,18 +280,11 @@ fn demo_packs_ui(
             .on_hover_text(pack.display().to_string())
             .clicked()
         {
-            match accepted_files(pack) {
-                Ok(files) if !files.is_empty() => {
-                    desk.new.next_pack = index + 1;
-                    desk.new.name = demo_session_name(pack);
-                    desk.new.files = files;
-                    start(desk, state);
-                }
-                Ok(_) => {
-                    desk.new.error = Some(format!("{}: the pack has no files", pack.display()));
-                }
-                Err(error) => desk.new.error = Some(error),
-            }
+            // The worker takes the folder's files.
+            desk.new.next_pack = index + 1;
+            desk.new.name = demo_session_name(pack);
+            desk.new.files = vec![pack.clone()];
+            start(desk, state);
         }
         ui.label(
             RichText::new(format!(
@@ -398,47 +327,6 @@ fn next_pack(packs: &[PathBuf], from: usize, opened: &[&str]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_folder_adds_its_accepted_files_once_and_a_missing_path_is_named() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["b.csv", "a.PNG", "answer.json", "notes.txt"] {
-            std::fs::write(dir.path().join(name), b"x").unwrap();
-        }
-        let mut new = NewSession::default();
-        new.add(dir.path()).unwrap();
-        new.add(&dir.path().join("b.csv")).unwrap();
-        assert_eq!(
-            new.files,
-            vec![dir.path().join("a.PNG"), dir.path().join("b.csv")]
-        );
-        let missing = dir.path().join("nope.pdf");
-        let error = new.add(&missing).unwrap_err();
-        assert!(
-            error.contains("nope.pdf") && error.contains("no such file"),
-            "{error}"
-        );
-        let empty = tempfile::tempdir().unwrap();
-        assert!(new.add(empty.path()).unwrap_err().contains("no traveler"));
-    }
-
-    #[test]
-    fn demo_packs_are_the_pack_folders_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let packs = dir.path().join(DEMO_PACKS);
-        for name in ["pack-00002", "pack-00001", "other"] {
-            std::fs::create_dir_all(packs.join(name)).unwrap();
-        }
-        let mut new = NewSession::default();
-        new.look_for_packs(dir.path());
-        assert_eq!(
-            new.demo_packs,
-            Some(vec![packs.join("pack-00001"), packs.join("pack-00002")])
-        );
-        let mut none = NewSession::default();
-        none.look_for_packs(&dir.path().join("missing"));
-        assert_eq!(none.demo_packs, Some(Vec::new()));
-    }
 
     #[test]
     fn the_demo_button_takes_packs_not_yet_opened_then_goes_round() {

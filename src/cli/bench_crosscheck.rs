@@ -6,9 +6,8 @@
 //! and the traveler's pages (rendered with poppler's `pdftoppm` at 150 dpi) in the same run.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -88,7 +87,7 @@ pub fn run(bench: &CrosscheckBench) -> anyhow::Result<ExitCode> {
     let mut times_ms = Vec::with_capacity(packs.len());
     for pack in &packs {
         let started = Instant::now();
-        let outcome = check_files(&pack.files, &limits, &mut ocr, &patterns, |_, _| {});
+        let outcome = check_files(&pack.files, &limits, &mut ocr, &patterns);
         times_ms.push(started.elapsed().as_secs_f64() * 1e3);
         let got = status_of(outcome.verdict);
         *confusion
@@ -170,6 +169,11 @@ pub fn run(bench: &CrosscheckBench) -> anyhow::Result<ExitCode> {
     if let Some(python) = &bench.peer_python {
         speed(&packs, bench.speed_packs, python, &mut ocr, &patterns)?;
     }
+    if bench.keep.is_none()
+        && let Err(err) = std::fs::remove_dir_all(&root)
+    {
+        eprintln!("warning: removing {}: {err}", root.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -230,50 +234,21 @@ fn speed(
     let mut station_ms = Vec::new();
     for pack in &chosen {
         let started = Instant::now();
-        let _ = check_files(&pack.files, &limits, ocr, patterns, |_, _| {});
+        let _ = check_files(&pack.files, &limits, ocr, patterns);
         station_ms.push(started.elapsed().as_secs_f64() * 1e3);
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/ocr_peers.py");
-    let mut child = std::process::Command::new(python)
-        .arg(&script)
-        .arg("rapidocr")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("starting {} {}", python.display(), script.display()))?;
-    {
-        let mut stdin = child.stdin.take().context("the peer's stdin")?;
-        // A warm-up image first, as the station's models are loaded before timing too.
-        if let Some(first) = peer_images.first().and_then(|images| images.first()) {
-            writeln!(stdin, "{}", first.display())?;
-        }
-        for images in &peer_images {
-            for image in images {
-                writeln!(stdin, "{}", image.display())?;
-            }
-        }
-    }
-    let output = child.wait_with_output()?;
-    anyhow::ensure!(
-        output.status.success(),
-        "the peer failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let mut name = "RapidOCR".to_owned();
-    let mut ms_by_line: Vec<f64> = Vec::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let value: serde_json::Value = serde_json::from_str(line)?;
-        if let Some(peer) = value["peer"].as_str() {
-            name = peer.to_owned();
-        } else {
-            ms_by_line.push(value["ms"].as_f64().unwrap_or(f64::NAN));
-        }
-    }
+    // A warm-up image first, as the station's models are loaded before timing too.
+    let mut paths: Vec<PathBuf> = peer_images.iter().flatten().take(1).cloned().collect();
+    paths.extend(peer_images.iter().flatten().cloned());
+    let run = super::peer::run_peer(python, "ocr_peers.py", &["rapidocr"], &paths, "rapidocr")?;
+    let name = run.name;
     let mut at = 1; // after the warm-up
     let mut peer_ms = Vec::new();
     for images in &peer_images {
-        let sum: f64 = ms_by_line.iter().skip(at).take(images.len()).sum();
+        let sum: f64 = run.answers[at..at + images.len()]
+            .iter()
+            .map(|answer| answer["ms"].as_f64().unwrap_or(f64::NAN))
+            .sum();
         at += images.len();
         peer_ms.push(sum);
     }

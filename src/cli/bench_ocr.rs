@@ -8,9 +8,8 @@
 //! right when its canonical value equals the truth's canonical value exactly.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -87,17 +86,11 @@ pub fn run(bench: &OcrBench) -> anyhow::Result<ExitCode> {
         TierArg::Normal => Tier::Normal,
         TierArg::Hard => Tier::Hard,
     };
-    let temp;
     let dir = match &bench.keep {
-        Some(dir) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            dir.clone()
-        }
-        None => {
-            temp = tempfile_dir()?;
-            temp.clone()
-        }
+        Some(dir) => dir.clone(),
+        None => std::env::temp_dir().join(format!("qcstation-bench-ocr-{}", std::process::id())),
     };
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let cases = make_cases(&dir, bench, tier, &patterns)?;
     let fields_total: usize = cases.iter().map(|case| case.truth.len()).sum();
     println!(
@@ -178,13 +171,12 @@ pub fn run(bench: &OcrBench) -> anyhow::Result<ExitCode> {
             }
         ),
     }
+    if bench.keep.is_none()
+        && let Err(err) = std::fs::remove_dir_all(&dir)
+    {
+        eprintln!("warning: removing {}: {err}", dir.display());
+    }
     Ok(ExitCode::SUCCESS)
-}
-
-fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("qcstation-bench-ocr-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(dir)
 }
 
 fn make_cases(
@@ -274,71 +266,30 @@ fn run_peer(
     args: &[&str],
     cases: &[Case],
 ) -> anyhow::Result<(String, Vec<Reading>)> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/ocr_peers.py");
-    let mut child = std::process::Command::new(python)
-        .arg(&script)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| {
-            format!(
-                "starting the peer {} {}",
-                python.display(),
-                script.display()
-            )
-        })?;
-    {
-        let mut stdin = child.stdin.take().context("the peer's stdin")?;
-        for case in cases {
-            writeln!(stdin, "{}", case.path.display())?;
-        }
-    }
-    let output = child.wait_with_output()?;
-    anyhow::ensure!(
-        output.status.success(),
-        "the peer {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let mut name = args.join(" ");
-    let mut by_path: BTreeMap<String, Reading> = BTreeMap::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let value: serde_json::Value =
-            serde_json::from_str(line).with_context(|| format!("the peer printed {line:?}"))?;
-        if let Some(peer) = value["peer"].as_str() {
-            name = peer.to_owned();
-            continue;
-        }
-        let lines = value["lines"]
-            .as_array()
-            .map(|lines| {
-                lines
-                    .iter()
-                    .map(|l| {
-                        (
-                            l["text"].as_str().unwrap_or_default().to_owned(),
-                            l["confidence"].as_f64().unwrap_or(0.0) as f32,
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        by_path.insert(
-            value["image"].as_str().unwrap_or_default().to_owned(),
-            Reading {
-                lines,
-                ms: value["ms"].as_f64().unwrap_or(f64::NAN),
-            },
-        );
-    }
-    let readings = cases
-        .iter()
-        .map(|case| {
-            by_path
-                .remove(&case.path.display().to_string())
-                .with_context(|| format!("the peer gave no answer for {}", case.path.display()))
+    let paths: Vec<PathBuf> = cases.iter().map(|case| case.path.clone()).collect();
+    let run = super::peer::run_peer(python, "ocr_peers.py", args, &paths, "rapidocr")?;
+    let readings = run.answers.iter().map(peer_reading).collect();
+    Ok((run.name, readings))
+}
+
+/// A peer's answer for one photo as a reading.
+fn peer_reading(value: &serde_json::Value) -> Reading {
+    let lines = value["lines"]
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .map(|line| {
+                    (
+                        line["text"].as_str().unwrap_or_default().to_owned(),
+                        line["confidence"].as_f64().unwrap_or(0.0) as f32,
+                    )
+                })
+                .collect()
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok((name, readings))
+        .unwrap_or_default();
+    Reading {
+        lines,
+        ms: value["ms"].as_f64().unwrap_or(f64::NAN),
+    }
 }

@@ -6,9 +6,8 @@
 //! any code on an image in a folder whose name contains `neg` is a false positive.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -239,70 +238,28 @@ fn cases(dir: &Path) -> anyhow::Result<Vec<Case>> {
     Ok(cases)
 }
 
-/// Runs the Python peer on the same files; returns its name and its answers in case order.
+/// Runs zxing-cpp on the same files; returns its name and its answers in case order.
 fn run_peer(python: &Path, cases: &[Case]) -> anyhow::Result<(String, Vec<Answer>)> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/zxing_scan.py");
-    let mut child = std::process::Command::new(python)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| {
-            format!(
-                "starting the peer {} {}",
-                python.display(),
-                script.display()
-            )
-        })?;
-    {
-        let mut stdin = child.stdin.take().context("the peer's stdin")?;
-        for case in cases {
-            writeln!(stdin, "{}", case.path.display())?;
-        }
-    }
-    let output = child.wait_with_output()?;
-    anyhow::ensure!(
-        output.status.success(),
-        "the peer failed (is zxing-cpp installed in that Python?): {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let mut by_path: BTreeMap<String, Answer> = BTreeMap::new();
-    let mut name = "zxing-cpp".to_owned();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let value: serde_json::Value =
-            serde_json::from_str(line).with_context(|| format!("the peer printed {line:?}"))?;
-        if let Some(peer) = value["peer"].as_str() {
-            name = peer.to_owned();
-            continue;
-        }
-        let texts = value["texts"]
-            .as_array()
-            .map(|texts| {
-                texts
-                    .iter()
-                    .filter_map(|text| text.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        by_path.insert(
-            value["image"].as_str().unwrap_or_default().to_owned(),
-            Answer {
-                texts,
-                ms: value["ms"].as_f64().unwrap_or(f64::NAN),
-                failure: None,
-            },
-        );
-    }
-    let answers = cases
+    let paths: Vec<PathBuf> = cases.iter().map(|case| case.path.clone()).collect();
+    let run = super::peer::run_peer(python, "zxing_scan.py", &[], &paths, "zxing-cpp")?;
+    let answers = run
+        .answers
         .iter()
-        .map(|case| {
-            by_path
-                .remove(&case.path.display().to_string())
-                .with_context(|| format!("the peer gave no answer for {}", case.path.display()))
+        .map(|value| Answer {
+            texts: value["texts"]
+                .as_array()
+                .map(|texts| {
+                    texts
+                        .iter()
+                        .filter_map(|text| text.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            ms: value["ms"].as_f64().unwrap_or(f64::NAN),
+            failure: None,
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok((name, answers))
+        .collect();
+    Ok((run.name, answers))
 }
 
 fn report(

@@ -47,7 +47,7 @@ pub fn run(args: &CrosscheckArgs, config: &Config) -> anyhow::Result<ExitCode> {
         .map_err(|err| anyhow::anyhow!("[crosscheck] in the config: {err}"))?;
     let files: Vec<InputFile> = args.files.iter().map(|path| InputFile::at(path)).collect();
     let mut ocr = OcrState::station();
-    let outcome = check_files(&files, &Limits::default(), &mut ocr, &patterns, |_, _| {});
+    let outcome = check_files(&files, &Limits::default(), &mut ocr, &patterns);
     for file in &outcome.files {
         if let Some(error) = &file.error {
             eprintln!("error: {error}");
@@ -177,7 +177,22 @@ fn value_json(value: &FieldValue) -> serde_json::Value {
         "corrected": !value.value.corrections.is_empty(),
         "source": value.source.as_str(),
         "file": value.provenance.file,
-        "at": serde_json::to_value(&value.provenance.at).unwrap_or(serde_json::Value::Null),
+        "at": rounded(serde_json::to_value(&value.provenance.at).unwrap_or(serde_json::Value::Null)),
         "part_of": value.part_of,
     })
+}
+
+/// Coordinates to one decimal (points and pixels), whole numbers left whole.
+fn rounded(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Number(number) if number.is_f64() => {
+            json!(round(number.as_f64().unwrap_or(f64::NAN), 1))
+        }
+        serde_json::Value::Array(items) => items.into_iter().map(rounded).collect(),
+        serde_json::Value::Object(map) => map
+            .into_iter()
+            .map(|(key, item)| (key, rounded(item)))
+            .collect(),
+        other => other,
+    }
 }

@@ -23,6 +23,7 @@ mod items_cmd;
 mod laser;
 mod laser_settings;
 mod ocr_cmd;
+mod peer;
 mod qr_cmd;
 mod recipe_cmd;
 mod scan_cmd;

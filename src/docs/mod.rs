@@ -25,7 +25,7 @@ use crate::domain::crosscheck::{BomRow, EvidenceKind, TextLine};
 
 pub use error::DocError;
 pub use kind::{ACCEPTED_EXTENSIONS, DocKind};
-pub use pdf::{SCAN_RENDER_DPI, ScannedPage};
+pub use pdf::{SCAN_RENDER_DPI, ScannedPage, scan_px_per_pt};
 pub use table::BomTable;
 
 /// How much one file may hold before it is refused as too large.

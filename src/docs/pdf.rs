@@ -167,6 +167,17 @@ fn load_error(error: LoadPdfError, mentions_encrypt: bool, file: &str) -> DocErr
     }
 }
 
+/// Pixels per point a page of `width_pt × height_pt` is rendered at for the OCR:
+/// `SCAN_RENDER_DPI`, less when the page would exceed `max_pixels` or the renderer's side limit.
+pub fn scan_px_per_pt(width_pt: f32, height_pt: f32, max_pixels: u64) -> f32 {
+    let mut scale = SCAN_RENDER_DPI / 72.0;
+    let pixels = f64::from(width_pt * scale) * f64::from(height_pt * scale);
+    if pixels > max_pixels as f64 {
+        scale *= (max_pixels as f64 / pixels).sqrt() as f32;
+    }
+    scale.min(MAX_RENDER_SIDE_PX / width_pt.max(height_pt).max(1.0))
+}
+
 /// Renders one page on white for the OCR at `SCAN_RENDER_DPI`, scaled down when the page
 /// would exceed `max_pixels` or the renderer's side limit.
 fn render_page<'a>(
@@ -177,12 +188,7 @@ fn render_page<'a>(
     max_pixels: u64,
 ) -> ScannedPage {
     let (width_pt, height_pt) = page.render_dimensions();
-    let mut scale = SCAN_RENDER_DPI / 72.0;
-    let pixels = f64::from(width_pt * scale) * f64::from(height_pt * scale);
-    if pixels > max_pixels as f64 {
-        scale *= (max_pixels as f64 / pixels).sqrt() as f32;
-    }
-    scale = scale.min(MAX_RENDER_SIDE_PX / width_pt.max(height_pt).max(1.0));
+    let mut scale = scan_px_per_pt(width_pt, height_pt, max_pixels);
     // The renderer truncates page size × scale to whole pixels: nudge the scale up so an exact
     // product (360 pt at 200 dpi is 1000 px) does not lose a pixel to rounding.
     scale *= 1.0 + 1e-5;
@@ -364,6 +370,15 @@ pub(super) mod tests {
     use pdf_writer::{Content, Finish, Name, Pdf as PdfWriter, Rect as PdfRect, Ref, Str};
 
     use super::*;
+
+    #[test]
+    fn scanned_pages_render_at_200_dpi_unless_over_the_pixel_limit() {
+        // Letter at 200 dpi is 3.7 megapixels: under the limit, so 200 dpi.
+        assert!((scan_px_per_pt(612.0, 792.0, 12_000_000) - 200.0 / 72.0).abs() < 1e-4);
+        // A 40 × 40 inch page would be 64 megapixels: scaled to the 12 megapixel limit.
+        let expected = (12_000_000.0f32).sqrt() / 2880.0;
+        assert!((scan_px_per_pt(2880.0, 2880.0, 12_000_000) - expected).abs() < 1e-4);
+    }
 
     /// A one-page PDF (`width_pt`×`height_pt`) with Helvetica text: `(x, y, size, text)` with
     /// y from the bottom as PDF has it.

@@ -15,10 +15,7 @@ mod quad;
 mod recognise;
 mod strip;
 
-use std::time::Instant;
-
 use image::RgbImage;
-use serde::Serialize;
 
 pub use error::OcrError;
 
@@ -43,23 +40,21 @@ const GOLDEN_TOLERANCE: f32 = 0.01;
 const MIN_LINE_CONFIDENCE: f32 = 0.5;
 
 /// One line of text read from an image.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OcrLine {
     pub text: String,
     /// The recogniser's mean character probability, 0–1.
     pub confidence: f32,
     /// The line's box in the image's pixels, clockwise from the text's top-left as read.
-    #[serde(rename = "box")]
     pub quad_px: [[f32; 2]; 4],
 }
 
 /// Everything read from one image.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OcrPage {
     /// How far the text is turned clockwise in the image: 0, 90, 180 or 270.
     pub rotation_deg: u16,
     pub lines: Vec<OcrLine>,
-    pub elapsed_ms: f64,
 }
 
 /// The OCR pipeline of one worker.
@@ -135,7 +130,6 @@ impl Ocr {
 
     /// Reads every line of text in an image.
     pub fn read(&mut self, image: &RgbImage) -> Result<OcrPage, OcrError> {
-        let started = Instant::now();
         let (width_px, height_px) = image.dimensions();
         if width_px < 8 || height_px < 8 {
             return Err(OcrError::TooSmall {
@@ -193,7 +187,6 @@ impl Ocr {
         Ok(OcrPage {
             rotation_deg,
             lines,
-            elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
         })
     }
 }
@@ -270,8 +263,26 @@ fn sort_as_read(lines: &mut Vec<OcrLine>, rotation_deg: u16) {
 /// The box's corners starting from the text's own top-left, clockwise, given how the strip was
 /// turned to be read.
 fn reading_order(corners: [[f32; 2]; 4], quarter_turned: bool, upside_down: bool) -> [[f32; 2]; 4] {
-    // Turning the strip a quarter counter-clockwise puts the box's bottom-left corner (index 3)
+    // Turning the strip a quarter counter-clockwise puts the box's top-right corner (index 1)
     // at the text's top-left; a half turn moves the start two corners on.
-    let start = usize::from(quarter_turned) * 3 + usize::from(upside_down) * 2;
+    let start = usize::from(quarter_turned) + usize::from(upside_down) * 2;
     std::array::from_fn(|i| corners[(start + i) % 4])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_turned_box_starts_at_the_texts_own_top_left() {
+        // A tall box, corners clockwise from the image's top-left.
+        let tall = [[10.0, 0.0], [20.0, 0.0], [20.0, 60.0], [10.0, 60.0]];
+        assert_eq!(reading_order(tall, false, false)[0], [10.0, 0.0]);
+        // Text running down the image starts at the box's top-right corner…
+        assert_eq!(reading_order(tall, true, false)[0], [20.0, 0.0]);
+        // …running up it, at the bottom-left; upside down, at the bottom-right.
+        assert_eq!(reading_order(tall, true, true)[0], [10.0, 60.0]);
+        assert_eq!(reading_order(tall, false, true)[0], [20.0, 60.0]);
+        assert_eq!(reading_order(tall, true, false)[1], [20.0, 60.0]);
+    }
 }

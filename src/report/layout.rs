@@ -347,6 +347,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn win_ansi_maps_dashes_and_never_emits_utf8() {
+        assert_eq!(win_ansi("A\u{2013}B"), vec![b'A', 0x96, b'B']);
+        assert_eq!(win_ansi("\u{4e2d}"), b"?".to_vec());
+        assert_eq!(win_ansi("a \u{2194} b"), b"a <-> b".to_vec());
+    }
+
+    #[test]
     fn wrapping_keeps_lines_within_the_width() {
         let text =
             "Board serial VGN-12345-0001 on the photo differs from VGN-12345-0002 on the traveler";

@@ -64,14 +64,6 @@ pub struct CrosscheckOutcome {
     pub files: Vec<FileOutcome>,
 }
 
-/// Where a file is, for progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileStage {
-    Extracting,
-    Done,
-    Failed,
-}
-
 /// The OCR as the pipeline has it: ready, or refused with the reason (models that failed their
 /// golden self-test), which fails every file that needs it.
 pub enum OcrState {
@@ -256,30 +248,16 @@ pub fn judge(files: Vec<FileOutcome>, patterns: &CompiledPatterns) -> Crosscheck
     }
 }
 
-/// Checks a set of files, reporting each file's stage as it goes.
+/// Checks a set of files.
 pub fn check_files(
     files: &[InputFile],
     limits: &Limits,
     ocr: &mut OcrState,
     patterns: &CompiledPatterns,
-    mut progress: impl FnMut(usize, FileStage),
 ) -> CrosscheckOutcome {
     let outcomes = files
         .iter()
-        .enumerate()
-        .map(|(index, file)| {
-            progress(index, FileStage::Extracting);
-            let outcome = extract_file(file, limits, ocr, patterns);
-            progress(
-                index,
-                if outcome.error.is_none() {
-                    FileStage::Done
-                } else {
-                    FileStage::Failed
-                },
-            );
-            outcome
-        })
+        .map(|file| extract_file(file, limits, ocr, patterns))
         .collect();
     judge(outcomes, patterns)
 }

@@ -14,16 +14,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use image::RgbImage;
 use sha2::{Digest, Sha256};
 
-use super::crosscheck::{FileStage, InputFile, OcrState, extract_file, judge};
+use super::crosscheck::{InputFile, OcrState, extract_file, judge};
 use super::port::{Handle, Port};
 use super::records::StoreHandle;
 use super::worker::{WorkerCtx, WorkerExit};
-use crate::docs::Limits;
 use crate::docs::synth::{PackOptions, write_pack};
+use crate::docs::{ACCEPTED_EXTENSIONS, Limits, read_document, scan_px_per_pt};
 use crate::domain::Actor;
-use crate::domain::crosscheck::{CheckResult, CompiledPatterns, FieldValue, Verdict};
+use crate::domain::crosscheck::{CheckResult, CompiledPatterns, FieldValue, TextLine, Verdict};
 use crate::report::{ReportFile, crosscheck_pdf};
 use crate::store::{
     CrosscheckFileRecord, CrosscheckFilter, CrosscheckSessionRecord, FileStatus, NewCrosscheckFile,
@@ -54,16 +55,41 @@ pub enum CrosscheckCommand {
     List(CrosscheckFilter),
     /// Writes the report (PDF) and the checks (CSV) into the station's export folder.
     Export { session_id: i64 },
+    /// Reads a stored file again for the evidence view (answered by `Evidence`).
+    Evidence { path: PathBuf, name: String },
 }
 
 /// What happened, for notices (the view carries the state).
 #[derive(Debug, Clone, PartialEq)]
 pub enum CrosscheckEvent {
-    Checked { session_id: i64, verdict: Verdict },
+    Checked {
+        session_id: i64,
+        verdict: Verdict,
+    },
     Deleted(i64),
     Exported(Vec<PathBuf>),
     Failed(String),
+    /// A stored file read for the evidence view, or why it could not be.
+    Evidence {
+        path: PathBuf,
+        document: Result<Arc<EvidenceDocument>, String>,
+    },
 }
+
+/// What the evidence view needs of a file, read by the worker (never on the UI thread).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceDocument {
+    /// Lines with their places: a PDF's text (`Page`), a sheet's cells (`Cell`).
+    pub lines: Vec<TextLine>,
+    pub photo: Option<RgbImage>,
+    /// Scanned pages rendered for showing, by page number, each with the size of one of its
+    /// pixels in the pixels of the OCR's rendering (which the boxes are in).
+    pub pages: Vec<(u32, RgbImage, f32)>,
+}
+
+/// Pixels a scanned page is rendered at for showing: about 100 dpi for Letter, a quarter of
+/// the OCR's rendering and of its time.
+const EVIDENCE_SCAN_PIXELS: u64 = 1_000_000;
 
 /// A session as the panel shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +124,8 @@ pub struct CrosscheckView {
     pub ocr_refused: Option<String>,
     /// Where the stored files are (the panel shows the evidence from them).
     pub data_dir: PathBuf,
+    /// The pack folders under `<data dir>/demo-packs`, sorted.
+    pub demo_packs: Vec<PathBuf>,
 }
 
 /// The faces' side.
@@ -168,14 +196,19 @@ impl Crosschecker {
         worker: &WorkerCtx,
         port: &Port<CrosscheckCommand, CrosscheckEvent>,
     ) -> WorkerExit {
-        self.relist();
-        self.publish();
         if self.demo_packs {
             self.write_demo_packs(worker);
         }
+        self.relist();
+        self.publish();
         while !worker.is_stopped() {
             worker.beat();
             match port.next_command(Duration::from_millis(200)) {
+                // Evidence changes nothing the view shows.
+                Ok(Some(CrosscheckCommand::Evidence { path, name })) => {
+                    let document = self.evidence(&path, &name).map(Arc::new);
+                    port.emit(CrosscheckEvent::Evidence { path, document });
+                }
                 Ok(Some(command)) => {
                     if let Err(reason) = self.command(command, worker, port) {
                         port.emit(CrosscheckEvent::Failed(reason));
@@ -200,6 +233,7 @@ impl Crosschecker {
             Ok(sessions) => self.state.sessions = sessions,
             Err(err) => tracing::warn!("reading the cross-check sessions: {err}"),
         }
+        self.state.demo_packs = demo_packs(&self.data_dir);
     }
 
     fn command(
@@ -257,7 +291,43 @@ impl Crosschecker {
                 port.emit(CrosscheckEvent::Exported(paths));
                 Ok(())
             }
+            CrosscheckCommand::Evidence { .. } => Ok(()),
         }
+    }
+
+    /// A stored file read again as the worker read it (so boxes fall where it found them),
+    /// scanned pages at a lower resolution for the screen.
+    fn evidence(&self, path: &Path, name: &str) -> Result<EvidenceDocument, String> {
+        let limits = Limits {
+            max_scan_pixels: EVIDENCE_SCAN_PIXELS,
+            ..self.limits.clone()
+        };
+        let document = read_document(path, name, &limits).map_err(|err| err.to_string())?;
+        let pages = document
+            .scanned_pages
+            .into_iter()
+            .map(|scan| {
+                let per_pt = scan.px_per_pt.max(1e-3);
+                let (width_pt, height_pt) = (
+                    scan.image.width() as f32 / per_pt,
+                    scan.image.height() as f32 / per_pt,
+                );
+                let ocr_per_pt = scan_px_per_pt(width_pt, height_pt, self.limits.max_scan_pixels);
+                (scan.page, scan.image, ocr_per_pt / per_pt)
+            })
+            .collect();
+        let mut lines = document.lines;
+        lines.extend(
+            document
+                .bom_rows
+                .into_iter()
+                .flat_map(|row| row.cells.into_iter().map(|(_, line)| line)),
+        );
+        Ok(EvidenceDocument {
+            lines,
+            photo: document.photo,
+            pages,
+        })
     }
 
     /// The demo desk's document packs (`demo-packs/pack-00000N`, seeds 1–5), written once.
@@ -280,15 +350,17 @@ impl Crosschecker {
         );
     }
 
-    /// Copies the dropped files into the data folder by content hash.
-    fn store_files(&self, files: &[PathBuf]) -> Result<Vec<NewCrosscheckFile>, String> {
+    /// Copies the dropped files (a folder: its accepted files) into the data folder by
+    /// content hash.
+    fn store_files(&self, given: &[PathBuf]) -> Result<Vec<NewCrosscheckFile>, String> {
+        let files = session_files(given)?;
         if files.is_empty() {
             return Err("drop or pick at least one file (traveler PDF, BOM, photos)".into());
         }
         let folder = self.data_dir.join("crosscheck").join("files");
         std::fs::create_dir_all(&folder).map_err(|err| format!("{}: {err}", folder.display()))?;
         let mut stored = Vec::with_capacity(files.len());
-        for path in files {
+        for path in &files {
             let bytes = std::fs::read(path).map_err(|err| {
                 format!(
                     "{}: cannot read the file ({err}); nothing was started",
@@ -375,15 +447,10 @@ impl Crosschecker {
                 name: file.original_name.clone(),
             };
             let outcome = extract_file(&input, &self.limits, &mut ocr, &self.patterns);
-            let stage = if outcome.error.is_none() {
-                FileStage::Done
-            } else {
-                FileStage::Failed
-            };
             let kind = outcome.kind.map(|kind| kind.as_str().to_owned());
             let reason = outcome.error.clone();
             let fields = serde_json::to_string(&outcome.fields).map_err(|err| err.to_string())?;
-            let status = if stage == FileStage::Done {
+            let status = if outcome.error.is_none() {
                 FileStatus::Done
             } else {
                 FileStatus::Failed
@@ -471,6 +538,78 @@ impl Crosschecker {
     }
 }
 
+/// The files of a new session: each file as given, each folder's accepted files (by
+/// extension, not its subfolders, sorted), each once; a missing path or a folder with nothing
+/// to read is named.
+pub fn session_files(given: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for path in given {
+        let found = if path.is_dir() {
+            let found = accepted_files(path)?;
+            if found.is_empty() {
+                return Err(format!(
+                    "{}: no traveler, BOM or photo in this folder ({} files)",
+                    path.display(),
+                    ACCEPTED_EXTENSIONS.join(", ")
+                ));
+            }
+            found
+        } else if path.is_file() {
+            vec![path.clone()]
+        } else {
+            return Err(format!(
+                "{}: no such file or folder; check the path (copy it from the file manager)",
+                path.display()
+            ));
+        };
+        for file in found {
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// The files of `folder` a session accepts (by extension), sorted by name.
+fn accepted_files(folder: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries =
+        std::fs::read_dir(folder).map_err(|err| format!("{}: {err}", folder.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.is_file()
+                && path.extension().is_some_and(|ext| {
+                    let ext = ext.to_string_lossy().to_lowercase();
+                    ACCEPTED_EXTENSIONS.contains(&ext.as_str())
+                })
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The pack folders under `<data_dir>/demo-packs`, sorted.
+fn demo_packs(data_dir: &Path) -> Vec<PathBuf> {
+    let mut packs: Vec<PathBuf> = std::fs::read_dir(data_dir.join(DEMO_PACKS))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| {
+                    path.is_dir()
+                        && path
+                            .file_name()
+                            .is_some_and(|name| name.to_string_lossy().starts_with("pack-"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    packs.sort();
+    packs
+}
+
 /// A stored session with its files, fields and checks decoded.
 pub fn open_session(reader: &StoreReader, session_id: i64) -> Result<OpenCrosscheck, String> {
     let session = reader
@@ -556,4 +695,48 @@ pub fn checks_csv(checks: &[CheckResult]) -> String {
             .map_err(|err| csv::Error::from(err.into_error()))
     };
     String::from_utf8(write().unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_gives_its_accepted_files_once_and_a_missing_path_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.csv", "a.PNG", "answer.json", "notes.txt"] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        let files = session_files(&[dir.path().to_path_buf(), dir.path().join("b.csv")]).unwrap();
+        assert_eq!(
+            files,
+            vec![dir.path().join("a.PNG"), dir.path().join("b.csv")]
+        );
+        let missing = dir.path().join("nope.pdf");
+        let error = session_files(&[missing]).unwrap_err();
+        assert!(
+            error.contains("nope.pdf") && error.contains("no such file"),
+            "{error}"
+        );
+        let empty = tempfile::tempdir().unwrap();
+        assert!(
+            session_files(&[empty.path().to_path_buf()])
+                .unwrap_err()
+                .contains("no traveler")
+        );
+    }
+
+    #[test]
+    fn demo_packs_are_the_pack_folders_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let packs = dir.path().join(DEMO_PACKS);
+        for name in ["pack-00002", "pack-00001", "other"] {
+            std::fs::create_dir_all(packs.join(name)).unwrap();
+        }
+        assert_eq!(
+            demo_packs(dir.path()),
+            vec![packs.join("pack-00001"), packs.join("pack-00002")]
+        );
+        assert!(demo_packs(&dir.path().join("missing")).is_empty());
+    }
 }

@@ -45,12 +45,11 @@ use crate::store::{AuditSeal, StationSettings, Store, StoreError, StoreReader};
 pub use command::{AuditQuery, Command, StationCommand, UsersCommand};
 pub use context::Waker;
 pub use crosscheck::{
-    CrosscheckOutcome, FileOutcome, FileStage, InputFile, OcrState, check_files, extract_file,
-    judge,
+    CrosscheckOutcome, FileOutcome, InputFile, OcrState, check_files, extract_file, judge,
 };
 pub use crosschecker::{
     CrosscheckCommand, CrosscheckEvent, CrosscheckHandle, CrosscheckProgress, CrosscheckView,
-    OpenCrosscheck, checks_csv, open_session,
+    DEMO_PACKS, EvidenceDocument, OpenCrosscheck, checks_csv, open_session,
 };
 pub use engraver::{
     AlarmView, EngraverCommand, EngraverEvent, EngraverHandle, EngraverView, LaserLink, RunningJob,

@@ -219,15 +219,6 @@ macro_rules! crosscheck_queries {
             ) -> Result<Vec<CrosscheckFileRecord>, StoreError> {
                 files(&self.conn, session_id)
             }
-
-            /// Whether any session still holds a stored file.
-            pub fn crosscheck_file_in_use(&self, stored_path: &str) -> Result<bool, StoreError> {
-                Ok(self.conn.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM crosscheck_files WHERE stored_path = ?1)",
-                    [stored_path],
-                    |row| row.get(0),
-                )?)
-            }
         }
     };
 }

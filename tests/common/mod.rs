@@ -23,6 +23,29 @@ pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// A station database in `dir` seeded with the demo users (ada admin, erik engineer, olga
+/// operator, vic viewer).
+pub fn demo_store(dir: &std::path::Path) -> qcstation::store::Store {
+    let mut store = qcstation::store::Store::open(&dir.join("station.sqlite")).unwrap();
+    store.seed_demo(qcstation::auth::new_secret_hash).unwrap();
+    store
+}
+
+/// The stored user `name` as an actor.
+pub fn actor(store: &qcstation::store::Store, name: &str) -> qcstation::domain::Actor {
+    let user = store
+        .users()
+        .unwrap()
+        .into_iter()
+        .find(|user| user.name == name)
+        .unwrap();
+    qcstation::domain::Actor {
+        user_id: Some(user.id),
+        name: user.name,
+        role: user.role,
+    }
+}
+
 /// A batch of three items moved through `steps`; its id and UIDs.
 pub fn batch_in(
     path: &std::path::Path,

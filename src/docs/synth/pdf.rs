@@ -7,6 +7,7 @@ use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextS
 
 use super::script::TravelerView;
 use super::traveler::{Op, PAGE_HEIGHT_PT, PAGE_WIDTH_PT, Page, PdfFont};
+use crate::report::win_ansi;
 
 const CATALOG: Ref = Ref::new(1);
 const PAGE_TREE: Ref = Ref::new(2);
@@ -30,22 +31,6 @@ fn font_name(font: PdfFont) -> Name<'static> {
 fn font_ref(font: PdfFont) -> Ref {
     let index = PdfFont::ALL.iter().position(|f| *f == font).unwrap_or(0);
     Ref::new(FIRST_FONT + index as i32)
-}
-
-/// WinAnsi bytes of `text`: ASCII as is, the few typographic characters a traveler uses mapped,
-/// anything else a `?` (never a wrong byte).
-pub(super) fn win_ansi(text: &str) -> Vec<u8> {
-    text.chars()
-        .map(|c| match c {
-            ' '..='~' => c as u8,
-            '\u{2013}' => 0x96,
-            '\u{2014}' => 0x97,
-            '\u{00b0}' => 0xb0,
-            '\u{00b1}' => 0xb1,
-            '\u{00b7}' => 0xb7,
-            _ => b'?',
-        })
-        .collect()
 }
 
 fn creation_date(view: &TravelerView) -> Date {
@@ -222,11 +207,5 @@ mod tests {
         let view = view();
         let pages = layout(&view).unwrap();
         assert_eq!(text_pdf(&pages, &view), text_pdf(&pages, &view));
-    }
-
-    #[test]
-    fn win_ansi_maps_dashes_and_never_emits_utf8() {
-        assert_eq!(win_ansi("A\u{2013}B"), vec![b'A', 0x96, b'B']);
-        assert_eq!(win_ansi("\u{4e2d}"), b"?".to_vec());
     }
 }

@@ -1,0 +1,74 @@
+//! The benchmarks' Python peers (`benches/peers/*.py`, measured in the same run as the station):
+//! a script reads image paths on stdin, prints `{"peer": NAME}` and then one JSON object per
+//! path, in order, each with its `"image"`. This runs one and hands back its answers.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use anyhow::Context as _;
+
+/// What a peer said: its name (with version) and one answer per path given, in that order.
+pub(super) struct PeerRun {
+    pub name: String,
+    pub answers: Vec<serde_json::Value>,
+}
+
+/// Runs `benches/peers/<script>` with `args` under `python` on `paths`. `needs` says what the
+/// Python must have installed, for the error when the peer fails.
+pub(super) fn run_peer(
+    python: &Path,
+    script: &str,
+    args: &[&str],
+    paths: &[PathBuf],
+    needs: &str,
+) -> anyhow::Result<PeerRun> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches/peers")
+        .join(script);
+    let mut child = std::process::Command::new(python)
+        .arg(&script)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| {
+            format!(
+                "starting the peer {} {}",
+                python.display(),
+                script.display()
+            )
+        })?;
+    {
+        let mut stdin = child.stdin.take().context("the peer's stdin")?;
+        for path in paths {
+            writeln!(stdin, "{}", path.display())?;
+        }
+    }
+    let output = child.wait_with_output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "the peer {} {args:?} failed (is {needs} installed in that Python?): {}",
+        script.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut name = args.join(" ");
+    let mut answers = Vec::with_capacity(paths.len());
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let value: serde_json::Value =
+            serde_json::from_str(line).with_context(|| format!("the peer printed {line:?}"))?;
+        match value["peer"].as_str() {
+            Some(peer) => name = peer.to_owned(),
+            None => answers.push(value),
+        }
+    }
+    for (index, path) in paths.iter().enumerate() {
+        let answered = answers
+            .get(index)
+            .and_then(|answer| answer["image"].as_str())
+            .is_some_and(|image| image == path.display().to_string());
+        anyhow::ensure!(answered, "the peer gave no answer for {}", path.display());
+    }
+    Ok(PeerRun { name, answers })
+}
