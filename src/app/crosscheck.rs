@@ -85,8 +85,8 @@ pub struct CrosscheckDesk {
     pub(super) wanted: Option<i64>,
     /// The check (and value) whose evidence is shown, in the session `wanted`.
     pub(super) selection: Option<Selection>,
-    /// The files the last export wrote.
-    pub(super) exported: Option<Vec<PathBuf>>,
+    /// The session whose report was written last, and where.
+    pub(super) exported: Option<(i64, Vec<PathBuf>)>,
     /// The worker's last failure, until dismissed or the next command.
     failure: Option<String>,
     /// Delete was tapped once: the confirmation is shown.
@@ -125,13 +125,13 @@ impl CrosscheckDesk {
                     format!("Cross-check session {session_id} deleted"),
                 );
             }
-            CrosscheckEvent::Exported(paths) => {
+            CrosscheckEvent::Exported { session_id, paths } => {
                 let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
                 state.notify(
                     NoticeKind::Info,
                     format!("Cross-check report written: {}", names.join(", ")),
                 );
-                self.exported = Some(paths);
+                self.exported = Some((session_id, paths));
             }
             CrosscheckEvent::Evidence { path, document } => self.evidence.arrive(&path, document),
             CrosscheckEvent::Failed(text) => {

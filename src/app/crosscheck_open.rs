@@ -43,7 +43,11 @@ pub(super) fn open_ui(
         running.is_some(),
         view.progress.is_some(),
     );
-    if let Some(paths) = &desk.exported {
+    if let Some((_, paths)) = desk
+        .exported
+        .as_ref()
+        .filter(|(id, _)| *id == open.session.id)
+    {
         ui.label(
             RichText::new(written_words(paths))
                 .font(theme::small())

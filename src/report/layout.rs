@@ -20,15 +20,22 @@ pub type Rgb = [f32; 3];
 pub fn win_ansi(text: &str) -> Vec<u8> {
     text.replace('\u{2194}', "<->")
         .replace('\u{2192}', "->")
+        .replace('\u{2260}', "!=")
+        .replace('\u{2264}', "<=")
+        .replace('\u{2265}', ">=")
         .chars()
         .map(|c| match c {
             ' '..='~' => c as u8,
+            // Latin-1's printable upper half is WinAnsi's too.
+            '\u{00a0}'..='\u{00ff}' => c as u8,
+            '\u{2026}' => 0x85,
+            '\u{2018}' => 0x91,
+            '\u{2019}' => 0x92,
+            '\u{201c}' => 0x93,
+            '\u{201d}' => 0x94,
+            '\u{2022}' => 0x95,
             '\u{2013}' => 0x96,
             '\u{2014}' => 0x97,
-            '\u{00b0}' => 0xb0,
-            '\u{00b1}' => 0xb1,
-            '\u{00b7}' => 0xb7,
-            '\u{00d7}' => 0xd7,
             _ => b'?',
         })
         .collect()
@@ -193,7 +200,12 @@ impl Document {
 
     pub fn paragraph(&mut self, text: &str, size_pt: f32) {
         let width = self.width_pt();
-        for line in wrap(text, size_pt, false, width) {
+        let lines = wrap(text, size_pt, false, width);
+        // A short paragraph stays on one page rather than leaving a line alone on the next.
+        if lines.len() <= 4 {
+            self.room(size_pt * 1.35 * lines.len() as f32);
+        }
+        for line in lines {
             self.room(size_pt * 1.35);
             let y = self.y_pt;
             self.text_at(MARGIN_PT, y, &line, size_pt, false, [0.15, 0.15, 0.15]);
@@ -351,6 +363,8 @@ mod tests {
         assert_eq!(win_ansi("A\u{2013}B"), vec![b'A', 0x96, b'B']);
         assert_eq!(win_ansi("\u{4e2d}"), b"?".to_vec());
         assert_eq!(win_ansi("a \u{2194} b"), b"a <-> b".to_vec());
+        assert_eq!(win_ansi("74203 \u{2260} 47203"), b"74203 != 47203".to_vec());
+        assert_eq!(win_ansi("\u{00e9}\u{2026}"), vec![0xe9, 0x85]);
     }
 
     #[test]

@@ -67,7 +67,10 @@ pub enum CrosscheckEvent {
         verdict: Verdict,
     },
     Deleted(i64),
-    Exported(Vec<PathBuf>),
+    Exported {
+        session_id: i64,
+        paths: Vec<PathBuf>,
+    },
     Failed(String),
     /// A stored file read for the evidence view, or why it could not be.
     Evidence {
@@ -253,6 +256,8 @@ impl Crosschecker {
                                 .map(|session| (session, actor))
                         })?;
                 let (session, actor) = session;
+                // Listed at once, not only when its check ends.
+                self.relist();
                 self.check(&actor, session.id, worker, port)
             }
             CrosscheckCommand::Rerun { actor, session_id } => {
@@ -288,7 +293,7 @@ impl Crosschecker {
             }
             CrosscheckCommand::Export { session_id } => {
                 let paths = self.export(session_id)?;
-                port.emit(CrosscheckEvent::Exported(paths));
+                port.emit(CrosscheckEvent::Exported { session_id, paths });
                 Ok(())
             }
             CrosscheckCommand::Evidence { .. } => Ok(()),

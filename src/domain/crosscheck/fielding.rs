@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use super::evidence::{BomRow, ColumnRole, EvidenceKind, Provenance, TextLine};
 use super::fields::{CompiledPatterns, FieldKind};
 use super::normalise::{
-    Ch, Matched, Normalised, Prepared, is_label_punctuation, label_at, longest_first, match_value,
-    normalise, prepare, upper,
+    Ch, Matched, Normalised, Prepared, glued_label_at, is_label_punctuation, label_at,
+    longest_first, match_value, normalise, prepare, upper,
 };
 
 /// Confidence kept per corrected character (the confidence is multiplied by it).
@@ -210,6 +210,7 @@ struct Word {
 /// Every label of every field, longest first.
 struct Labels<'a> {
     all: Vec<(FieldKind, &'a str)>,
+    patterns: &'a CompiledPatterns,
 }
 
 impl<'a> Labels<'a> {
@@ -223,13 +224,31 @@ impl<'a> Labels<'a> {
             })
             .collect();
         all.sort_by_key(|(_, label)| std::cmp::Reverse(label.chars().count()));
-        Self { all }
+        Self { all, patterns }
     }
 
+    /// The label starting at `start`; failing that, one the OCR glued to a value that starts
+    /// with its field's prefix (`S/NVGN-…`).
     fn at(&self, chars: &[char], start: usize) -> Option<(FieldKind, usize)> {
         self.all
             .iter()
             .find_map(|(kind, label)| label_at(chars, start, label).map(|end| (*kind, end)))
+            .or_else(|| {
+                self.all.iter().find_map(|(kind, label)| {
+                    let prefixes = &self.patterns.pattern(*kind)?.prefixes;
+                    glued_label_at(chars, start, label, prefixes).map(|end| (*kind, end))
+                })
+            })
+    }
+
+    /// The field a table header cell names: the cell is one label and nothing else
+    /// (`BOARD S/N`, `Serial No.:`).
+    fn naming_cell(&self, cell: &[char]) -> Option<FieldKind> {
+        let (kind, end) = self.at(cell, 0)?;
+        cell[end..]
+            .iter()
+            .all(|&c| is_label_punctuation(c))
+            .then_some(kind)
     }
 }
 
@@ -241,6 +260,9 @@ struct Carry {
     /// The line's last part number, when no revision followed it: a revision starting the
     /// next line belongs to it.
     open_part: Option<String>,
+    /// The serial each cell of the last table header names (`BOARD S/N` over a column of
+    /// bare `12345-0001`), for the rows below it with as many cells.
+    columns: Option<Vec<Option<FieldKind>>>,
 }
 
 /// Fields found in lines of text in reading order (a PDF page, an OCR'd label or page).
@@ -347,6 +369,36 @@ impl LineFielder<'_> {
                 None => at += 1,
             }
         }
+        // A table row under a header naming a serial column: that cell is labelled by it.
+        let cells = self.cells();
+        let header = cells.len() >= 2 && !self.chars.iter().any(char::is_ascii_digit);
+        let columns = if header {
+            let named: Vec<Option<FieldKind>> = cells
+                .iter()
+                .map(|&(start, end)| {
+                    self.labels
+                        .naming_cell(&self.chars[start..end])
+                        .filter(|kind| {
+                            matches!(kind, FieldKind::BoardSerial | FieldKind::UnitSerial)
+                        })
+                })
+                .collect();
+            named.iter().any(Option::is_some).then_some(named)
+        } else {
+            carry.columns.filter(|named| named.len() == cells.len())
+        };
+        if !header && let Some(named) = &columns {
+            for (&(start, end), kind) in cells.iter().zip(named) {
+                let labelled = labels.iter().any(|l| (start..end).contains(&l.0));
+                if let Some(kind) = kind
+                    && start < end
+                    && !labelled
+                {
+                    labels.push((start, start, *kind));
+                }
+            }
+            labels.sort_by_key(|l| l.0);
+        }
         // Segments: before the first label (named by the previous line's dangling label, if
         // any), then from each label to the next.
         let mut segments: Vec<(Option<FieldKind>, usize, usize)> = Vec::new();
@@ -375,7 +427,37 @@ impl LineFielder<'_> {
             Some(last) if last.kind == FieldKind::PartNumber => self.last_part.clone(),
             Some(_) => None,
         };
-        Carry { pending, open_part }
+        Carry {
+            pending,
+            open_part,
+            columns,
+        }
+    }
+
+    /// The line's tab-separated cells as trimmed character ranges (one cell for a line
+    /// without tabs).
+    fn cells(&self) -> Vec<(usize, usize)> {
+        let tabs = self
+            .chars
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c == '\t')
+            .map(|(at, _)| at);
+        let mut cells = Vec::new();
+        let mut start = 0;
+        for stop in tabs.chain([self.chars.len()]) {
+            let mut first = start;
+            let mut end = stop;
+            while first < end && self.chars[first].is_whitespace() {
+                first += 1;
+            }
+            while end > first && self.chars[end - 1].is_whitespace() {
+                end -= 1;
+            }
+            cells.push((first, end));
+            start = stop + 1;
+        }
+        cells
     }
 
     /// The words of `start..end`, after the punctuation that follows a label.
@@ -920,6 +1002,57 @@ mod tests {
                 // "IO" is followed by a single space: a description, not a revision column.
                 entry(FieldKind::PartNumber, "PCA-1555-02", None),
                 entry(FieldKind::JobNumber, "12346", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_serial_column_header_names_the_bare_serials_below_it() {
+        let found = traveler(&[
+            "REF DES\tPART NUMBER\tBOARD S/N\tRECORDED BY\tDATE",
+            "A1\tPCA-9754-03\tVGN-12624-0012\tSO\t04/10/24",
+            "A3\tPCA-9904-09\t12624-0017\tJM\t04/11/24",
+            // Another table: its header names no serial, so bare numbers stay bare.
+            "ITEM\tPART NUMBER\tQTY\tREF DES",
+            "1\tPCA-9754-03\t12624\tA1",
+        ]);
+        let serials: Vec<(String, Option<String>, bool)> = found
+            .iter()
+            .filter(|f| f.kind == FieldKind::BoardSerial)
+            .map(|f| (f.value.value.clone(), f.part_of.clone(), f.value.normalised))
+            .collect();
+        assert_eq!(
+            serials,
+            [
+                (
+                    "VGN-12624-0012".to_owned(),
+                    Some("PCA-9754-03".to_owned()),
+                    false
+                ),
+                (
+                    "VGN-12624-0017".to_owned(),
+                    Some("PCA-9904-09".to_owned()),
+                    true
+                ),
+            ]
+        );
+        // A row with other cells than the header is not read by its columns.
+        let found = traveler(&["PART NUMBER\tBOARD S/N", "PCA-9754-03\t12624-0012\tSO"]);
+        assert!(found.iter().all(|f| f.kind != FieldKind::BoardSerial));
+    }
+
+    #[test]
+    fn a_label_the_ocr_glued_to_its_serial_is_read() {
+        let lines = [
+            photo_line("S/NVGN-70918-0034", 0.99, "board.png"),
+            photo_line("UNIT S/NINF-6725", 0.99, "unit.png"),
+        ];
+        let found = fields_in_lines(&lines, EvidenceKind::Photo, &patterns());
+        assert_eq!(
+            summary(&found),
+            [
+                entry(FieldKind::BoardSerial, "VGN-70918-0034", None),
+                entry(FieldKind::UnitSerial, "INF-6725", None),
             ]
         );
     }

@@ -128,6 +128,41 @@ pub(super) struct Prepared {
 /// Whether `label` (any case; a space matches a run of whitespace) starts at `chars[start]` at
 /// word boundaries; the index after it.
 pub(super) fn label_at(chars: &[char], start: usize, label: &str) -> Option<usize> {
+    let (end, needs_boundary) = label_match(chars, start, label)?;
+    if needs_boundary && chars.get(end).is_some_and(|c| c.is_alphanumeric()) {
+        return None;
+    }
+    Some(end)
+}
+
+/// A label the OCR glued to the value after it (`S/NVGN-12345-0001`, `UNIT S/NINF-1619`):
+/// taken only when what follows begins with one of the field's `prefixes`, so `SN` never
+/// eats the start of `SNAP`.
+pub(super) fn glued_label_at(
+    chars: &[char],
+    start: usize,
+    label: &str,
+    prefixes: &[String],
+) -> Option<usize> {
+    let (end, _) = label_match(chars, start, label)?;
+    let rest = &chars[end..];
+    prefixes
+        .iter()
+        .any(|prefix| {
+            let prefix: Vec<char> = prefix.chars().collect();
+            rest.len() > prefix.len()
+                && rest
+                    .iter()
+                    .zip(&prefix)
+                    .all(|(c, wanted)| upper(*c) == upper(*wanted))
+        })
+        .then_some(end)
+}
+
+/// Where `label` ends when it starts at `chars[start]` after a word boundary, and whether it
+/// must be followed by one (it ends in a letter or digit: `REV` is not the start of
+/// `REVIEW`; one ending in punctuation, `PART #`, ends there).
+fn label_match(chars: &[char], start: usize, label: &str) -> Option<(usize, bool)> {
     if start > 0 && chars[start - 1].is_alphanumeric() {
         return None;
     }
@@ -149,13 +184,7 @@ pub(super) fn label_at(chars: &[char], start: usize, label: &str) -> Option<usiz
             last = Some(wanted);
         }
     }
-    // A label ending in a letter or digit must end a word (`REV` is not the start of
-    // `REVIEW`); one ending in punctuation (`PART #`) ends there.
-    let needs_boundary = last.is_some_and(char::is_alphanumeric);
-    if last.is_none() || (needs_boundary && chars.get(at).is_some_and(|c| c.is_alphanumeric())) {
-        return None;
-    }
-    Some(at)
+    last.map(|last| (at, last.is_alphanumeric()))
 }
 
 /// The labels longest first, so `UNIT S/N` wins over `S/N` and `JOB NO` over `JOB`.
@@ -549,6 +578,19 @@ mod tests {
         assert_eq!(label_at(&chars, 0, "UNIT S/N"), Some(10));
         let chars: Vec<char> = "ASN".chars().collect();
         assert_eq!(label_at(&chars, 1, "SN"), None);
+    }
+
+    #[test]
+    fn a_label_glued_to_its_value_counts_only_before_the_fields_prefix() {
+        let prefixes = ["VGN".to_owned()];
+        let chars: Vec<char> = "S/NVGN-12345-0001".chars().collect();
+        assert_eq!(label_at(&chars, 0, "S/N"), None);
+        assert_eq!(glued_label_at(&chars, 0, "S/N", &prefixes), Some(3));
+        let chars: Vec<char> = "SNAP".chars().collect();
+        assert_eq!(glued_label_at(&chars, 0, "SN", &prefixes), None);
+        // The prefix alone is not a value.
+        let chars: Vec<char> = "S/NVGN".chars().collect();
+        assert_eq!(glued_label_at(&chars, 0, "S/N", &prefixes), None);
     }
 
     #[test]
