@@ -118,3 +118,39 @@ fn a_missing_field_or_an_unreadable_file_fails_the_exit_code_not_the_run() {
     );
     assert_eq!(values[1]["fields"]["part_number"]["value"], "PCA-2044-03");
 }
+
+#[test]
+fn an_upside_down_label_among_upright_text_is_read_the_right_way_up() {
+    // Four upright copies of the golden label outvote one upside-down copy in the 0/180
+    // decision for their quarter turn; the upside-down copy must still be read.
+    let golden = image::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/models/ocr/golden.png"
+    ))
+    .unwrap()
+    .to_rgb8();
+    let (width, height) = golden.dimensions();
+    let mut page = image::RgbImage::from_pixel(width, height * 5, image::Rgb([255, 255, 255]));
+    for copy in 0..4 {
+        image::imageops::replace(&mut page, &golden, 0, i64::from(height * copy));
+    }
+    let flipped = image::imageops::rotate180(&golden);
+    image::imageops::replace(&mut page, &flipped, 0, i64::from(height * 4));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixed.png");
+    page.save(&path).unwrap();
+    let output = qcstation(&["ocr", "--json", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{output:?}");
+    let value = &json_lines(&output)[0];
+    let texts: Vec<&str> = value["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| line["text"].as_str().unwrap())
+        .collect();
+    for wanted in ["S/N VGN-40213-0007", "PCA-2044-03 REV G1"] {
+        let count = texts.iter().filter(|text| **text == wanted).count();
+        assert_eq!(count, 5, "{wanted} read {count} times in {texts:?}");
+    }
+    assert_eq!(value["rotation_deg"].as_u64(), Some(0), "{value}");
+}

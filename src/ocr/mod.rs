@@ -38,6 +38,10 @@ const GOLDEN_TOLERANCE: f32 = 0.01;
 
 /// Lines the recogniser scores below this are noise (a texture, a logo), not text.
 const MIN_LINE_CONFIDENCE: f32 = 0.5;
+/// A line read with less confidence than this is read the other way up too…
+const SECOND_LOOK_BELOW: f32 = 0.9;
+/// …and kept that way when it reads this much better.
+const SECOND_LOOK_MARGIN: f32 = 0.05;
 
 /// One line of text read from an image.
 #[derive(Clone, Debug, PartialEq)]
@@ -163,13 +167,23 @@ impl Ocr {
         let mut lines = Vec::with_capacity(strips.len());
         for (strip, turn, corners) in strips {
             let quarter_turned = turn == Turn::QuarterCounterClockwise;
-            let upside_down = upside_down_by_turn[usize::from(quarter_turned)];
+            let mut upside_down = upside_down_by_turn[usize::from(quarter_turned)];
             let strip = if upside_down {
                 image::imageops::rotate180(&strip)
             } else {
                 strip
             };
-            let reading = recognise::recognise(&mut self.recogniser, &self.charset, &strip)?;
+            let mut reading = recognise::recognise(&mut self.recogniser, &self.charset, &strip)?;
+            // A line the group's way up reads badly gets a second look the other way up: an
+            // upside-down label on an upright board is outvoted by the board's silkscreen.
+            if reading.confidence < SECOND_LOOK_BELOW {
+                let flipped = image::imageops::rotate180(&strip);
+                let other = recognise::recognise(&mut self.recogniser, &self.charset, &flipped)?;
+                if other.confidence > reading.confidence + SECOND_LOOK_MARGIN {
+                    reading = other;
+                    upside_down = !upside_down;
+                }
+            }
             let text = reading.text.trim().to_owned();
             if text.is_empty() || reading.confidence < MIN_LINE_CONFIDENCE {
                 continue;

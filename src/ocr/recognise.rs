@@ -31,7 +31,7 @@ impl Charset {
         for (line_no, entry) in list.split('\n').enumerate() {
             let mut chars = entry.chars();
             match (chars.next(), chars.next()) {
-                (Some(c), None) => classes.push(c),
+                (Some(c), None) => classes.push(ascii_twin(c)),
                 (None, _) if line_no > 0 => continue,
                 _ => {
                     return Err(OcrError::Model {
@@ -74,6 +74,16 @@ impl Charset {
             text,
             confidence: if kept == 0 { 0.0 } else { sum / kept as f32 },
         }
+    }
+}
+
+/// A full-width form as its ASCII twin: the model was trained on Chinese text too and reads a
+/// label's colon as `：` (U+FF1A) about as often as `:`.
+fn ascii_twin(c: char) -> char {
+    match u32::from(c) {
+        0x3000 => ' ',
+        code @ 0xff01..=0xff5e => char::from_u32(code - 0xfee0).unwrap_or(c),
+        _ => c,
     }
 }
 
@@ -132,6 +142,12 @@ mod tests {
         let reading = charset.decode(best.len(), &probabilities);
         assert_eq!(reading.text, "AAB B");
         assert!((reading.confidence - 0.8).abs() < 1e-6);
+    }
+
+    #[test]
+    fn full_width_forms_read_as_ascii() {
+        let charset = Charset::from_metadata("\u{ff1a}\nA\n\u{ff08}\n\u{4e2d}").unwrap();
+        assert_eq!(charset.classes[1..5], [':', 'A', '(', '\u{4e2d}']);
     }
 
     #[test]

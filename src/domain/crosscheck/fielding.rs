@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use super::evidence::{BomRow, ColumnRole, EvidenceKind, Provenance, TextLine};
 use super::fields::{CompiledPatterns, FieldKind};
 use super::normalise::{
-    Ch, Matched, Normalised, Prepared, glued_label_at, is_label_punctuation, label_at,
-    longest_first, match_value, normalise, prepare, upper,
+    Ch, Matched, Normalised, Prepared, is_label_punctuation, label_at, label_match, longest_first,
+    match_value, normalise, prepare, upper,
 };
 
 /// Confidence kept per corrected character (the confidence is multiplied by it).
@@ -227,18 +227,62 @@ impl<'a> Labels<'a> {
         Self { all, patterns }
     }
 
-    /// The label starting at `start`; failing that, one the OCR glued to a value that starts
-    /// with its field's prefix (`S/NVGN-…`).
     fn at(&self, chars: &[char], start: usize) -> Option<(FieldKind, usize)> {
         self.all
             .iter()
             .find_map(|(kind, label)| label_at(chars, start, label).map(|end| (*kind, end)))
-            .or_else(|| {
-                self.all.iter().find_map(|(kind, label)| {
-                    let prefixes = &self.patterns.pattern(*kind)?.prefixes;
-                    glued_label_at(chars, start, label, prefixes).map(|end| (*kind, end))
-                })
-            })
+    }
+
+    /// An OCR line with the spaces it lost around labels put back: before a label glued to
+    /// the digits before it (`PCA-5059-42Rev E`), and after a label glued to a value of its
+    /// own field (`REVH8`, `S/NVGN-12345-0001`), never inside other words (`SNAP`, `REVIEW`).
+    fn unglue(&self, chars: &[char]) -> Vec<char> {
+        let mut out = Vec::with_capacity(chars.len() + 4);
+        let mut at = 0;
+        while at < chars.len() {
+            let rest = &chars[at..];
+            let after_digits = at > 0 && chars[at - 1].is_ascii_digit() && rest[0].is_alphabetic();
+            let word_start = at == 0 || !chars[at - 1].is_alphanumeric();
+            let glued_end = if word_start || after_digits {
+                self.glued_to_its_value(rest)
+            } else {
+                None
+            };
+            if after_digits
+                && (glued_end.is_some()
+                    || self
+                        .all
+                        .iter()
+                        .any(|(_, label)| label_at(rest, 0, label).is_some()))
+            {
+                out.push(' ');
+            }
+            if let Some(end) = glued_end {
+                out.extend_from_slice(&rest[..end]);
+                out.push(' ');
+                at += end;
+                continue;
+            }
+            out.push(rest[0]);
+            at += 1;
+        }
+        out
+    }
+
+    /// Where a label at the start of `rest` ends when the rest of its word is a value of its
+    /// field.
+    fn glued_to_its_value(&self, rest: &[char]) -> Option<usize> {
+        self.all.iter().find_map(|(kind, label)| {
+            let (end, _) = label_match(rest, 0, label)?;
+            if !rest.get(end).is_some_and(|c| c.is_alphanumeric()) {
+                return None;
+            }
+            let value: String = rest[end..]
+                .iter()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            normalise(*kind, &value, true, self.patterns).map(|_| end)
+        })
     }
 
     /// The field a table header cell names: the cell is one label and nothing else
@@ -289,9 +333,14 @@ pub fn fields_in_lines(
     let mut out = Vec::new();
     let mut carry = Carry::default();
     for line in lines {
+        let chars: Vec<char> = line.text.chars().collect();
         let mut fielder = LineFielder {
             line,
-            chars: line.text.chars().collect(),
+            chars: if line.confidence < 1.0 {
+                labels.unglue(&chars)
+            } else {
+                chars
+            },
             source,
             patterns,
             labels: &labels,
@@ -1042,10 +1091,13 @@ mod tests {
     }
 
     #[test]
-    fn a_label_the_ocr_glued_to_its_serial_is_read() {
+    fn labels_the_ocr_glued_to_their_values_are_read() {
         let lines = [
             photo_line("S/NVGN-70918-0034", 0.99, "board.png"),
             photo_line("UNIT S/NINF-6725", 0.99, "unit.png"),
+            photo_line("PCA-5059-42Rev E", 0.99, "rev.png"),
+            photo_line("PCA-4882-40 REVH8", 0.99, "glued.png"),
+            photo_line("PCA-4815-10RevH1", 0.99, "both.png"),
         ];
         let found = fields_in_lines(&lines, EvidenceKind::Photo, &patterns());
         assert_eq!(
@@ -1053,8 +1105,20 @@ mod tests {
             [
                 entry(FieldKind::BoardSerial, "VGN-70918-0034", None),
                 entry(FieldKind::UnitSerial, "INF-6725", None),
+                entry(FieldKind::PartNumber, "PCA-5059-42", None),
+                entry(FieldKind::Revision, "E", Some("PCA-5059-42")),
+                entry(FieldKind::PartNumber, "PCA-4882-40", None),
+                entry(FieldKind::Revision, "H8", Some("PCA-4882-40")),
+                entry(FieldKind::PartNumber, "PCA-4815-10", None),
+                entry(FieldKind::Revision, "H1", Some("PCA-4815-10")),
             ]
         );
+        let patterns = patterns();
+        let labels = Labels::new(&patterns);
+        for word in ["SNAP", "REVIEW", "SN12"] {
+            let chars: Vec<char> = word.chars().collect();
+            assert_eq!(labels.unglue(&chars), chars, "{word}");
+        }
     }
 
     #[test]

@@ -135,34 +135,10 @@ pub(super) fn label_at(chars: &[char], start: usize, label: &str) -> Option<usiz
     Some(end)
 }
 
-/// A label the OCR glued to the value after it (`S/NVGN-12345-0001`, `UNIT S/NINF-1619`):
-/// taken only when what follows begins with one of the field's `prefixes`, so `SN` never
-/// eats the start of `SNAP`.
-pub(super) fn glued_label_at(
-    chars: &[char],
-    start: usize,
-    label: &str,
-    prefixes: &[String],
-) -> Option<usize> {
-    let (end, _) = label_match(chars, start, label)?;
-    let rest = &chars[end..];
-    prefixes
-        .iter()
-        .any(|prefix| {
-            let prefix: Vec<char> = prefix.chars().collect();
-            rest.len() > prefix.len()
-                && rest
-                    .iter()
-                    .zip(&prefix)
-                    .all(|(c, wanted)| upper(*c) == upper(*wanted))
-        })
-        .then_some(end)
-}
-
 /// Where `label` ends when it starts at `chars[start]` after a word boundary, and whether it
 /// must be followed by one (it ends in a letter or digit: `REV` is not the start of
 /// `REVIEW`; one ending in punctuation, `PART #`, ends there).
-fn label_match(chars: &[char], start: usize, label: &str) -> Option<(usize, bool)> {
+pub(super) fn label_match(chars: &[char], start: usize, label: &str) -> Option<(usize, bool)> {
     if start > 0 && chars[start - 1].is_alphanumeric() {
         return None;
     }
@@ -350,6 +326,20 @@ impl Prepared {
     }
 }
 
+/// A word the OCR ran together from marking words (`FLIGHTUNIT`, `NOTFORFLIGHT`), split
+/// back; `None` when it is not made of them.
+fn marking_words_in(word: &str) -> Option<Vec<&str>> {
+    if word.is_empty() {
+        return Some(Vec::new());
+    }
+    MARKING_WORDS.iter().find_map(|marking| {
+        let rest = word.strip_prefix(marking)?;
+        let mut words = marking_words_in(rest)?;
+        words.insert(0, &word[..marking.len()]);
+        Some(words)
+    })
+}
+
 /// Words a flight-status marking may consist of.
 const MARKING_WORDS: [&str; 10] = [
     "EDU",
@@ -374,6 +364,7 @@ fn flight_status(raw: &str, patterns: &CompiledPatterns) -> Option<Normalised> {
     let words: Vec<&str> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
+        .flat_map(|word| marking_words_in(word).unwrap_or_else(|| vec![word]))
         .collect();
     // NOT FOR FLIGHT contains the word FLIGHT: look for it first, anywhere.
     let not_for_flight = words.windows(3).any(|w| w == ["NOT", "FOR", "FLIGHT"])
@@ -534,6 +525,7 @@ mod tests {
             "THIS UNIT IS NOT FOR FLIGHT",
             "NON-FLIGHT",
             "EDU",
+            "EDU-NOTFORFLIGHT",
         ] {
             assert_eq!(
                 value(FieldKind::FlightStatus, raw, false).as_deref(),
@@ -541,14 +533,20 @@ mod tests {
                 "{raw}"
             );
         }
-        for raw in ["FLIGHT", "FLIGHT UNIT", "Flight status: FLIGHT", "flight"] {
+        for raw in [
+            "FLIGHT",
+            "FLIGHT UNIT",
+            "FLIGHTUNIT",
+            "Flight status: FLIGHT",
+            "flight",
+        ] {
             assert_eq!(
                 value(FieldKind::FlightStatus, raw, false).as_deref(),
                 Some("FLIGHT"),
                 "{raw}"
             );
         }
-        for raw in ["Handle flight hardware with care", "", "UNIT"] {
+        for raw in ["Handle flight hardware with care", "", "UNIT", "FLIGHTS"] {
             assert_eq!(value(FieldKind::FlightStatus, raw, false), None, "{raw}");
         }
     }
@@ -578,19 +576,6 @@ mod tests {
         assert_eq!(label_at(&chars, 0, "UNIT S/N"), Some(10));
         let chars: Vec<char> = "ASN".chars().collect();
         assert_eq!(label_at(&chars, 1, "SN"), None);
-    }
-
-    #[test]
-    fn a_label_glued_to_its_value_counts_only_before_the_fields_prefix() {
-        let prefixes = ["VGN".to_owned()];
-        let chars: Vec<char> = "S/NVGN-12345-0001".chars().collect();
-        assert_eq!(label_at(&chars, 0, "S/N"), None);
-        assert_eq!(glued_label_at(&chars, 0, "S/N", &prefixes), Some(3));
-        let chars: Vec<char> = "SNAP".chars().collect();
-        assert_eq!(glued_label_at(&chars, 0, "SN", &prefixes), None);
-        // The prefix alone is not a value.
-        let chars: Vec<char> = "S/NVGN".chars().collect();
-        assert_eq!(glued_label_at(&chars, 0, "S/N", &prefixes), None);
     }
 
     #[test]
