@@ -81,6 +81,9 @@ pub enum BenchCommand {
     /// The mark grade against generated marks of known quality: per parameter, the share of
     /// marks graded within one step of the truth.
     Grade(super::bench_grade::GradeBench),
+    /// A backup of a scratch station of --size-mb while a writer keeps committing records
+    /// with images: backup time and rate, and the commits' waits before and during it.
+    Backup(super::bench_backup::BackupBench),
     /// Commit throughput of records, through the runtime's batching writer or the store
     /// directly, on a scratch database (`bench-store.sqlite` in --data-dir, else a temp dir).
     Store {
@@ -101,6 +104,7 @@ pub fn run(command: BenchCommand, data_dir: Option<&std::path::Path>) -> anyhow:
             path,
             print_acks,
         } => super::bench_store::run(data_dir, records, path, print_acks),
+        BenchCommand::Backup(bench) => super::bench_backup::run(&bench, data_dir),
         BenchCommand::Vision(bench) => super::bench_vision::run(&bench),
         BenchCommand::Laser(bench) => super::bench_laser::run(&bench),
         BenchCommand::Inspect(bench) => super::bench_inspect::run(&bench),

@@ -2,7 +2,9 @@
 //! takes `--data-dir DIR` and `--config FILE`; with no command it opens the GUI.
 
 mod audit;
+mod backup_cmd;
 mod bench;
+mod bench_backup;
 mod bench_crosscheck;
 mod bench_grade;
 mod bench_inspect;
@@ -69,6 +71,12 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// A consistent backup of the station while it runs: database, key, audit head, config
+    /// and record folders, with a manifest of SHA-256 sums (exit 0 done, 1 failed).
+    Backup(backup_cmd::BackupArgs),
+    /// Restore a backup after verifying every file and its audit trail; the station must be
+    /// stopped, and the data it replaces is kept aside (exit 0 done, 1 refused or failed).
+    Restore(backup_cmd::RestoreArgs),
     /// Cameras: list, grab a frame, add and remove.
     #[command(subcommand)]
     Camera(camera::CameraCommand),
@@ -153,6 +161,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Gui { fullscreen }) => Ok(crate::app::run(&paths, &config, fullscreen)?),
         Some(Command::Users(command)) => users::run(command, &paths),
         Some(Command::Audit(command)) => audit::run(command, &paths),
+        Some(Command::Backup(args)) => backup_cmd::run_backup(&args, &paths),
+        Some(Command::Restore(args)) => backup_cmd::run_restore(&args, &paths),
         Some(Command::Camera(command)) => camera::run(command, &paths),
         Some(Command::Bench(command)) => bench::run(command, cli.data_dir.as_deref()),
         Some(Command::Config(_)) => Ok(ExitCode::SUCCESS),

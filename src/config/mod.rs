@@ -1,6 +1,7 @@
 //! The station's configuration file (TOML): where the data lives, sign-in security, the UI's
-//! kiosk options, logging, the plant's lot-number pattern and the laser's port. Every key has a documented default (`DEFAULT_TOML`); unknown keys
-//! and bad values are reported with the key and the reason, never silently replaced.
+//! kiosk options, logging, the plant's lot-number pattern, the laser's port and backups. Every
+//! key has a documented default (`DEFAULT_TOML`); unknown keys and bad values are reported with
+//! the key and the reason, never silently replaced.
 //!
 //! No config file means demo mode: a demo database with demo users and synthetic cameras.
 
@@ -32,6 +33,17 @@ idle_signout_secs = 300
 [storage]
 # Where the database, images and logs live. Empty: the platform's data directory.
 data_dir = ""
+
+[backup]
+# Back up into <data_dir>/backups every this many hours; 0: only when asked
+# (`qcstation backup`). (The schedule is not run by this version yet.)
+every_hours = 24
+# Keep the newest backup of each of the last keep_daily days that have backups (at least 1)...
+keep_daily = 7
+# ...and the newest of each of the last keep_weekly ISO weeks that have backups (0: none more).
+keep_weekly = 4
+# Warn in the top bar when the last good backup is older than this many hours; 0: never.
+warn_after_hours = 48
 
 [inventory]
 # The plant's lot-number pattern for item UIDs; empty: L + year + '-' + month (L2025-09).
@@ -134,6 +146,7 @@ pub struct Config {
     pub station: StationSection,
     pub security: SecuritySection,
     pub storage: StorageSection,
+    pub backup: BackupSection,
     pub inventory: InventorySection,
     pub laser: LaserSection,
     pub scan: ScanSection,
@@ -259,6 +272,38 @@ pub struct SecuritySection {
 #[serde(deny_unknown_fields, default)]
 pub struct StorageSection {
     pub data_dir: String,
+}
+
+/// Scheduled backups and their retention (see `backup`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupSection {
+    /// Hours between scheduled backups; 0: none.
+    pub every_hours: u32,
+    pub keep_daily: u32,
+    pub keep_weekly: u32,
+    /// Hours without a good backup before the top bar warns; 0: never.
+    pub warn_after_hours: u32,
+}
+
+impl Default for BackupSection {
+    fn default() -> Self {
+        Self {
+            every_hours: 24,
+            keep_daily: 7,
+            keep_weekly: 4,
+            warn_after_hours: 48,
+        }
+    }
+}
+
+impl BackupSection {
+    pub fn retention(&self) -> crate::backup::Retention {
+        crate::backup::Retention {
+            keep_daily: self.keep_daily,
+            keep_weekly: self.keep_weekly,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
@@ -499,6 +544,34 @@ impl Config {
             "logging.keep_files",
             "must be 1 to 365",
         );
+        let backup = &self.backup;
+        check(
+            backup.every_hours <= 24 * 7,
+            "backup.every_hours",
+            "must be 0 (no schedule) to 168 hours (a week)",
+        );
+        check(
+            (1..=366).contains(&backup.keep_daily),
+            "backup.keep_daily",
+            "must be 1 to 366 (the newest backup is always kept)",
+        );
+        check(
+            backup.keep_weekly <= 520,
+            "backup.keep_weekly",
+            "must be 0 to 520",
+        );
+        check(
+            backup.warn_after_hours <= 24 * 366,
+            "backup.warn_after_hours",
+            "must be 0 (never) to 8784 hours",
+        );
+        check(
+            backup.warn_after_hours == 0
+                || backup.every_hours == 0
+                || backup.warn_after_hours > backup.every_hours,
+            "backup.warn_after_hours",
+            "must be more than backup.every_hours, or the top bar warns before each scheduled backup is due",
+        );
         check(
             [9_600, 19_200, 38_400, 57_600, 115_200, 230_400, 250_000].contains(&self.laser.baud),
             "laser.baud",
@@ -692,6 +765,47 @@ mod tests {
         assert_eq!(err.issues[0].key, "inventory.lot_pattern");
         assert_eq!(err.issues[0].line, Some(2));
         assert!(err.issues[0].reason.contains("cannot appear"), "{err}");
+    }
+
+    #[test]
+    fn backup_keys_are_checked_and_give_the_retention() {
+        let config = Config::parse(
+            "[backup]\nkeep_daily = 3\nkeep_weekly = 0\nevery_hours = 0\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            config.backup.retention(),
+            crate::backup::Retention {
+                keep_daily: 3,
+                keep_weekly: 0
+            }
+        );
+        assert_eq!(config.backup.warn_after_hours, 48);
+        let text = "[backup]\nevery_hours = 200\nkeep_daily = 0\nkeep_weekly = 1000\nwarn_after_hours = 0\n";
+        let err = Config::parse(text, Path::new("c.toml")).unwrap_err();
+        let keys: Vec<(&str, Option<usize>)> = err
+            .issues
+            .iter()
+            .map(|issue| (issue.key.as_str(), issue.line))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("backup.every_hours", Some(2)),
+                ("backup.keep_daily", Some(3)),
+                ("backup.keep_weekly", Some(4))
+            ],
+            "{err}"
+        );
+        let err = Config::parse(
+            "[backup]\nevery_hours = 24\nwarn_after_hours = 12\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert_eq!(err.issues[0].key, "backup.warn_after_hours");
+        assert_eq!(err.issues[0].line, Some(3));
+        assert!(err.issues[0].reason.contains("every_hours"), "{err}");
     }
 
     #[test]

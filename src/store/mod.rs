@@ -9,6 +9,7 @@
 //!
 //! A store opened with `open_sealed` also signs the audit trail's head with the station key and
 //! keeps a copy of it outside the database (`seal`). The caller says where those files live.
+//! `snapshot` takes online copies of the database for backups.
 
 mod access;
 mod audit;
@@ -24,6 +25,7 @@ mod recipes;
 mod scans;
 mod seal;
 mod settings;
+mod snapshot;
 mod time;
 mod users;
 mod verifications;
@@ -59,6 +61,9 @@ pub use recipes::RecipeRecord;
 pub use scans::{Expected, SCANNABLE, ScanRecord, ScanResult, ScanSessionRecord, ScanSummary};
 pub use seal::AuditSeal;
 pub use settings::StationSettings;
+pub use snapshot::{
+    CopyFacts, CopyPacing, copy_database, copy_facts, database_in_use, write_copy_head,
+};
 pub use time::{now_utc, parse_utc, to_text};
 pub use users::{SecretCheck, SignInOutcome, SignInRefusal, StoredSecret, UserRecord};
 pub use verifications::{NewVerification, VerificationRecord};
