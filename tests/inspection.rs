@@ -2,7 +2,8 @@
 //! cameras, the demo database's recipe, the network on a vision worker, the simulated GPIO
 //! board. A button trigger gives a part verdict that drives the stack light, saves both
 //! cameras' inspections with their images; the part sensor (with contact bounce) triggers in
-//! GPIO mode; a folder replays as camera "replay"; a disposition is signed through the worker.
+//! GPIO mode; a folder replays as camera "replay"; a disposition is signed through the worker;
+//! below the free-space minimum the inspections are recorded without their images.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use std::time::{Duration, Instant};
@@ -21,7 +22,11 @@ fn start(dir: &std::path::Path, board: &SimBoard) -> Runtime {
 
 /// Camera A is a synthetic porosity camera; camera B's source is `camera_b`.
 fn start_with(dir: &std::path::Path, board: &SimBoard, camera_b: &str) -> Runtime {
-    Runtime::start(RuntimeOptions {
+    Runtime::start(options_with(dir, board, camera_b)).unwrap()
+}
+
+fn options_with(dir: &std::path::Path, board: &SimBoard, camera_b: &str) -> RuntimeOptions {
+    RuntimeOptions {
         cameras: Some(vec![
             (
                 "Porosity A".to_owned(),
@@ -37,8 +42,7 @@ fn start_with(dir: &std::path::Path, board: &SimBoard, camera_b: &str) -> Runtim
             mode: TriggerMode::Button,
         }),
         ..RuntimeOptions::scratch(dir.join("station.sqlite"))
-    })
-    .unwrap()
+    }
 }
 
 fn wait_until<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
@@ -323,4 +327,64 @@ fn a_disposition_is_signed_through_the_worker_and_a_wrong_secret_is_refused() {
         DispositionState::Done(Disposition::Scrap)
     );
     assert_eq!(record.disposition_by.as_deref(), Some("erik"));
+}
+
+#[test]
+fn below_the_free_space_minimum_the_inspection_is_recorded_without_its_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let board = SimBoard::default();
+    let runtime = Runtime::start(RuntimeOptions {
+        // No disk has this much free: the guard pauses images from its first reading.
+        min_free_bytes: u64::MAX,
+        ..options_with(
+            dir.path(),
+            &board,
+            "demo:porosity?size=320x180&fps=15&seed=2",
+        )
+    })
+    .unwrap();
+    assert!(!runtime.disk_guard().may_save_images());
+    let inspector = runtime.inspector().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    inspector.send(InspectorCommand::Trigger).unwrap();
+    let part = next_part(inspector, 0);
+    assert_eq!(part.cameras.len(), 2);
+    for camera in &part.cameras {
+        let camera = camera.result.as_ref().unwrap();
+        assert!(camera.raw_image.is_none() && camera.overlay_image.is_none());
+        assert!(
+            camera
+                .notes
+                .iter()
+                .any(|note| note.contains("images paused")),
+            "{:?}",
+            camera.notes
+        );
+    }
+
+    let reader = StoreReader::open(&dir.path().join("station.sqlite")).unwrap();
+    let rows = wait_until("both inspections saved", Duration::from_secs(10), || {
+        let rows = reader.inspections(&InspectionFilter::default()).unwrap();
+        (rows.len() == 2).then_some(rows)
+    });
+    for row in &rows {
+        assert_eq!(row.part_seq, part.part_seq);
+        // The demo recipe keeps every image; the full disk keeps none.
+        assert!(row.raw_image.is_none() && row.overlay_image.is_none());
+        assert_eq!(
+            reader.inspection_pores(row.id).unwrap().len() as u32,
+            row.pore_count,
+            "the pores are recorded all the same"
+        );
+    }
+    let images = dir.path().join("images");
+    assert!(
+        !images.exists() || std::fs::read_dir(&images).unwrap().next().is_none(),
+        "no image written"
+    );
+    // The health report the top bar reads says so too.
+    let health = wait_until("a health report", Duration::from_secs(10), || {
+        runtime.health()
+    });
+    assert!(health.images_paused && health.disk_low());
 }

@@ -2,6 +2,7 @@
 //! reader shows the part presented (a rendered laser mark of its UID), the real decoder reads
 //! the frames, the store judges each code. A code held in view counts once; shown again after
 //! it left the view it is a duplicate; the summary names the part left out and the stranger.
+//! Below the free-space minimum scans are recorded without their crops.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
@@ -150,6 +151,53 @@ fn a_session_against_a_batch_counts_each_part_once_and_names_the_one_left_out() 
             crop.display()
         );
     }
+}
+
+/// Below the free-space minimum a scan is judged and recorded as ever, without its crop.
+#[test]
+fn below_the_free_space_minimum_a_scan_is_recorded_without_its_crop() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("station.sqlite");
+    let (batch_id, uids) = verified_batch(&database);
+    let runtime = Runtime::start(RuntimeOptions {
+        scanning: Some(ScanPlan {
+            source: ScanFrom::Simulated,
+            budget: Duration::from_secs(5),
+        }),
+        // No disk has this much free: images are paused from the start.
+        min_free_bytes: u64::MAX,
+        ..RuntimeOptions::scratch(database.clone())
+    })
+    .unwrap();
+    let scanner = runtime.scanner().unwrap().clone();
+    scanner
+        .send(ScannerCommand::Start {
+            actor: Actor::console("test"),
+            name: "Full disk".into(),
+            expected: Expected::Batch(batch_id),
+        })
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let session_id = loop {
+        if let Some(session) = scanner.view().session.clone() {
+            break session.id;
+        }
+        assert!(Instant::now() < deadline, "the session did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    scanner
+        .send(ScannerCommand::Present(Some(uids[0].clone())))
+        .unwrap();
+    assert_eq!(next_scan(&scanner), (uids[0].clone(), ScanResult::Known));
+    drop(runtime);
+
+    let scans = Store::open(&database)
+        .unwrap()
+        .scans(session_id, 0)
+        .unwrap();
+    assert_eq!(scans.len(), 1);
+    assert_eq!(scans[0].image_path, None);
+    assert!(!dir.path().join("images").join("scans").exists());
 }
 
 /// The same judgement from the CLI on image files: each image one view, a code in a later image

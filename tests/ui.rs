@@ -67,6 +67,7 @@ fn start_station(
             limits: qcstation::docs::Limits::default(),
             demo_packs: false,
         }),
+        min_free_bytes: 0,
     })
     .unwrap();
     let options = UiOptions {

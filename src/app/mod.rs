@@ -704,6 +704,7 @@ pub fn run(paths: &StationPaths, config: &Config, fullscreen: bool) -> Result<Ex
                 demo_packs: paths.mode == Mode::Demo,
             }
         }),
+        min_free_bytes: config.storage.min_free_bytes(),
     })
     .map_err(|source| AppError::Start {
         database: paths.database.display().to_string(),

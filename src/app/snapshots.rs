@@ -31,6 +31,7 @@ fn state(actor: Option<Actor>) -> AppState {
     state.health = Some(HealthReport {
         disk_free_bytes: Ok(48_300_000_000),
         database: Ok(1_250_000),
+        images_paused: false,
     });
     state.sign_in_list = [
         ("ada", Role::Admin, false, false),

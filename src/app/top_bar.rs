@@ -105,7 +105,11 @@ pub fn health_items(state: &AppState, cameras: &[CameraHandle]) -> Vec<HealthIte
                     } else {
                         Level::Ok
                     },
-                    summary: format!("{:.0} GB free", *free as f64 / 1e9),
+                    summary: if health.disk_low() {
+                        format!("{} free · images paused", gigabytes(*free))
+                    } else {
+                        format!("{} free", gigabytes(*free))
+                    },
                 },
                 Err(_) => HealthItem {
                     name: "Disk",
@@ -116,6 +120,16 @@ pub fn health_items(state: &AppState, cameras: &[CameraHandle]) -> Vec<HealthIte
         }
     }
     items
+}
+
+/// `48 GB`, `0.8 GB`: a decimal where it matters.
+fn gigabytes(bytes: u64) -> String {
+    let gb = bytes as f64 / 1e9;
+    if gb < 10.0 {
+        format!("{gb:.1} GB")
+    } else {
+        format!("{gb:.0} GB")
+    }
 }
 
 /// How long a worker's panic stays an alarm after it was restarted and runs again.
@@ -227,8 +241,10 @@ pub fn alarms(state: &AppState, cameras: &[CameraHandle]) -> Vec<(Level, String)
             Ok(free) if health.disk_low() => alarms.push((
                 Level::Warn,
                 format!(
-                    "Disk almost full: {:.1} GB free. Free space or images will stop being saved.",
-                    *free as f64 / 1e9
+                    "Disk almost full: {} free. Images are not being saved; inspections, scans \
+                     and verifications still are. Free space on the disk (or move old images \
+                     away) and saving resumes by itself.",
+                    gigabytes(*free)
                 ),
             )),
             Ok(_) => {}
@@ -362,7 +378,8 @@ pub fn top_bar_ui(
 
 pub fn alarm_list_ui(ui: &mut egui::Ui, alarms: &[(Level, String)]) {
     for (level, text) in alarms {
-        ui.horizontal(|ui| {
+        // Wrapped: an alarm says what to do, and that must not run off the window's edge.
+        ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(level.word()).color(level.colour()).strong());
             ui.label(text);
         });
@@ -376,7 +393,7 @@ pub fn notices_ui(ui: &mut egui::Ui, state: &AppState) {
             NoticeKind::Refused => ("Not allowed", theme::WARN),
             NoticeKind::Error => ("Error", theme::FAULT),
         };
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(word).color(colour).strong());
             ui.label(&notice.text);
         });
@@ -390,9 +407,12 @@ mod tests {
 
     fn state_with(disk_free_bytes: Result<u64, String>, database: Result<u64, String>) -> AppState {
         let mut state = AppState::new("test");
+        // The guard's default minimum, as the health worker would have judged it.
+        let images_paused = matches!(disk_free_bytes, Ok(free) if free < 2 << 30);
         state.health = Some(HealthReport {
             disk_free_bytes,
             database,
+            images_paused,
         });
         state
     }
@@ -414,6 +434,7 @@ mod tests {
         assert_eq!(low.len(), 1);
         assert_eq!(low[0].0, Level::Warn);
         assert!(low[0].1.contains("0.5 GB free"), "{}", low[0].1);
+        assert!(low[0].1.contains("not being saved"), "{}", low[0].1);
 
         let unreadable = alarms(&state_with(Err("no such device".into()), Ok(1)), &[]);
         assert_eq!(unreadable[0].0, Level::Fault);
@@ -449,6 +470,22 @@ mod tests {
                 .iter()
                 .any(|item| item.name == "Workers" && item.summary == "0/1 ok")
         );
+    }
+
+    #[test]
+    fn the_disk_chip_says_when_images_are_paused() {
+        let chip = |state: &AppState| {
+            health_items(state, &[])
+                .into_iter()
+                .find(|item| item.name == "Disk")
+                .unwrap()
+        };
+        let low = chip(&state_with(Ok(800_000_000), Ok(1)));
+        assert_eq!(low.level, Level::Warn);
+        assert_eq!(low.summary, "0.8 GB free · images paused");
+        let fine = chip(&state_with(Ok(48_300_000_000), Ok(1)));
+        assert_eq!(fine.level, Level::Ok);
+        assert_eq!(fine.summary, "48 GB free");
     }
 
     #[test]

@@ -211,7 +211,8 @@ pub fn run(
         }
         ItemsCommand::Verify { uid, images, json } => {
             let uid = parse_uid(&uid)?;
-            return verify(&mut store, &console, &uid, &images, paths, json);
+            let disk = crate::runtime::DiskGuard::new(config.storage.min_free_bytes());
+            return verify(&mut store, &console, &uid, &images, paths, &disk, json);
         }
         ItemsCommand::History { uid } => {
             let uid = parse_uid(&uid)?;
@@ -262,6 +263,7 @@ fn verify(
     uid: &Uid,
     images: &[std::path::PathBuf],
     paths: &StationPaths,
+    disk: &crate::runtime::DiskGuard,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     use crate::runtime::{read_mark, verification};
@@ -279,11 +281,17 @@ fn verify(
         );
     }
     let stamp = crate::store::now_utc().format("%Y%m%dT%H%M%S");
+    let images_dir = paths.data_dir.join("images");
+    // One reading suffices for a one-shot command (a failed one leaves images allowed).
+    if let Err(reason) = disk.sample(&paths.data_dir) {
+        tracing::warn!("disk guard: {reason}");
+    }
     let found = verification(
         uid,
         None,
         reading,
-        &paths.data_dir.join("images"),
+        &images_dir,
+        disk,
         &format!("{uid}-file-{stamp}"),
     );
     let record = store

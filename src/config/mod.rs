@@ -33,6 +33,10 @@ idle_signout_secs = 300
 [storage]
 # Where the database, images and logs live. Empty: the platform's data directory.
 data_dir = ""
+# Below this much free space (MB, 1 MB = 1048576 bytes) on the data directory's disk the
+# station stops saving images (inspections, scans and verifications are still recorded), says
+# so in the top bar and the log, and saves images again once space is freed. 0: never stop.
+min_free_mb = 2048
 
 [backup]
 # Back up into <data_dir>/backups every this many hours; 0: only when asked
@@ -268,10 +272,29 @@ pub struct SecuritySection {
     pub idle_signout_secs: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageSection {
     pub data_dir: String,
+    /// Free space (binary MB) below which images are not saved; 0: never paused.
+    pub min_free_mb: u64,
+}
+
+impl Default for StorageSection {
+    fn default() -> Self {
+        Self {
+            data_dir: String::new(),
+            min_free_mb: crate::runtime::DEFAULT_MIN_FREE_MB,
+        }
+    }
+}
+
+impl StorageSection {
+    /// `min_free_mb` in bytes, for the runtime's disk guard.
+    pub fn min_free_bytes(&self) -> u64 {
+        self.min_free_mb
+            .saturating_mul(crate::runtime::BYTES_PER_MB)
+    }
 }
 
 /// Scheduled backups and their retention (see `backup`).
@@ -544,6 +567,11 @@ impl Config {
             "logging.keep_files",
             "must be 1 to 365",
         );
+        check(
+            self.storage.min_free_mb <= 1_048_576,
+            "storage.min_free_mb",
+            "must be 0 (never stop saving images) to 1048576 MB (1 TB)",
+        );
         let backup = &self.backup;
         check(
             backup.every_hours <= 24 * 7,
@@ -806,6 +834,27 @@ mod tests {
         assert_eq!(err.issues[0].key, "backup.warn_after_hours");
         assert_eq!(err.issues[0].line, Some(3));
         assert!(err.issues[0].reason.contains("every_hours"), "{err}");
+    }
+
+    #[test]
+    fn the_disk_minimum_is_checked_and_given_in_bytes() {
+        assert_eq!(Config::default().storage.min_free_mb, 2048);
+        assert_eq!(
+            Config::default().storage.min_free_bytes(),
+            2048 * 1024 * 1024
+        );
+        let config = Config::parse("[storage]\nmin_free_mb = 0\n", Path::new("c.toml")).unwrap();
+        assert_eq!(config.storage.min_free_bytes(), 0);
+        let err = Config::parse(
+            "[storage]\ndata_dir = \"\"\nmin_free_mb = 2000000\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert_eq!(err.issues[0].key, "storage.min_free_mb");
+        assert_eq!(err.issues[0].line, Some(3));
+        assert!(err.issues[0].reason.contains("1 TB"), "{err}");
+        let err = Config::parse("[storage]\nmin_free_mb = -1\n", Path::new("c.toml")).unwrap_err();
+        assert_eq!(err.issues[0].key, "storage.min_free_mb");
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The health worker: every few seconds checks the disk holding the data directory and that the
-//! database answers, and publishes both as a snapshot the UI reads (a pointer swap, not a queue
-//! of events). Cameras report through their slots and workers through the supervisor's board.
+//! The health worker: every few seconds checks the disk holding the data directory (feeding the
+//! disk guard, which pauses image saving when it is almost full) and that the database answers,
+//! and publishes both as a snapshot the UI reads (a pointer swap, not a queue of events).
+//! Cameras report through their slots and workers through the supervisor's board.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,12 +10,11 @@ use std::time::Duration;
 use arc_swap::ArcSwapOption;
 
 use super::context::Waker;
+use super::disk_guard::DiskGuard;
 use super::worker::{WorkerCtx, WorkerExit};
 use crate::store::StoreReader;
 
 const PERIOD: Duration = Duration::from_secs(3);
-/// Below this much free space the station warns and (later) stops saving images.
-pub const DISK_LOW_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 /// Health of the parts that are not cameras or workers.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,12 +23,14 @@ pub struct HealthReport {
     pub disk_free_bytes: Result<u64, String>,
     /// `Ok(size in bytes)` or why the database cannot be read.
     pub database: Result<u64, String>,
+    /// The disk guard has paused image saving (free space below `[storage] min_free_mb`).
+    pub images_paused: bool,
 }
 
 impl HealthReport {
-    /// Below `DISK_LOW_BYTES` the station warns (and, once it saves images, stops saving them).
+    /// The disk is below the configured minimum: images are not being saved.
     pub fn disk_low(&self) -> bool {
-        matches!(self.disk_free_bytes, Ok(free) if free < DISK_LOW_BYTES)
+        self.images_paused
     }
 }
 
@@ -41,22 +43,19 @@ pub(super) struct HealthCheck {
     pub published: HealthCell,
     pub waker: Waker,
     pub reader: Option<StoreReader>,
+    pub disk: DiskGuard,
 }
 
 impl HealthCheck {
     /// The worker's body: check, publish, sleep, until its phase stops it.
     pub fn run(&mut self, worker: &WorkerCtx) -> WorkerExit {
         loop {
-            let disk_free_bytes = fs4::available_space(&self.data_dir).map_err(|err| {
-                format!(
-                    "cannot read free space of {}: {err}",
-                    self.data_dir.display()
-                )
-            });
+            let disk_free_bytes = self.disk.sample(&self.data_dir);
             let database = check_database(&mut self.reader, &self.database);
             let report = HealthReport {
                 disk_free_bytes,
                 database,
+                images_paused: !self.disk.may_save_images(),
             };
             let changed = self
                 .published

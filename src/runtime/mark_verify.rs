@@ -1,7 +1,7 @@
 //! Engrave → scan → verify: after an item's job, the bench camera's image of the fresh mark is
 //! decoded (a few attempts, each on a new image and time-boxed on the isolated decoder), the
 //! payload compared with the item's UID and the mark graded; the image is saved beside the
-//! station's other images and the result becomes a `NewVerification` for the store (which
+//! station's other images (unless the disk guard has paused images) and the result becomes a `NewVerification` for the store (which
 //! moves the item to `verified` or `engrave_failed`). Runs on the engraver's thread between
 //! jobs: the next part cannot be marked before this one is judged.
 
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use image::GrayImage;
 
 use super::CameraHandle;
+use super::disk_guard::DiskGuard;
 use crate::camera::synthetic::bench::{BenchView, render};
 use crate::domain::Uid;
 use crate::engrave::sim::BurnLog;
@@ -50,14 +51,16 @@ pub struct MarkPlace {
 pub struct MarkVerifier {
     bench: BenchCamera,
     images_dir: PathBuf,
+    disk: DiskGuard,
     decoder: IsolatedDecoder,
 }
 
 impl MarkVerifier {
-    pub fn new(bench: BenchCamera, images_dir: PathBuf) -> Self {
+    pub fn new(bench: BenchCamera, images_dir: PathBuf, disk: DiskGuard) -> Self {
         Self {
             bench,
             images_dir,
+            disk,
             decoder: IsolatedDecoder::for_budget(ATTEMPT_BUDGET),
         }
     }
@@ -103,6 +106,7 @@ impl MarkVerifier {
             Some(job_id),
             reading,
             &self.images_dir,
+            &self.disk,
             &name,
         ))
     }
@@ -176,18 +180,27 @@ pub fn read_mark(
     reading
 }
 
-/// The record of a reading: the image saved as `marks/<name>.png` under `images_dir`.
+/// The record of a reading: the image saved as `marks/<name>.png` under `images_dir`, unless
+/// `disk` has paused images (the record then says so in its reason).
 pub fn verification(
     uid: &Uid,
     job_id: Option<i64>,
     mut reading: MarkReading,
     images_dir: &Path,
+    disk: &DiskGuard,
     name: &str,
 ) -> NewVerification {
-    let image_path = reading
-        .image
-        .as_ref()
-        .and_then(|grey| save(images_dir, grey, name, &mut reading.problems));
+    let image_path = match &reading.image {
+        Some(_) if !disk.may_save_images() => {
+            reading.problems.push(format!(
+                "the image was not saved ({})",
+                disk.paused_reason()
+            ));
+            None
+        }
+        Some(grey) => save(images_dir, grey, name, &mut reading.problems),
+        None => None,
+    };
     let grade = reading
         .code
         .as_ref()

@@ -10,6 +10,7 @@ mod command;
 mod context;
 mod crosscheck;
 mod crosschecker;
+mod disk_guard;
 mod engraver;
 mod event;
 mod gpio;
@@ -51,16 +52,18 @@ pub use crosschecker::{
     CrosscheckCommand, CrosscheckEvent, CrosscheckHandle, CrosscheckProgress, CrosscheckView,
     DEMO_PACKS, EvidenceDocument, OpenCrosscheck, checks_csv, open_session,
 };
+pub use disk_guard::{BYTES_PER_MB, DEFAULT_MIN_FREE_MB, DiskGuard, DiskTransition};
 pub use engraver::{
     AlarmView, EngraverCommand, EngraverEvent, EngraverHandle, EngraverView, LaserLink, RunningJob,
 };
 pub use event::{AuditEvent, Event, SignInEntry, SignOutReason, StationEvent, UsersEvent};
 pub use gpio::{GpioCommand, GpioHandle, GpioPlan, GpioSetup, GpioView};
-pub use health::{DISK_LOW_BYTES, HealthReport};
+pub use health::HealthReport;
 pub use inspector::{
-    CameraInspection, CameraOutcome, InspectionPlan, InspectionQuery, InspectorCommand,
-    InspectorEvent, InspectorHandle, InspectorView, LiveCounters, OpenedInspection, PartResult,
-    PorosityJob, REPLAY_CAMERA, Rerun, Statistics, TriggerMode, stats,
+    CameraInspection, CameraOutcome, ImageTarget, InspectionPlan, InspectionQuery,
+    InspectorCommand, InspectorEvent, InspectorHandle, InspectorView, LiveCounters,
+    OpenedInspection, PartResult, PorosityJob, REPLAY_CAMERA, Rerun, Statistics, TriggerMode,
+    stats,
 };
 pub use inventory::{InventoryCommand, InventoryEvent, InventoryPage};
 pub use mark_verify::{BenchCamera, MarkPlace, MarkReading, MarkVerifier, read_mark, verification};
@@ -131,6 +134,9 @@ pub struct RuntimeOptions {
     pub scanning: Option<ScanPlan>,
     /// Cross-check sessions (the QC desk), if this station runs them.
     pub crosscheck: Option<CrosscheckPlan>,
+    /// Below this much free space on the data directory's disk, images are not saved
+    /// (`[storage] min_free_mb`); 0: never paused.
+    pub min_free_bytes: u64,
 }
 
 /// Cross-check sessions: the field patterns (station configuration) and file limits.
@@ -192,6 +198,8 @@ impl RuntimeOptions {
             inspection: None,
             scanning: None,
             crosscheck: None,
+            // Tests and benchmarks must not depend on the machine's free space.
+            min_free_bytes: 0,
         }
     }
 }
@@ -261,6 +269,8 @@ pub struct Runtime {
     live_view: Arc<AtomicBool>,
     supervisor: Supervisor,
     health: HealthCell,
+    /// Whether images may be saved now (fed by the health worker).
+    disk: DiskGuard,
     /// The vision pool's queue once a capability feeds it continuous frames.
     vision_feed: Arc<ArcSwapOption<VisionQueue>>,
     /// Triggers taken since start.
@@ -340,6 +350,11 @@ impl Runtime {
         let (read_tx, read_rx) = bounded(READ_QUEUE);
         let (verify_tx, verify_rx) = bounded(VERIFY_QUEUE);
         let waker = Waker::default();
+        // Read the disk once before any image writer starts; the health worker keeps it fresh.
+        let disk = DiskGuard::new(options.min_free_bytes);
+        if let Err(reason) = disk.sample(&options.data_dir) {
+            tracing::warn!("disk guard: {reason}");
+        }
         let session = Arc::new(Session::new());
         let (outbox, events, events_dropped) =
             Outbox::bounded("station events", EVENT_QUEUE, waker.clone());
@@ -358,6 +373,7 @@ impl Runtime {
             supervisor: Supervisor::new(waker.clone()),
             waker,
             health: HealthCell::default(),
+            disk,
             vision_feed: Arc::default(),
             triggers: Arc::new(AtomicU64::new(0)),
             events_dropped,
@@ -445,6 +461,7 @@ impl Runtime {
             published: Arc::clone(&self.health),
             waker: self.waker.clone(),
             reader: None,
+            disk: self.disk.clone(),
         };
         self.supervisor
             .start(WorkerSpec::new("health", Phase::Services), move |worker| {
@@ -496,7 +513,8 @@ impl Runtime {
         };
         let store = self.store().ok_or(RuntimeError::Stopped)?;
         let mut engraver = engraver::Engraver::new(link, store, reader);
-        engraver.verifier = bench.map(|bench| MarkVerifier::new(bench, images_dir));
+        engraver.verifier =
+            bench.map(|bench| MarkVerifier::new(bench, images_dir, self.disk.clone()));
         let view = Arc::clone(&engraver.view);
         let handle = self.start_capability(
             WorkerSpec::new("engraver", Phase::Hardware).heartbeat_budget(Duration::from_secs(20)),
@@ -556,7 +574,14 @@ impl Runtime {
             }
         };
         let store = self.store().ok_or(RuntimeError::Stopped)?;
-        let mut scanner = scanner::Scanner::new(source, store, reader, images_dir, plan.budget);
+        let mut scanner = scanner::Scanner::new(
+            source,
+            store,
+            reader,
+            images_dir,
+            self.disk.clone(),
+            plan.budget,
+        );
         let view = Arc::clone(&scanner.view);
         let handle = self.start_capability(
             WorkerSpec::new("scanner", Phase::Processing),
@@ -707,6 +732,11 @@ impl Runtime {
     /// Every worker's status: running, restarting after a panic, down, stalled.
     pub fn workers(&self) -> Vec<WorkerStatus> {
         self.supervisor.board().statuses()
+    }
+
+    /// Whether images may be saved now, and the minimum free space it guards.
+    pub fn disk_guard(&self) -> &DiskGuard {
+        &self.disk
     }
 
     /// The latest disk and database health, once the health worker has run.

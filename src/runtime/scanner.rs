@@ -3,7 +3,8 @@
 //! decodes it with the live budget on the isolated decoder, and records each code that comes
 //! into view once — a code held in view counts once; taken away and shown again it is scanned
 //! again (the store calls that a duplicate). Each scan is judged by the store (known, unknown,
-//! duplicate, wrong lot, wrong status) and kept with a crop of the code. The panel reads the
+//! duplicate, wrong lot, wrong status) and kept with a crop of the code (no crop while the disk
+//! guard has paused images: the scan is recorded without one). The panel reads the
 //! published view: the open session, the counts, the last results and the newest frame.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -15,6 +16,7 @@ use arc_swap::ArcSwap;
 use image::{GrayImage, RgbaImage};
 
 use super::CameraHandle;
+use super::disk_guard::DiskGuard;
 use super::port::{Handle, Port};
 use super::records::StoreHandle;
 use super::worker::{WorkerCtx, WorkerExit};
@@ -162,6 +164,8 @@ pub(super) struct Scanner {
     pub store: StoreHandle,
     pub reader: StoreReader,
     pub images_dir: PathBuf,
+    /// Whether crops may be saved now (free space on the data disk).
+    pub disk: DiskGuard,
     pub view: Arc<ArcSwap<ScannerView>>,
     actor: Option<Actor>,
     session: Option<ScanSessionRecord>,
@@ -200,6 +204,7 @@ impl Scanner {
         store: StoreHandle,
         reader: StoreReader,
         images_dir: PathBuf,
+        disk: DiskGuard,
         budget: Duration,
     ) -> Self {
         let options = ScanOptions {
@@ -212,6 +217,7 @@ impl Scanner {
             store,
             reader,
             images_dir,
+            disk,
             view: Arc::default(),
             actor: None,
             session: None,
@@ -508,9 +514,14 @@ impl Scanner {
             crate::store::now_utc().format("%Y%m%dT%H%M%S%3f"),
             self.crops
         );
-        let image_path = save_crop(&self.images_dir, grey, code, session.id, &name)
-            .map_err(|err| tracing::warn!("scan image not saved: {err}"))
-            .ok();
+        // A full disk pauses the crops, never the scans (the guard logs the pause once).
+        let image_path = if self.disk.may_save_images() {
+            save_crop(&self.images_dir, grey, code, session.id, &name)
+                .map_err(|err| tracing::warn!("scan image not saved: {err}"))
+                .ok()
+        } else {
+            None
+        };
         let text = code.text.clone();
         let recorded = self.store.call("record a scan", STORE_WAIT, move |store| {
             store.record_scan(&actor, session.id, &text, image_path.as_deref())

@@ -1,8 +1,9 @@
 //! One camera's inspection of one part, on a vision worker: the frame in grey, the recipe's
 //! detector (loaded once per worker thread, the network after its golden self-test; the
 //! classical detector takes over, said in the result, if the network cannot load), pores,
-//! zones and rules, the overlay, and the images the recipe's saving policy keeps. The outcome
-//! goes to the inspection worker, which groups the cameras of a part.
+//! zones and rules, the overlay, and the images the recipe's saving policy keeps (unless the
+//! disk guard has paused images: the inspection is recorded without them). The outcome goes to
+//! the inspection worker, which groups the cameras of a part.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use crossbeam_channel::Sender;
 use image::{GrayImage, RgbaImage};
 
 use crate::domain::Verdict;
-use crate::runtime::{FrameJob, JobKind, VisionHandler};
+use crate::runtime::{DiskGuard, FrameJob, JobKind, VisionHandler};
 use crate::vision::detect::{Detector, DetectorKind};
 use crate::vision::inspect::{Inspection, inspect};
 use crate::vision::overlay::overlay;
@@ -55,7 +56,18 @@ pub struct PorosityJob {
     /// Camera names by index; an index past the cameras is the folder replay.
     pub camera_names: Vec<String>,
     pub images_dir: PathBuf,
+    /// Whether images may be saved now (free space on the data disk).
+    pub disk: DiskGuard,
     pub outcomes: Sender<CameraOutcome>,
+}
+
+/// Where a run keeps the images its recipe's saving policy asks for.
+#[derive(Clone, Copy)]
+pub struct ImageTarget<'a> {
+    pub dir: &'a Path,
+    /// File names start with this (`part-0000042-cam-A-101502123`).
+    pub stem: &'a str,
+    pub disk: &'a DiskGuard,
 }
 
 /// Name of the camera an index past the station's cameras stands for.
@@ -162,7 +174,7 @@ impl PorosityJob {
         camera: Option<&str>,
         grey: &GrayImage,
         mm_per_px: f32,
-        images: Option<(&Path, &str)>,
+        images: Option<ImageTarget<'_>>,
     ) -> Result<CameraInspection, String> {
         let started = Instant::now();
         let zones = recipe.zones_for(camera, grey.width(), grey.height());
@@ -184,17 +196,23 @@ impl PorosityJob {
             SavingPolicy::NgOnly => inspection.verdict != Verdict::Accept,
             SavingPolicy::All => true,
         };
-        if let (true, Some((dir, stem))) = (wanted, images) {
-            if recipe.saving.raw {
-                match keep(dir, &format!("{stem}-raw"), |path| grey.save(path)) {
-                    Ok(path) => raw_image = Some(path),
-                    Err(err) => notes.push(format!("raw image not kept: {err}")),
+        let wanted = wanted && (recipe.saving.raw || recipe.saving.overlay);
+        if let (true, Some(ImageTarget { dir, stem, disk })) = (wanted, images) {
+            if !disk.may_save_images() {
+                // The record is kept all the same; only its images are skipped.
+                notes.push(format!("images not kept ({})", disk.paused_reason()));
+            } else {
+                if recipe.saving.raw {
+                    match keep(dir, &format!("{stem}-raw"), |path| grey.save(path)) {
+                        Ok(path) => raw_image = Some(path),
+                        Err(err) => notes.push(format!("raw image not kept: {err}")),
+                    }
                 }
-            }
-            if recipe.saving.overlay {
-                match keep(dir, &format!("{stem}-overlay"), |path| drawn.save(path)) {
-                    Ok(path) => overlay_image = Some(path),
-                    Err(err) => notes.push(format!("overlay image not kept: {err}")),
+                if recipe.saving.overlay {
+                    match keep(dir, &format!("{stem}-overlay"), |path| drawn.save(path)) {
+                        Ok(path) => overlay_image = Some(path),
+                        Err(err) => notes.push(format!("overlay image not kept: {err}")),
+                    }
                 }
             }
         }
@@ -242,7 +260,11 @@ impl VisionHandler for PorosityJob {
             (job.camera_index < self.camera_names.len()).then_some(camera.as_str()),
             &grey,
             self.scale_of(job.camera_index, &recipe),
-            Some((&self.images_dir, &stem)),
+            Some(ImageTarget {
+                dir: &self.images_dir,
+                stem: &stem,
+                disk: &self.disk,
+            }),
         )
         .map(Arc::new);
         let outcome = CameraOutcome {

@@ -40,7 +40,7 @@ use crate::store::{
 use crate::vision::image_file::{images_in, read_rgba};
 use crate::vision::recipe::Recipe;
 
-pub use job::{CameraInspection, CameraOutcome, PorosityJob, REPLAY_CAMERA};
+pub use job::{CameraInspection, CameraOutcome, ImageTarget, PorosityJob, REPLAY_CAMERA};
 pub use records::InspectionQuery;
 pub use stats::Statistics;
 
@@ -1093,6 +1093,7 @@ impl Runtime {
                 scales: Arc::clone(&scales),
                 camera_names: camera_names.clone(),
                 images_dir: plan.images_dir.clone(),
+                disk: self.disk_guard().clone(),
                 outcomes: outcomes_tx,
             }),
             plan.workers,

@@ -112,7 +112,11 @@ impl RecordsWorker {
             },
             None => (
                 None,
-                Some("no overlay image was kept (the recipe's saving policy)".to_owned()),
+                Some(
+                    "no overlay image was kept (the recipe's saving policy, or images were \
+                     paused while the disk was almost full)"
+                        .to_owned(),
+                ),
             ),
         };
         Ok(OpenedInspection {
@@ -131,7 +135,7 @@ impl RecordsWorker {
             .ok_or_else(|| format!("no inspection {id}"))?;
         let raw = record.raw_image.as_ref().ok_or_else(|| {
             format!(
-                "inspection {id} kept no raw image (the recipe's saving policy): nothing to rerun"
+                "inspection {id} kept no raw image (the recipe's saving policy, or a full disk): nothing to rerun"
             )
         })?;
         let grey = read_grey(&self.images_dir.join(raw)).map_err(|err| format!("{err:#}"))?;
