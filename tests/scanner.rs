@@ -46,20 +46,26 @@ fn next_scan(scanner: &ScannerHandle) -> (String, ScanResult) {
     }
 }
 
-#[test]
-fn a_session_against_a_batch_counts_each_part_once_and_names_the_one_left_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("station.sqlite");
-    let (batch_id, uids) = verified_batch(&database);
-    let runtime = Runtime::start(RuntimeOptions {
+/// A runtime scanning the simulated reader, with images paused below `min_free_bytes`.
+fn scanning_runtime(database: &std::path::Path, min_free_bytes: u64) -> Runtime {
+    Runtime::start(RuntimeOptions {
         // An unoptimised test build needs more than the live budget to read a frame.
         scanning: Some(ScanPlan {
             source: ScanFrom::Simulated,
             budget: Duration::from_secs(5),
         }),
-        ..RuntimeOptions::scratch(database.clone())
+        min_free_bytes,
+        ..RuntimeOptions::scratch(database.to_owned())
     })
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn a_session_against_a_batch_counts_each_part_once_and_names_the_one_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("station.sqlite");
+    let (batch_id, uids) = verified_batch(&database);
+    let runtime = scanning_runtime(&database, 0);
     let scanner = runtime.scanner().unwrap().clone();
     let actor = Actor::console("test");
     scanner
@@ -159,16 +165,8 @@ fn below_the_free_space_minimum_a_scan_is_recorded_without_its_crop() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("station.sqlite");
     let (batch_id, uids) = verified_batch(&database);
-    let runtime = Runtime::start(RuntimeOptions {
-        scanning: Some(ScanPlan {
-            source: ScanFrom::Simulated,
-            budget: Duration::from_secs(5),
-        }),
-        // No disk has this much free: images are paused from the start.
-        min_free_bytes: u64::MAX,
-        ..RuntimeOptions::scratch(database.clone())
-    })
-    .unwrap();
+    // No disk has this much free: images are paused from the start.
+    let runtime = scanning_runtime(&database, u64::MAX);
     let scanner = runtime.scanner().unwrap().clone();
     scanner
         .send(ScannerCommand::Start {

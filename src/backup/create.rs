@@ -266,13 +266,7 @@ fn fill(
     }
     let bytes_total: u64 = listed.iter().map(|file| file.size_bytes).sum();
     let files_total = listed.len() as u64;
-    let mut done = Progress {
-        step: Step::CopyFiles,
-        done: 0,
-        total: files_total,
-        bytes_done: 0,
-        bytes_total,
-    };
+    let mut done = Progress::of_files(Step::CopyFiles, files_total, bytes_total);
     progress(&done);
     let mut batch = SyncBatch::new(request.pacing.files);
     for file in &listed {

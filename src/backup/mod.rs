@@ -132,4 +132,12 @@ impl Progress {
             bytes_total: 0,
         }
     }
+
+    /// The start of a step over files: none done of `files`, none of `bytes_total`.
+    pub fn of_files(step: Step, files: u64, bytes_total: u64) -> Self {
+        Self {
+            bytes_total,
+            ..Self::new(step, 0, files)
+        }
+    }
 }

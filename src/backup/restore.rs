@@ -249,13 +249,11 @@ fn stage(
     pacing: Pacing,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Vec<String>, BackupError> {
-    let mut done = Progress {
-        step: Step::StageFiles,
-        done: 0,
-        total: manifest.files.len() as u64,
-        bytes_done: 0,
-        bytes_total: manifest.total_bytes(),
-    };
+    let mut done = Progress::of_files(
+        Step::StageFiles,
+        manifest.files.len() as u64,
+        manifest.total_bytes(),
+    );
     progress(&done);
     let mut names = Vec::new();
     for entry in &manifest.files {

@@ -57,13 +57,11 @@ fn check_files(
     progress: &mut dyn FnMut(&Progress),
 ) -> Vec<FileProblem> {
     let mut problems = Vec::new();
-    let mut done = Progress {
-        step: Step::CheckFiles,
-        done: 0,
-        total: manifest.files.len() as u64,
-        bytes_done: 0,
-        bytes_total: manifest.total_bytes(),
-    };
+    let mut done = Progress::of_files(
+        Step::CheckFiles,
+        manifest.files.len() as u64,
+        manifest.total_bytes(),
+    );
     progress(&done);
     for entry in &manifest.files {
         let problem = |reason: String| FileProblem {
