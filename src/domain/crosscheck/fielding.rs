@@ -347,6 +347,11 @@ pub fn fields_in_lines(
             found: Vec::new(),
             last_part: None,
         };
+        // A label ending a line names the next line only when that line is read with
+        // confidence: on a photo, the next "line" is as likely a smudge read as `m`.
+        if line.confidence < patterns.min_confidence() {
+            carry.pending = None;
+        }
         carry = fielder.run(carry);
         attribute_serials(&mut fielder.found, |_| true);
         out.extend(fielder.found);
@@ -1119,6 +1124,31 @@ mod tests {
             let chars: Vec<char> = word.chars().collect();
             assert_eq!(labels.unglue(&chars), chars, "{word}");
         }
+    }
+
+    #[test]
+    fn a_dangling_label_does_not_take_a_smudge_on_the_next_line() {
+        let lines = [
+            photo_line("PCA-5135-20 REV.", 0.98, "label.png"),
+            photo_line("m", 0.66, "label.png"),
+        ];
+        let found = fields_in_lines(&lines, EvidenceKind::Photo, &patterns());
+        assert_eq!(
+            summary(&found),
+            [entry(FieldKind::PartNumber, "PCA-5135-20", None)]
+        );
+        let lines = [
+            photo_line("PCA-5135-20 REV.", 0.98, "label.png"),
+            photo_line("B6", 0.97, "label.png"),
+        ];
+        let found = fields_in_lines(&lines, EvidenceKind::Photo, &patterns());
+        assert_eq!(
+            summary(&found),
+            [
+                entry(FieldKind::PartNumber, "PCA-5135-20", None),
+                entry(FieldKind::Revision, "B6", Some("PCA-5135-20")),
+            ]
+        );
     }
 
     #[test]
