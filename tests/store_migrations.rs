@@ -9,7 +9,8 @@ use qcstation::auth::{hash_secret, new_secret_hash, verify_secret};
 use qcstation::domain::{Actor, LotKey, LotRule, Role};
 use qcstation::store::{
     AuditEntry, AuditSeal, BatchRequest, GENESIS_HASH, ItemFilter, LATEST_VERSION, LockoutPolicy,
-    SecretCheck, SignInOutcome, Store, audit_row_hash, migrate_to_version, now_utc,
+    SecretCheck, SignInOutcome, Store, WorkOrderFilter, audit_row_hash, migrate_to_version,
+    now_utc,
 };
 use rusqlite::{Connection, params};
 
@@ -126,6 +127,13 @@ fn every_earlier_version_upgrades_in_place() {
         if version >= 2 {
             assert_eq!(store.cameras().unwrap()[0].name, "Bay 1");
         }
+        assert!(
+            store
+                .work_orders(&WorkOrderFilter::default())
+                .unwrap()
+                .is_empty(),
+            "from v{version}: work orders (v12) start empty"
+        );
         assert_eq!(
             store.item_counts(&ItemFilter::default()).unwrap().total(),
             0,

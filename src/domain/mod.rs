@@ -1,7 +1,8 @@
 //! Plain types and rules shared by every layer: roles and what they permit, user names, the
 //! secret (PIN or password) policy, the sign-in lockout, who performs an action, item UIDs, the
 //! item lifecycle, engraving job states, QR error-correction levels, inspection verdicts and
-//! dispositions, and the cross-check's fields, normalisation and checks (`crosscheck`).
+//! dispositions, the cross-check's fields, normalisation and checks (`crosscheck`), and work
+//! orders with their stages and issues (`orders`).
 //!
 //! Nothing here does I/O, reads the environment, spawns threads or knows about the UI.
 
@@ -12,6 +13,7 @@ mod ec_level;
 mod item_status;
 mod job_status;
 mod lockout;
+pub mod orders;
 mod role;
 mod secret_policy;
 mod uid;

@@ -129,6 +129,19 @@ impl Store {
                 )
             }
         };
+        self.record_denial(actor, action, entity, entity_id, why)?;
+        Err(refused)
+    }
+
+    /// A refused action in the audit trail: who, what, on what, and why.
+    pub(super) fn record_denial(
+        &mut self,
+        actor: &Actor,
+        action: &str,
+        entity: &str,
+        entity_id: &str,
+        why: String,
+    ) -> Result<(), StoreError> {
         let savepoint = self.conn.savepoint()?;
         append(
             &savepoint,
@@ -138,6 +151,6 @@ impl Store {
         )?;
         super::commit(savepoint, self.sealed.as_ref())?;
         self.committed();
-        Err(refused)
+        Ok(())
     }
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::domain::orders::{IssueTransitionError, StageTransitionError, WorkOrderError};
 use crate::domain::{
     MAX_SEQ, Permission, Role, SecretPolicyError, TransitionError, UidError, UserNameError,
 };
@@ -75,6 +76,27 @@ pub enum StoreError {
     },
     #[error(transparent)]
     Uid(#[from] UidError),
+    #[error(transparent)]
+    WorkOrder(#[from] WorkOrderError),
+    #[error("no work order with id {0}")]
+    UnknownWorkOrder(i64),
+    #[error("no stage with id {0}")]
+    UnknownStage(i64),
+    #[error("no issue with id {0}")]
+    UnknownIssue(i64),
+    #[error(transparent)]
+    StageTransition(#[from] StageTransitionError),
+    #[error(transparent)]
+    IssueTransition(#[from] IssueTransitionError),
+    #[error(
+        "{actor} may not {action} stage '{stage}': it is assigned to {assignee}. Ask an engineer to reassign it"
+    )]
+    NotAssigned {
+        actor: String,
+        action: String,
+        stage: String,
+        assignee: String,
+    },
     #[error("{0}")]
     Invalid(String),
 }

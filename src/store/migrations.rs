@@ -349,6 +349,71 @@ CREATE INDEX crosscheck_files_by_session ON crosscheck_files (session_id, id);
 CREATE INDEX crosscheck_files_by_hash ON crosscheck_files (sha256);
 ";
 
+/// Version 12: work orders, their stages and the issues raised on stages, and per-product
+/// routings (a product without one gets `domain::orders::DEFAULT_ROUTING`). A stage's
+/// `blocked_from` is set exactly when it is blocked (the state `unblock` returns to); stages
+/// and issues name users by their (unique, never reused) user name, like `created_by`
+/// elsewhere. An order's status follows its stages and is kept here for filtering.
+const V12_WORK_ORDERS: &str = "
+CREATE TABLE routings (
+    product_code TEXT NOT NULL,
+    sequence INTEGER NOT NULL CHECK (sequence >= 1),
+    stage_name TEXT NOT NULL CHECK (stage_name <> ''),
+    PRIMARY KEY (product_code, sequence)
+) STRICT;
+
+CREATE TABLE work_orders (
+    id INTEGER PRIMARY KEY,
+    product_code TEXT NOT NULL CHECK (product_code <> ''),
+    lot TEXT NOT NULL CHECK (lot <> ''),
+    quantity INTEGER NOT NULL CHECK (quantity > 0),
+    planned_start_utc TEXT NOT NULL,
+    planned_end_utc TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('planned', 'in_progress', 'done')),
+    created_by TEXT NOT NULL,
+    created_at_utc TEXT NOT NULL,
+    CHECK (planned_start_utc < planned_end_utc)
+) STRICT;
+CREATE INDEX work_orders_by_start ON work_orders (planned_start_utc);
+CREATE INDEX work_orders_by_product ON work_orders (product_code, planned_start_utc);
+CREATE INDEX work_orders_by_status ON work_orders (status, planned_start_utc);
+
+CREATE TABLE work_order_stages (
+    id INTEGER PRIMARY KEY,
+    work_order_id INTEGER NOT NULL REFERENCES work_orders (id),
+    sequence INTEGER NOT NULL CHECK (sequence >= 1),
+    name TEXT NOT NULL,
+    planned_start_utc TEXT NOT NULL,
+    planned_end_utc TEXT NOT NULL,
+    actual_start_utc TEXT,
+    actual_end_utc TEXT,
+    status TEXT NOT NULL CHECK (status IN ('planned', 'in_progress', 'done', 'blocked')),
+    blocked_from TEXT CHECK (blocked_from IN ('planned', 'in_progress')),
+    assigned_to TEXT,
+    CHECK ((status = 'blocked') = (blocked_from IS NOT NULL)),
+    UNIQUE (work_order_id, sequence)
+) STRICT;
+CREATE INDEX work_order_stages_by_assignee ON work_order_stages (assigned_to, status);
+
+CREATE TABLE stage_issues (
+    id INTEGER PRIMARY KEY,
+    stage_id INTEGER NOT NULL REFERENCES work_order_stages (id),
+    issue_type TEXT NOT NULL CHECK (issue_type IN ('material', 'machine', 'quality', 'safety',
+                                                   'other')),
+    description TEXT NOT NULL CHECK (description <> ''),
+    raised_by TEXT NOT NULL,
+    raised_at_utc TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
+    acknowledged_by TEXT,
+    acknowledged_at_utc TEXT,
+    resolved_by TEXT,
+    resolved_at_utc TEXT,
+    resolution TEXT
+) STRICT;
+CREATE INDEX stage_issues_by_stage ON stage_issues (stage_id, id);
+CREATE INDEX stage_issues_by_status ON stage_issues (status, raised_at_utc);
+";
+
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(V1_STATION_USERS_AUDIT),
@@ -362,11 +427,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(V9_MARK_VERIFICATIONS),
         M::up(V10_SCAN_SESSIONS),
         M::up(V11_CROSSCHECK),
+        M::up(V12_WORK_ORDERS),
     ])
 });
 
 /// The schema version this build writes.
-pub const LATEST_VERSION: i64 = 11;
+pub const LATEST_VERSION: i64 = 12;
 
 pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;

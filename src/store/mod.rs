@@ -1,6 +1,7 @@
 //! The station's records in one SQLite file: settings, cameras, users, the audit trail, and
 //! items with their UIDs, batches and lifecycle, engraving jobs, porosity recipes (versioned) and
-//! inspections with their pores and dispositions.
+//! inspections with their pores and dispositions, and work orders with their stages, issues and
+//! routings (`orders`).
 //!
 //! `Store` owns the one write connection (the runtime gives it to the store-writer thread; the
 //! CLI uses it directly). `StoreReader` is a read-only connection for queries. Every mutation that
@@ -21,6 +22,7 @@ mod error;
 mod inspections;
 mod items;
 mod migrations;
+mod orders;
 mod recipes;
 mod scans;
 mod seal;
@@ -57,6 +59,7 @@ pub use items::{
     MAX_WARRANTY_YEARS, StatusCounts, StockThreshold, TransitionRecord,
 };
 pub use migrations::{LATEST_VERSION, migrate_to_version};
+pub use orders::{IssueFilter, IssueRecord, StageRecord, WorkOrderFilter, WorkOrderRecord};
 pub use recipes::RecipeRecord;
 pub use scans::{Expected, SCANNABLE, ScanRecord, ScanResult, ScanSessionRecord, ScanSummary};
 pub use seal::AuditSeal;
