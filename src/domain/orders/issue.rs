@@ -144,7 +144,6 @@ pub struct IssueTransitionError {
 
 impl fmt::Display for IssueTransitionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let allowed: Vec<&str> = self.status.allowed().iter().map(|a| a.as_str()).collect();
         write!(
             f,
             "issue {} cannot {}: it is {}; allowed from {}: {}",
@@ -152,11 +151,7 @@ impl fmt::Display for IssueTransitionError {
             self.action,
             self.status,
             self.status,
-            if allowed.is_empty() {
-                "none".to_owned()
-            } else {
-                allowed.join(", ")
-            }
+            super::allowed_words(self.status.allowed())
         )
     }
 }

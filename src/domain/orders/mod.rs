@@ -17,3 +17,16 @@ pub use issue::{
 pub use routing::{DEFAULT_ROUTING, PlannedStage, plan_stages};
 pub use stage::{Stage, StageAction, StageParseError, StageStatus, StageTransitionError};
 pub use work_order::{WorkOrder, WorkOrderError, WorkOrderStatus, WorkOrderStatusParseError};
+
+/// `start, block`, or `none`: the actions a refusal offers instead.
+fn allowed_words<A: std::fmt::Display>(allowed: &[A]) -> String {
+    if allowed.is_empty() {
+        "none".to_owned()
+    } else {
+        allowed
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

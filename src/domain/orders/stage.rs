@@ -126,7 +126,6 @@ pub struct StageTransitionError {
 
 impl fmt::Display for StageTransitionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let allowed: Vec<&str> = self.status.allowed().iter().map(|a| a.as_str()).collect();
         write!(
             f,
             "stage '{}' cannot {}: it is {}; allowed from {}: {}",
@@ -134,11 +133,7 @@ impl fmt::Display for StageTransitionError {
             self.action,
             self.status,
             self.status,
-            if allowed.is_empty() {
-                "none".to_owned()
-            } else {
-                allowed.join(", ")
-            }
+            super::allowed_words(self.status.allowed())
         )
     }
 }
