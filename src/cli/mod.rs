@@ -18,6 +18,7 @@ mod config_cmd;
 mod crosscheck_cmd;
 mod engrave_cmd;
 mod eval_cmd;
+mod export_cmd;
 mod gcode_cmd;
 mod grbl_sim;
 mod inspect_cmd;
@@ -77,6 +78,9 @@ pub enum Command {
     /// Restore a backup after verifying every file and its audit trail; the station must be
     /// stopped, and the data it replaces is kept aside (exit 0 done, 1 refused or failed).
     Restore(backup_cmd::RestoreArgs),
+    /// One history table as CSV (inspections, dispositions, engraving jobs, scans, work
+    /// orders, stages, issues, audit), filtered by time (exit 0 written, 1 refused or failed).
+    Export(export_cmd::ExportArgs),
     /// Cameras: list, grab a frame, add and remove.
     #[command(subcommand)]
     Camera(camera::CameraCommand),
@@ -163,6 +167,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Audit(command)) => audit::run(command, &paths),
         Some(Command::Backup(args)) => backup_cmd::run_backup(&args, &paths),
         Some(Command::Restore(args)) => backup_cmd::run_restore(&args, &paths),
+        Some(Command::Export(args)) => export_cmd::run(&args, &paths),
         Some(Command::Camera(command)) => camera::run(command, &paths),
         Some(Command::Bench(command)) => bench::run(command, cli.data_dir.as_deref()),
         Some(Command::Config(_)) => Ok(ExitCode::SUCCESS),

@@ -10,7 +10,8 @@
 //!
 //! A store opened with `open_sealed` also signs the audit trail's head with the station key and
 //! keeps a copy of it outside the database (`seal`). The caller says where those files live.
-//! `snapshot` takes online copies of the database for backups.
+//! `snapshot` takes online copies of the database for backups; `export` streams the history
+//! tables out as CSV.
 
 mod access;
 mod audit;
@@ -19,6 +20,7 @@ mod crosscheck;
 mod demo;
 mod engrave_jobs;
 mod error;
+mod export;
 mod inspections;
 mod items;
 mod migrations;
@@ -51,6 +53,7 @@ pub use crosscheck::{
 pub use demo::{DEMO_RECIPE_PART, DEMO_RECIPE_TOML, DEMO_USERS, DemoUser};
 pub use engrave_jobs::{JobEnd, JobFilter, JobRecord, NewJob};
 pub use error::StoreError;
+pub use export::{ExportError, ExportTable, TimeRange, table_names as export_table_names};
 pub use inspections::{
     DispositionOutcome, InspectionFilter, InspectionRecord, NewInspection, PoreRow,
 };
