@@ -11,10 +11,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use chrono::{DateTime, TimeZone as _, Utc};
-use common::{actor, demo_store};
+use common::{actor, demo_store, inspection};
 use qcstation::domain::orders::{IssueType, WorkOrder};
 use qcstation::domain::{Disposition, Verdict};
-use qcstation::store::{AuditFilter, DispositionOutcome, NewInspection, SecretCheck};
+use qcstation::store::{AuditFilter, DispositionOutcome, SecretCheck};
 
 const AWKWARD: &str = "jammed, \"badly\"\nsee the photo";
 
@@ -23,38 +23,6 @@ fn at(day: u32, hour: u32) -> DateTime<Utc> {
 }
 
 const REASON: &str = "REJECT zone \"face\": pore #1 Ø 1.20 mm, max 0.60 mm";
-
-fn inspection(part_seq: u64, verdict: Verdict) -> NewInspection {
-    let rejected = verdict == Verdict::Reject;
-    NewInspection {
-        part_seq,
-        source: "button".into(),
-        camera: "Porosity A".into(),
-        part_number: "HSG-4471".into(),
-        recipe_version: 1,
-        serial: Some(format!("SN-{part_seq:04}")),
-        verdict,
-        reasons: if rejected {
-            vec![REASON.into()]
-        } else {
-            Vec::new()
-        },
-        failed_rules: if rejected {
-            vec!["max_diameter_mm".into()]
-        } else {
-            Vec::new()
-        },
-        detector: "onnx".into(),
-        mm_per_px: 0.03,
-        width_px: 1280,
-        height_px: 720,
-        inspect_ms: 120.0,
-        cycle_ms: 180.0,
-        raw_image: Some("2026-11-22/part-raw.png".into()),
-        overlay_image: None,
-        pores: Vec::new(),
-    }
-}
 
 /// A production station (a config file, so nothing is seeded by the binary) with the demo users,
 /// two work orders (5 and 9 March 2026), an issue with an awkward description on the first, and
@@ -86,10 +54,10 @@ fn station() -> tempfile::TempDir {
         .raise_issue(&olga, stage.id, IssueType::Machine, AWKWARD)
         .unwrap();
     store
-        .save_inspection(&inspection(1, Verdict::Accept))
+        .save_inspection(&inspection(1, "Porosity A", Verdict::Accept, 0))
         .unwrap();
     let rejected = store
-        .save_inspection(&inspection(2, Verdict::Reject))
+        .save_inspection(&inspection(2, "Porosity A", Verdict::Reject, 0))
         .unwrap();
     // The signature check itself (the secret typed again) is the store's tests' business.
     let signature = SecretCheck {

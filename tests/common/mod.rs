@@ -83,3 +83,54 @@ pub fn batch_in(
     }
     (batch.id, uids)
 }
+
+/// A porosity inspection of `camera` with `pores` pores (the first one deciding), as a camera
+/// worker would record it; a reason unless accepted.
+pub fn inspection(
+    part_seq: u64,
+    camera: &str,
+    verdict: qcstation::domain::Verdict,
+    pores: u32,
+) -> qcstation::store::NewInspection {
+    qcstation::store::NewInspection {
+        part_seq,
+        source: "button".into(),
+        camera: camera.into(),
+        part_number: "HSG-4471".into(),
+        recipe_version: 1,
+        serial: Some(format!("SN-{part_seq:04}")),
+        verdict,
+        reasons: if verdict == qcstation::domain::Verdict::Accept {
+            Vec::new()
+        } else {
+            vec!["REJECT zone \"face\": pore #1 Ø 1.20 mm, max 0.60 mm".into()]
+        },
+        failed_rules: if verdict == qcstation::domain::Verdict::Accept {
+            Vec::new()
+        } else {
+            vec!["max_diameter_mm".into()]
+        },
+        detector: "onnx".into(),
+        mm_per_px: 0.03,
+        width_px: 1280,
+        height_px: 720,
+        inspect_ms: 120.0,
+        cycle_ms: 180.0,
+        raw_image: Some("2026-11-22/part-raw.png".into()),
+        overlay_image: None,
+        pores: (1..=pores)
+            .map(|n| qcstation::store::PoreRow {
+                n,
+                zone: Some("face".into()),
+                x_px: 10.0 * n as f32,
+                y_px: 20.0,
+                diameter_mm: 0.3 * n as f32,
+                feret_mm: 0.4 * n as f32,
+                area_mm2: 0.07,
+                circularity: 0.8,
+                score: 0.9,
+                verdict: (n == 1).then_some(verdict),
+            })
+            .collect(),
+    }
+}
