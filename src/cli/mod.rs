@@ -26,6 +26,7 @@ mod items_cmd;
 mod laser;
 mod laser_settings;
 mod ocr_cmd;
+mod orders_cmd;
 mod peer;
 mod qr_cmd;
 mod recipe_cmd;
@@ -104,6 +105,10 @@ pub enum Command {
     /// The item inventory: list, counts, lifecycle moves, low-stock thresholds.
     #[command(subcommand)]
     Items(items_cmd::ItemsCommand),
+    /// Work orders, their stages and issues: create, list, show, move stages, assign, raise
+    /// and resolve issues, as the console or as a user with `--as USER --secret-stdin` (exit 0
+    /// done, 1 refused or invalid with the reason).
+    Orders(orders_cmd::OrdersArgs),
     /// Porosity verdicts for image files (exit 0 accept, 1 warn, 2 reject, 3 unreadable).
     Inspect(inspect_cmd::InspectArgs),
     /// The QC cross-check of one build's traveler, BOM and photos (exit 0 PASS, 1 WARNING,
@@ -186,6 +191,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::GrblSim(args)) => grbl_sim::run(&args),
         Some(Command::Qr(command)) => qr_cmd::run(command, &paths, &config),
         Some(Command::Items(command)) => items_cmd::run(command, &paths, &config),
+        Some(Command::Orders(args)) => orders_cmd::run(args, &paths, &config),
     }
 }
 
