@@ -8,7 +8,6 @@
 //! Who may do what is the store's rule (`store::orders`), never decided here: a refusal is
 //! printed with the store's message and exits 1.
 
-use std::io::BufRead;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
@@ -152,25 +151,10 @@ fn parse_time(text: &str, what: &str, end_of_day: bool) -> anyhow::Result<DateTi
     Ok(date.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
-fn read_secret() -> anyhow::Result<String> {
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("reading the secret from stdin")?;
-    let secret = line.trim_end_matches(['\r', '\n']).to_owned();
-    if secret.is_empty() {
-        bail!(
-            "stdin held no PIN or password: pipe it in, e.g. `printf '1234' | qcstation orders --as olga --secret-stdin ...`"
-        );
-    }
-    Ok(secret)
-}
-
 /// Signs `name` in as the GUI does: read the stored hash, verify outside any transaction, then
 /// let the store decide and record the attempt (lockouts count CLI failures too).
 fn sign_in(store: &mut Store, name: &str, config: &Config) -> anyhow::Result<Actor> {
-    let secret = read_secret()?;
+    let secret = super::users::read_secret("qcstation orders --as olga --secret-stdin ...")?;
     let name = name.trim().to_lowercase();
     let check = match store.stored_secret(&name)? {
         Some(stored) => {

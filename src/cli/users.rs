@@ -32,7 +32,9 @@ pub enum UsersCommand {
     List,
 }
 
-fn read_secret() -> anyhow::Result<String> {
+/// The PIN or password piped in as the first line of stdin; `example` shows the command to pipe
+/// it into when there is none.
+pub(super) fn read_secret(example: &str) -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
@@ -40,9 +42,7 @@ fn read_secret() -> anyhow::Result<String> {
         .context("reading the secret from stdin")?;
     let secret = line.trim_end_matches(['\r', '\n']).to_owned();
     if secret.is_empty() {
-        bail!(
-            "stdin held no PIN or password: pipe it in, e.g. `printf '1234' | qcstation users add ...`"
-        );
+        bail!("stdin held no PIN or password: pipe it in, e.g. `printf '1234' | {example}`");
     }
     Ok(secret)
 }
@@ -52,7 +52,7 @@ pub fn run(command: UsersCommand, paths: &StationPaths) -> anyhow::Result<ExitCo
     let console = super::console_actor();
     match command {
         UsersCommand::Add { name, role, .. } => {
-            let secret = new_secret_hash(role, &read_secret()?)?;
+            let secret = new_secret_hash(role, &read_secret("qcstation users add ...")?)?;
             let user = store.add_user(&console, &name, role, &secret)?;
             println!(
                 "added {} ({}, signs in with a {})",
@@ -62,7 +62,7 @@ pub fn run(command: UsersCommand, paths: &StationPaths) -> anyhow::Result<ExitCo
             );
         }
         UsersCommand::Reset { name, .. } => {
-            let secret = read_secret()?;
+            let secret = read_secret("qcstation users add ...")?;
             let folded = name.trim().to_lowercase();
             let user = store
                 .users()?

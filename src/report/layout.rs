@@ -190,12 +190,16 @@ impl Document {
         PAGE_WIDTH_PT - 2.0 * MARGIN_PT
     }
 
+    /// A bold heading, wrapped to the page's width (a title naming many files is long).
     pub fn heading(&mut self, text: &str, size_pt: f32) {
-        self.room(size_pt * 2.2);
+        let lines = wrap(text, size_pt, true, self.width_pt());
+        self.room(size_pt * (0.7 + 1.5 * lines.len() as f32));
         self.y_pt += size_pt * 0.6;
-        let y = self.y_pt;
-        self.text_at(MARGIN_PT, y, text, size_pt, true, [0.1, 0.1, 0.1]);
-        self.y_pt += size_pt * 1.5;
+        for line in lines {
+            let y = self.y_pt;
+            self.text_at(MARGIN_PT, y, &line, size_pt, true, [0.1, 0.1, 0.1]);
+            self.y_pt += size_pt * 1.5;
+        }
     }
 
     pub fn paragraph(&mut self, text: &str, size_pt: f32) {
