@@ -80,6 +80,14 @@ fn a_session_keeps_its_files_statuses_checks_and_verdict() {
     assert_eq!(files[1].status, FileStatus::Failed);
     assert_eq!(files[1].reason.as_deref(), Some("bom.xlsx: damaged"));
 
+    // A re-run queues every file again: the reasons go, the kinds and fields stay until read.
+    store.queue_crosscheck_files(session.id).unwrap();
+    let requeued = store.crosscheck_files(session.id).unwrap();
+    assert!(requeued.iter().all(|f| f.status == FileStatus::Queued));
+    assert_eq!(requeued[1].reason, None);
+    assert_eq!(requeued[0].kind.as_deref(), Some("traveler"));
+    assert_eq!(requeued[0].fields_json.as_deref(), Some("[]"));
+
     let checked = store
         .record_crosscheck_result(&olga, session.id, "FAIL", "[]", "{}")
         .unwrap();
@@ -185,5 +193,32 @@ fn only_an_engineer_deletes_and_shared_files_stay() {
             .as_deref()
             .unwrap()
             .starts_with("first: 2 files")
+    );
+}
+
+#[test]
+fn a_file_a_session_holds_twice_is_returned_once_in_the_order_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let olga = actor(&store, "olga");
+    let erik = actor(&store, "erik");
+    let session = store
+        .create_crosscheck_session(
+            &olga,
+            "twice",
+            &[
+                file("c.png", "c"),
+                file("b.csv", "b"),
+                file("c copy.png", "c"),
+            ],
+        )
+        .unwrap();
+    let orphaned = store.delete_crosscheck_session(&erik, session.id).unwrap();
+    assert_eq!(
+        orphaned,
+        vec![
+            format!("crosscheck/files/{}.bin", "c".repeat(64)),
+            format!("crosscheck/files/{}.bin", "b".repeat(64)),
+        ]
     );
 }

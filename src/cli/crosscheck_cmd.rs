@@ -83,7 +83,7 @@ pub fn run(args: &CrosscheckArgs, config: &Config) -> anyhow::Result<ExitCode> {
 }
 
 /// The files as the report lists them.
-pub fn report_files(files: &[FileOutcome]) -> Vec<ReportFile> {
+fn report_files(files: &[FileOutcome]) -> Vec<ReportFile> {
     files
         .iter()
         .map(|file| ReportFile {
@@ -91,16 +91,21 @@ pub fn report_files(files: &[FileOutcome]) -> Vec<ReportFile> {
             kind: file.kind.map_or("?", |kind| kind.as_str()).to_owned(),
             summary: match &file.error {
                 Some(error) => format!("failed: {error}"),
-                None => format!(
-                    "{} fields from {} lines, {} BOM rows, {} images read",
-                    file.fields.len(),
-                    file.lines,
-                    file.bom_rows,
-                    file.images_read
-                ),
+                None => read_words(file),
             },
         })
         .collect()
+}
+
+/// What a file that was read gave, in words.
+fn read_words(file: &FileOutcome) -> String {
+    format!(
+        "{} fields from {} lines, {} BOM rows, {} images read",
+        file.fields.len(),
+        file.lines,
+        file.bom_rows,
+        file.images_read
+    )
 }
 
 fn print_text(outcome: &CrosscheckOutcome, elapsed_ms: f64) {
@@ -119,20 +124,13 @@ fn print_text(outcome: &CrosscheckOutcome, elapsed_ms: f64) {
         let kind = file.kind.map_or("?", |kind| kind.as_str());
         match &file.error {
             Some(_) => println!("  file {} ({kind}): failed", file.name),
-            None => println!(
-                "  file {} ({kind}): {} fields from {} lines, {} BOM rows, {} images read",
-                file.name,
-                file.fields.len(),
-                file.lines,
-                file.bom_rows,
-                file.images_read
-            ),
+            None => println!("  file {} ({kind}): {}", file.name, read_words(file)),
         }
     }
 }
 
 /// The outcome as the `--json` contract gives it.
-pub fn outcome_json(outcome: &CrosscheckOutcome, elapsed_ms: f64) -> serde_json::Value {
+fn outcome_json(outcome: &CrosscheckOutcome, elapsed_ms: f64) -> serde_json::Value {
     json!({
         "verdict": outcome.verdict.as_str(),
         "checks": outcome.checks.iter().map(check_json).collect::<Vec<_>>(),

@@ -40,19 +40,28 @@ pub(super) fn run_peer(
                 script.display()
             )
         })?;
-    {
-        let mut stdin = child.stdin.take().context("the peer's stdin")?;
-        for path in paths {
-            writeln!(stdin, "{}", path.display())?;
-        }
-    }
+    // The peer answers each path as it reads it: its answers are read while the paths are
+    // written, or a long list fills both pipes and neither side moves.
+    let mut stdin = child.stdin.take().context("the peer's stdin")?;
+    let list: String = paths
+        .iter()
+        .map(|path| format!("{}\n", path.display()))
+        .collect();
+    let writer = std::thread::Builder::new()
+        .name("peer-stdin".into())
+        .spawn(move || stdin.write_all(list.as_bytes()))
+        .context("starting the thread that writes the peer's paths")?;
     let output = child.wait_with_output()?;
+    let written = writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("writing the paths to the peer panicked"))?;
     anyhow::ensure!(
         output.status.success(),
         "the peer {} {args:?} failed (is {needs} installed in that Python?): {}",
         script.display(),
         String::from_utf8_lossy(&output.stderr)
     );
+    written.context("writing the paths to the peer")?;
     let mut name = args.join(" ");
     let mut answers = Vec::with_capacity(paths.len());
     for line in String::from_utf8_lossy(&output.stdout).lines() {
@@ -71,4 +80,46 @@ pub(super) fn run_peer(
         anyhow::ensure!(answered, "the peer gave no answer for {}", path.display());
     }
     Ok(PeerRun { name, answers })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_list_is_answered_while_it_is_written() {
+        // A peer that answers each path as it reads it, with more than a pipe's worth both
+        // ways (the script path is absolute, so it replaces benches/peers).
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("echo_peer.sh");
+        let pad = "x".repeat(600);
+        std::fs::write(
+            &script,
+            format!(
+                "echo '{{\"peer\": \"echo 1\"}}'\n\
+                 while IFS= read -r line; do printf '{{\"image\": \"%s\", \"pad\": \"{pad}\"}}\\n' \"$line\"; done\n"
+            ),
+        )
+        .unwrap();
+        let paths: Vec<PathBuf> = (0..2000)
+            .map(|i| {
+                dir.path()
+                    .join(format!("image-{i:05}-{}.png", "y".repeat(40)))
+            })
+            .collect();
+        let run = run_peer(
+            Path::new("sh"),
+            script.to_str().unwrap(),
+            &[],
+            &paths,
+            "nothing",
+        )
+        .unwrap();
+        assert_eq!(run.name, "echo 1");
+        assert_eq!(run.answers.len(), paths.len());
+        assert_eq!(
+            run.answers[1999]["image"].as_str(),
+            Some(paths[1999].to_str().unwrap())
+        );
+    }
 }

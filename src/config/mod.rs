@@ -13,7 +13,8 @@ use crate::domain::crosscheck::FieldPatterns;
 use crate::domain::{LockoutPolicy, LotRule};
 
 /// The file written by `qcstation config init`, documenting every key and its default.
-pub const DEFAULT_TOML: &str = r#"# qcstation configuration. Every key is optional; the values shown are the defaults.
+pub const DEFAULT_TOML: &str = concat!(
+    r#"# qcstation configuration. Every key is optional; the values shown are the defaults.
 
 [station]
 # Open the GUI full screen (kiosks). F11 toggles it too. (The station's name is a setting an
@@ -96,53 +97,16 @@ horn_pin = 26
 inputs_active_low = true
 
 # The cross-check's field patterns (see specs/crosscheck.md).
-[crosscheck]
-# A value read with a lower confidence (0-1) never passes a check silently: at least a WARNING.
-min_confidence = 0.8
-
-# Per field: `pattern` is a regular expression for the value after its prefix and '-'
-# (matched upper-case, whole value); `prefixes` the accepted prefixes; `missing_prefix` the
-# prefix added when a label or BOM column says what a bare value is ("" never); `labels` the
-# words that announce the field in documents and on labels. Lists replace the defaults.
-[crosscheck.job_number]
-pattern = "[0-9]{5}"
-prefixes = []
-missing_prefix = ""
-labels = ["JOB NUMBER", "JOB NO", "JOB"]
-
-[crosscheck.board_serial]
-pattern = "[0-9]{5}-[0-9]{4}"
-prefixes = ["VGN"]
-missing_prefix = "VGN"
-labels = ["BOARD SERIAL NUMBER", "BOARD SERIAL NO", "BOARD SERIAL", "BOARD S/N", "BOARD SN", "SERIAL NUMBER", "SERIAL NO", "SERIAL", "S/N", "SN"]
-
-[crosscheck.unit_serial]
-pattern = "[0-9]{4}"
-prefixes = ["INF"]
-missing_prefix = "INF"
-labels = ["UNIT SERIAL NUMBER", "UNIT SERIAL NO", "UNIT SERIAL", "UNIT S/N", "UNIT SN"]
-
-[crosscheck.part_number]
-pattern = "[0-9]{4}-[0-9]{2}"
-prefixes = ["PCA", "DRW"]
-missing_prefix = ""
-labels = ["PART NUMBER", "PART NO", "PART #", "P/N", "PN"]
-
-[crosscheck.revision]
-pattern = "[A-Z]{1,2}[0-9]{0,2}"
-prefixes = []
-missing_prefix = ""
-labels = ["REVISION", "REV"]
-
-[crosscheck.flight_status]
-labels = ["FLIGHT STATUS"]
-
+"#,
+    crate::domain::crosscheck::default_toml!(),
+    r#"
 [logging]
 # tracing filter for the log file and stderr, e.g. "info" or "qcstation=debug,info".
 filter = "info"
 # Rotated log files to keep.
 keep_files = 14
-"#;
+"#
+);
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -3,7 +3,9 @@
 //! what each gave. The same content the Cross-check panel shows, for the record.
 
 use super::layout::{Column, Document, Rgb};
-use crate::domain::crosscheck::{CheckResult, CheckStatus, FieldValue, Location, Verdict};
+use crate::domain::crosscheck::{
+    CheckResult, CheckStatus, FieldValue, Location, Verdict, column_letters,
+};
 
 const PASS: Rgb = [0.13, 0.55, 0.25];
 const WARNING: Rgb = [0.85, 0.55, 0.05];
@@ -45,18 +47,6 @@ pub fn source_words(value: &FieldValue) -> String {
         }
     };
     format!("{} {}", value.provenance.file, at)
-}
-
-/// Spreadsheet column letters of a 1-based column (1 → A, 27 → AA).
-fn column_letters(mut col: u32) -> String {
-    let mut letters = Vec::new();
-    while col > 0 {
-        col -= 1;
-        letters.push(b'A' + (col % 26) as u8);
-        col /= 26;
-    }
-    letters.reverse();
-    String::from_utf8(letters).unwrap_or_default()
 }
 
 /// A value with its raw text, confidence and source, one line.
@@ -168,14 +158,6 @@ pub fn crosscheck_pdf(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn columns_are_lettered_as_spreadsheets_do() {
-        assert_eq!(column_letters(1), "A");
-        assert_eq!(column_letters(26), "Z");
-        assert_eq!(column_letters(27), "AA");
-        assert_eq!(column_letters(53), "BA");
-    }
 
     #[test]
     fn the_report_carries_the_verdict_checks_and_files() {

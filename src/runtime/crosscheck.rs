@@ -114,9 +114,10 @@ fn read_file(
     patterns: &CompiledPatterns,
     outcome: &mut FileOutcome,
 ) -> Result<(), String> {
-    let document = read_document(&file.path, &file.name, limits).map_err(|err| err.to_string())?;
+    let mut document =
+        read_document(&file.path, &file.name, limits).map_err(|err| err.to_string())?;
     outcome.kind = Some(document.kind);
-    let mut lines = document.lines.clone();
+    let mut lines = std::mem::take(&mut document.lines);
     let images = document.images_to_read();
     if !images.is_empty() {
         let ocr = match ocr {

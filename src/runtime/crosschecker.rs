@@ -373,10 +373,7 @@ impl Crosschecker {
                 )
             })?;
             let sha256 = hex::encode(Sha256::digest(&bytes));
-            let original_name = path.file_name().map_or_else(
-                || path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
+            let original_name = InputFile::at(path).name;
             let ext = Path::new(&original_name)
                 .extension()
                 .map(|e| format!(".{}", e.to_string_lossy().to_lowercase()))
@@ -414,12 +411,14 @@ impl Crosschecker {
         if files.is_empty() {
             return Err(format!("cross-check session {session_id} has no files"));
         }
-        for file in &files {
-            let id = file.id;
-            self.store
-                .call("queue a cross-check file", STORE_WAIT, move |store| {
-                    store.set_crosscheck_file(id, FileStatus::Queued, None, None, None)
-                })?;
+        self.store
+            .call("queue the cross-check files", STORE_WAIT, move |store| {
+                store.queue_crosscheck_files(session_id)
+            })?;
+        // Read once; the loop below keeps the shown files in step with what it records. (A
+        // session whose earlier run cannot be decoded is still run, which rewrites it.)
+        if let Err(err) = self.open(session_id) {
+            tracing::warn!("showing cross-check session {session_id}: {err}");
         }
         let mut ocr = self.ocr.take().unwrap_or_else(|| {
             worker.beat();
@@ -445,7 +444,9 @@ impl Crosschecker {
                     store.set_crosscheck_file(id, FileStatus::Extracting, None, None, None)
                 },
             )?;
-            let _ = self.open(session_id);
+            self.show_file(session_id, index, |shown, _| {
+                shown.status = FileStatus::Extracting
+            });
             self.publish();
             let input = InputFile {
                 path: self.data_dir.join(&file.stored_path),
@@ -460,6 +461,13 @@ impl Crosschecker {
             } else {
                 FileStatus::Failed
             };
+            self.show_file(session_id, index, |shown, shown_fields| {
+                shown.status = status;
+                shown.kind = kind.clone().or(shown.kind.take());
+                shown.reason = reason.clone();
+                shown.fields_json = Some(fields.clone());
+                *shown_fields = outcome.fields.clone();
+            });
             self.store
                 .call("record a cross-check file", STORE_WAIT, move |store| {
                     store.set_crosscheck_file(
@@ -495,6 +503,23 @@ impl Crosschecker {
             verdict,
         });
         Ok(())
+    }
+
+    /// Changes the shown `index`th file of session `session_id` (and its fields) as the store
+    /// is told, so the panel follows a run without reading the session again per file.
+    fn show_file(
+        &mut self,
+        session_id: i64,
+        index: usize,
+        change: impl FnOnce(&mut CrosscheckFileRecord, &mut Vec<FieldValue>),
+    ) {
+        if let Some(open) = &mut self.state.open
+            && open.session.id == session_id
+            && let (Some(file), Some(fields)) =
+                (open.files.get_mut(index), open.fields.get_mut(index))
+        {
+            change(file, fields);
+        }
     }
 
     fn open(&mut self, session_id: i64) -> Result<(), String> {
@@ -662,38 +687,34 @@ pub fn checks_csv(checks: &[CheckResult]) -> String {
         "file",
         "where",
     ];
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for check in checks {
-        let base = vec![
-            check.number.to_string(),
-            check.name.to_owned(),
-            check.priority.as_str().to_owned(),
-            check.status.as_str().to_owned(),
-            check.message.clone(),
-        ];
-        if check.values.is_empty() {
-            let mut row = base.clone();
-            row.extend(std::iter::repeat_n(String::new(), 7));
-            rows.push(row);
-        }
-        for value in &check.values {
-            let mut row = base.clone();
-            row.extend([
-                value.kind.as_str().to_owned(),
-                value.value.value.clone(),
-                value.value.raw.clone(),
-                format!("{:.3}", value.value.confidence),
-                (!value.value.corrections.is_empty()).to_string(),
-                value.provenance.file.clone(),
-                crate::report::source_words(value),
-            ]);
-            rows.push(row);
-        }
-    }
     let write = || -> Result<Vec<u8>, csv::Error> {
         writer.write_record(header)?;
-        for row in &rows {
-            writer.write_record(row)?;
+        for check in checks {
+            let base = [
+                check.number.to_string(),
+                check.name.to_owned(),
+                check.priority.as_str().to_owned(),
+                check.status.as_str().to_owned(),
+                check.message.clone(),
+            ];
+            if check.values.is_empty() {
+                writer.write_record(
+                    base.iter()
+                        .cloned()
+                        .chain(std::iter::repeat_n(String::new(), 7)),
+                )?;
+            }
+            for value in &check.values {
+                writer.write_record(base.iter().cloned().chain([
+                    value.kind.as_str().to_owned(),
+                    value.value.value.clone(),
+                    value.value.raw.clone(),
+                    format!("{:.3}", value.value.confidence),
+                    (!value.value.corrections.is_empty()).to_string(),
+                    value.provenance.file.clone(),
+                    crate::report::source_words(value),
+                ]))?;
+            }
         }
         writer
             .into_inner()
@@ -728,6 +749,62 @@ mod tests {
             session_files(&[empty.path().to_path_buf()])
                 .unwrap_err()
                 .contains("no traveler")
+        );
+    }
+
+    #[test]
+    fn the_csv_has_a_row_per_value_compared_and_one_for_a_check_without() {
+        use crate::domain::crosscheck::{
+            EvidenceKind, FieldKind, Location, Provenance, run_checks,
+        };
+        let patterns = CompiledPatterns::default();
+        let job = |raw: &str, source: EvidenceKind, file: &str| FieldValue {
+            kind: FieldKind::JobNumber,
+            value: crate::domain::crosscheck::normalise(FieldKind::JobNumber, raw, true, &patterns)
+                .unwrap(),
+            source,
+            provenance: Provenance {
+                file: file.to_owned(),
+                at: Location::Cell {
+                    sheet: "Sheet1".to_owned(),
+                    row: 2,
+                    col: 28,
+                },
+            },
+            part_of: None,
+        };
+        let fields = [
+            job("12345", EvidenceKind::Traveler, "t.xlsx"),
+            job("12346", EvidenceKind::Bom, "bom.xlsx"),
+        ];
+        let checks = run_checks(&fields, &EvidenceKind::ALL, &patterns);
+        let csv = checks_csv(&checks);
+        let rows: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            rows[0],
+            "check,name,priority,status,message,field,value,raw,confidence,corrected,file,where"
+        );
+        let check1: Vec<&str> = rows
+            .iter()
+            .copied()
+            .filter(|r| r.starts_with("1,"))
+            .collect();
+        assert_eq!(check1.len(), 2, "{csv}");
+        assert!(
+            check1[1].ends_with(",job_number,12346,12346,1.000,false,bom.xlsx,bom.xlsx Sheet1!AB2"),
+            "{}",
+            check1[1]
+        );
+        // A check that compared no value still has its row, with the value columns empty.
+        let skipped = checks.iter().find(|c| c.values.is_empty()).unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r.starts_with(&format!("{},", skipped.number)))
+            .unwrap();
+        assert!(row.ends_with(",,,,,,,"), "{row}");
+        assert_eq!(
+            rows.len(),
+            1 + checks.iter().map(|c| c.values.len().max(1)).sum::<usize>()
         );
     }
 

@@ -292,6 +292,19 @@ impl Store {
         Ok(record)
     }
 
+    /// Queues every file of a session again for a run: status `queued`, no reason; the kind
+    /// and fields of an earlier run stay until the file is read again.
+    pub fn queue_crosscheck_files(&mut self, session_id: i64) -> Result<(), StoreError> {
+        let savepoint = self.conn.savepoint()?;
+        savepoint.execute(
+            "UPDATE crosscheck_files SET status = 'queued', reason = NULL WHERE session_id = ?1",
+            [session_id],
+        )?;
+        super::commit(savepoint, self.sealed.as_ref())?;
+        self.committed();
+        Ok(())
+    }
+
     /// Moves a file on in its processing, with the kind found, the reason it failed or the
     /// fields extracted.
     pub fn set_crosscheck_file(
@@ -386,10 +399,19 @@ impl Store {
         let savepoint = self.conn.savepoint()?;
         let session = session_by_id(&savepoint, session_id)?
             .ok_or_else(|| StoreError::Invalid(format!("no cross-check session {session_id}")))?;
-        let stored: Vec<String> = files(&savepoint, session_id)?
-            .into_iter()
-            .map(|file| file.stored_path)
-            .collect();
+        // The session's stored files no other session uses, in the order they were added.
+        let orphaned: Vec<String> = {
+            let mut statement = savepoint.prepare(
+                "SELECT f.stored_path FROM crosscheck_files f
+                 WHERE f.session_id = ?1
+                   AND NOT EXISTS (SELECT 1 FROM crosscheck_files g
+                                   WHERE g.stored_path = f.stored_path AND g.session_id <> ?1)
+                 GROUP BY f.stored_path
+                 ORDER BY MIN(f.id)",
+            )?;
+            let rows = statement.query_map([session_id], |row| row.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
         savepoint.execute(
             "DELETE FROM crosscheck_files WHERE session_id = ?1",
             [session_id],
@@ -398,17 +420,6 @@ impl Store {
             "DELETE FROM crosscheck_sessions WHERE id = ?1",
             [session_id],
         )?;
-        let mut orphaned = Vec::new();
-        for path in stored {
-            let in_use: bool = savepoint.query_row(
-                "SELECT EXISTS (SELECT 1 FROM crosscheck_files WHERE stored_path = ?1)",
-                [&path],
-                |row| row.get(0),
-            )?;
-            if !in_use && !orphaned.contains(&path) {
-                orphaned.push(path);
-            }
-        }
         append(
             &savepoint,
             &AuditEntry::new(

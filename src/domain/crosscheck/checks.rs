@@ -15,7 +15,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::evidence::{EvidenceKind, Location, Provenance};
+use super::evidence::{EvidenceKind, Location, Provenance, column_letters};
 use super::fielding::FieldValue;
 use super::fields::{CompiledPatterns, FieldKind};
 
@@ -420,18 +420,6 @@ fn place(provenance: &Provenance) -> String {
         } => format!("{} p.{page}", provenance.file),
         Location::ImageBox { page: None, .. } => provenance.file.clone(),
     }
-}
-
-/// A 1-based column as the spreadsheet names it: 1 → A, 27 → AA.
-fn column_letters(col: u32) -> String {
-    let mut col = col;
-    let mut letters = Vec::new();
-    while col > 0 {
-        let rem = (col - 1) % 26;
-        letters.push(char::from(b'A' + rem as u8));
-        col = (col - 1) / 26;
-    }
-    letters.iter().rev().collect()
 }
 
 /// Distinct values in the order first seen.
@@ -985,40 +973,13 @@ mod tests {
     use crate::domain::crosscheck::evidence::{BomRow, ColumnRole, TextLine};
     use crate::domain::crosscheck::fielding::{field_ocr, fields_in_bom, fields_in_lines};
     use crate::domain::crosscheck::normalise::normalise;
-
-    fn patterns() -> CompiledPatterns {
-        CompiledPatterns::default()
-    }
+    use crate::domain::crosscheck::test_support::{cell_at, line, page_at, patterns, photo_at};
 
     fn provenance(source: EvidenceKind, index: u32) -> Provenance {
         match source {
-            Traveler => Provenance {
-                file: "traveler.pdf".to_owned(),
-                at: Location::Page {
-                    page: 1,
-                    bbox_pt: [
-                        72.0,
-                        72.0 + 14.0 * index as f32,
-                        400.0,
-                        84.0 + 14.0 * index as f32,
-                    ],
-                },
-            },
-            Bom => Provenance {
-                file: "bom.xlsx".to_owned(),
-                at: Location::Cell {
-                    sheet: "Sheet1".to_owned(),
-                    row: index + 2,
-                    col: 1,
-                },
-            },
-            Photo => Provenance {
-                file: format!("photo{index}.jpg"),
-                at: Location::ImageBox {
-                    page: None,
-                    quad_px: [[0.0, 0.0], [100.0, 0.0], [100.0, 20.0], [0.0, 20.0]],
-                },
-            },
+            Traveler => page_at("traveler.pdf", index),
+            Bom => cell_at("bom.xlsx", "Sheet1", index + 2, 1),
+            Photo => photo_at(&format!("photo{index}.jpg")),
         }
     }
 
@@ -1545,14 +1506,6 @@ mod tests {
 
     // ---- end to end over the fielding, and JSON
 
-    fn line(text: &str, confidence: f32, provenance: Provenance) -> TextLine {
-        TextLine {
-            text: text.to_owned(),
-            confidence,
-            provenance,
-        }
-    }
-
     #[test]
     fn a_consistent_build_passes_from_lines_and_rows() {
         let traveler: Vec<TextLine> = [
@@ -1572,20 +1525,7 @@ mod tests {
             line("FLIGHT UNIT", 0.96, provenance(Photo, 1)),
             line("UNIT S/N INF-1619", 0.94, provenance(Photo, 2)),
         ];
-        let cell = |text: &str, col: u32| {
-            line(
-                text,
-                1.0,
-                Provenance {
-                    file: "bom.xlsx".to_owned(),
-                    at: Location::Cell {
-                        sheet: "Sheet1".to_owned(),
-                        row: 2,
-                        col,
-                    },
-                },
-            )
-        };
+        let cell = |text: &str, col: u32| line(text, 1.0, cell_at("bom.xlsx", "Sheet1", 2, col));
         let rows = [BomRow {
             cells: vec![
                 (ColumnRole::Job, cell("12345", 1)),

@@ -44,6 +44,18 @@ pub enum Location {
     },
 }
 
+/// A 1-based spreadsheet column as the spreadsheet names it: 1 → A, 27 → AA.
+pub fn column_letters(col: u32) -> String {
+    let mut col = col;
+    let mut letters = Vec::new();
+    while col > 0 {
+        let rem = (col - 1) % 26;
+        letters.push(char::from(b'A' + rem as u8));
+        col = (col - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
 /// A file and a place in it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
@@ -89,5 +101,19 @@ impl BomRow {
             .iter()
             .find(|(r, line)| *r == role && !line.text.trim().is_empty())
             .map(|(_, line)| line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_lettered_as_spreadsheets_do() {
+        assert_eq!(column_letters(1), "A");
+        assert_eq!(column_letters(26), "Z");
+        assert_eq!(column_letters(27), "AA");
+        assert_eq!(column_letters(28), "AB");
+        assert_eq!(column_letters(53), "BA");
     }
 }

@@ -818,42 +818,14 @@ mod tests {
     use super::*;
     use crate::domain::crosscheck::evidence::Location;
     use crate::domain::crosscheck::fields::FieldPatterns;
-
-    fn patterns() -> CompiledPatterns {
-        CompiledPatterns::default()
-    }
+    use crate::domain::crosscheck::test_support::{cell_at, line, page_at, patterns, photo_at};
 
     fn page_line(text: &str, index: u32) -> TextLine {
-        TextLine {
-            text: text.to_owned(),
-            confidence: 1.0,
-            provenance: Provenance {
-                file: "traveler.pdf".to_owned(),
-                at: Location::Page {
-                    page: 1,
-                    bbox_pt: [
-                        72.0,
-                        72.0 + 14.0 * index as f32,
-                        500.0,
-                        84.0 + 14.0 * index as f32,
-                    ],
-                },
-            },
-        }
+        line(text, 1.0, page_at("traveler.pdf", index))
     }
 
     fn photo_line(text: &str, confidence: f32, file: &str) -> TextLine {
-        TextLine {
-            text: text.to_owned(),
-            confidence,
-            provenance: Provenance {
-                file: file.to_owned(),
-                at: Location::ImageBox {
-                    page: None,
-                    quad_px: [[10.0, 10.0], [200.0, 10.0], [200.0, 40.0], [10.0, 40.0]],
-                },
-            },
-        }
+        line(text, confidence, photo_at(file))
     }
 
     fn traveler(lines: &[&str]) -> Vec<FieldValue> {
@@ -1245,18 +1217,7 @@ mod tests {
     }
 
     fn cell(text: &str, row: u32, col: u32) -> TextLine {
-        TextLine {
-            text: text.to_owned(),
-            confidence: 1.0,
-            provenance: Provenance {
-                file: "bom.xlsx".to_owned(),
-                at: Location::Cell {
-                    sheet: "As-built".to_owned(),
-                    row,
-                    col,
-                },
-            },
-        }
+        line(text, 1.0, cell_at("bom.xlsx", "As-built", row, col))
     }
 
     fn bom_row(row: u32, cells: &[(ColumnRole, &str)]) -> BomRow {

@@ -131,9 +131,11 @@ pub struct FieldPatterns {
     pub flight_status: MarkingLabels,
 }
 
-/// The `[crosscheck]` section with its defaults, for the config file's documented defaults
-/// (`config init`). A test checks it parses to `FieldPatterns::default()`.
-pub const DEFAULT_TOML: &str = r#"[crosscheck]
+/// The text of `DEFAULT_TOML`, as a macro so the config file's documented defaults can
+/// `concat!` it in place (one copy of the section's text).
+macro_rules! default_toml {
+    () => {
+        r#"[crosscheck]
 # A value read with a lower confidence (0-1) never passes a check silently: at least a WARNING.
 min_confidence = 0.8
 
@@ -173,7 +175,15 @@ labels = ["REVISION", "REV"]
 
 [crosscheck.flight_status]
 labels = ["FLIGHT STATUS"]
-"#;
+"#
+    };
+}
+pub(crate) use default_toml;
+
+/// The `[crosscheck]` section with its defaults, for the config file's documented defaults
+/// (`config init`, which includes this text). A test checks it parses to
+/// `FieldPatterns::default()`.
+pub const DEFAULT_TOML: &str = default_toml!();
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|item| (*item).to_owned()).collect()

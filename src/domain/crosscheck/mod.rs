@@ -14,14 +14,19 @@ mod evidence;
 mod fielding;
 mod fields;
 mod normalise;
+#[cfg(test)]
+mod test_support;
 mod verdict;
 
 pub use checks::{
     CHECKS, CheckResult, CheckSpec, CheckStatus, Priority, check_spec, compare_revisions,
     run_checks,
 };
-pub use evidence::{BomRow, ColumnRole, EvidenceKind, Location, Provenance, TextLine};
+pub use evidence::{
+    BomRow, ColumnRole, EvidenceKind, Location, Provenance, TextLine, column_letters,
+};
 pub use fielding::{CORRECTION_FACTOR, FieldValue, field_ocr, fields_in_bom, fields_in_lines};
+pub(crate) use fields::default_toml;
 pub use fields::{
     CompiledPatterns, DEFAULT_TOML, FieldKind, FieldKindParseError, FieldPattern, FieldPatterns,
     MarkingLabels, PatternIssue, PatternsError,
