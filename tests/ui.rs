@@ -921,11 +921,20 @@ fn the_qc_desk_checks_a_dropped_pack_shows_evidence_exports_and_reopens_it() {
     let open = view.open.as_ref().unwrap();
     assert_eq!(open.files.len(), count);
     assert_eq!(open.checks.len(), 9);
-    // The verdict, large, and every check in the table.
+    // The verdict, large (a label beside the table's statuses; the filter chip is a button),
+    // and every check in the table.
     let verdict = open.session.verdict.clone().unwrap();
-    assert!(
-        harness.query_all_by_label(&verdict).count() >= 2,
-        "verdict {verdict} and its filter chip"
+    let statuses = open
+        .checks
+        .iter()
+        .filter(|check| check.status.as_str() == verdict)
+        .count();
+    assert_eq!(
+        harness
+            .query_all_by_role_and_label(egui::accesskit::Role::Label, &verdict)
+            .count(),
+        statuses + 1,
+        "verdict {verdict} beside {statuses} checks of that status"
     );
     for check in &open.checks {
         assert!(
@@ -949,12 +958,39 @@ fn the_qc_desk_checks_a_dropped_pack_shows_evidence_exports_and_reopens_it() {
         .unwrap();
     let number = open.checks[shown].number;
     harness.get_all_by_label("Show").next().unwrap().click();
-    harness.run_steps(4);
+    // The tap's frame draws the cards below the full table, off screen; the next, under
+    // the shrunk table, where they ask for their files.
+    harness.run_steps(2);
     assert!(
         harness
             .query_by_label(&format!("Where the values of check {number} were found"))
             .is_some()
     );
+    // The worker reads the files again for the cards; then each card draws its place.
+    let reading = |harness: &Harness<'static, StationApp>| {
+        open.files.iter().any(|file| {
+            harness
+                .query_by_label(&format!("Reading {}…", file.original_name))
+                .is_some()
+        })
+    };
+    assert!(reading(&harness), "the cards on screen ask for their files");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reading(&harness) {
+        assert!(Instant::now() < deadline, "the evidence was not read");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.run_steps(1);
+    }
+    for failure in [
+        "The file cannot be shown",
+        "is not among this session's files",
+        "The file gave no image",
+    ] {
+        assert!(
+            harness.query_by_label_contains(failure).is_none(),
+            "{failure}"
+        );
+    }
     assert!(harness.query_by_label("Hide").is_some());
 
     // An operator may not delete.

@@ -181,14 +181,10 @@ impl CrosscheckDesk {
         }
     }
 
-    /// The panel was opened: list again (sessions may have come from the CLI meanwhile, demo
-    /// packs written since).
-    pub fn on_open(&mut self) {
-        self.sent_filter = None;
-    }
-
-    /// Asks the worker to list the sessions and the demo packs again.
-    pub(super) fn relist(&mut self) {
+    /// Asks the worker to list the sessions and the demo packs again: when the panel is opened
+    /// (sessions may have come from the CLI meanwhile, demo packs written since) or a person
+    /// asks to look again.
+    pub fn relist(&mut self) {
         self.sent_filter = None;
     }
 
@@ -425,12 +421,12 @@ fn sessions_ui(ui: &mut egui::Ui, desk: &mut CrosscheckDesk, view: &CrosscheckVi
     }
     ui.separator();
     if view.sessions.is_empty() {
-        let none = if view.filter == CrosscheckFilter::default()
-            || view.filter
-                == (CrosscheckFilter {
-                    limit: LIST_LIMIT,
-                    ..CrosscheckFilter::default()
-                }) {
+        let unfiltered = view.filter
+            == CrosscheckFilter {
+                limit: view.filter.limit,
+                ..CrosscheckFilter::default()
+            };
+        let none = if unfiltered {
             "No sessions yet: start one with New session."
         } else {
             "No session matches the filter."

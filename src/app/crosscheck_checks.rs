@@ -190,6 +190,8 @@ pub fn checks_table_ui(
         // One per session, so another session opens at its first check.
         .id_salt(("crosscheck_checks", session_id))
         .striped(true)
+        // Not the builder's 200 px minimum: beside the evidence the table keeps less.
+        .min_scrolled_height(max_height_px)
         .max_scroll_height(max_height_px);
     if let Some(row) = scroll_to {
         table = table.scroll_to_row(row, Some(egui::Align::TOP));

@@ -6,8 +6,10 @@
 //! The stored file is read again by the cross-check worker (`CrosscheckCommand::Evidence`: the
 //! same reading it did, so boxes fall where it found them; never file I/O on the UI thread) and
 //! kept in a small cache keyed by the stored path — content-addressed, so an entry never goes
-//! stale. The cache lists what it wants asked; the desk sends it. At most one file's images are
-//! uploaded per frame, and only for a card on screen.
+//! stale. The cache lists what it wants asked; the desk sends it. Only a card on screen asks
+//! for its file, and at most one file's images are uploaded per frame. A file shown this frame
+//! is never put out of the cache: more files on screen than it holds make it hold more for a
+//! while, instead of asking the worker for them again every frame.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,10 +20,10 @@ use image::RgbImage;
 
 use super::crosscheck_checks::{value_headline, value_source};
 use super::theme;
-use crate::domain::crosscheck::{CheckResult, FieldValue, Location, TextLine};
+use crate::domain::crosscheck::{CheckResult, FieldValue, Location, TextLine, column_letters};
 use crate::runtime::{CrosscheckView, EvidenceDocument, OpenCrosscheck};
 
-/// Files kept decoded (a photo's texture is a few megabytes).
+/// Files kept decoded (a photo's texture is a few megabytes), unless more are on screen.
 const CACHED_FILES: usize = 6;
 /// Longest side of an evidence texture; larger photos are shrunk for the screen (boxes are
 /// scaled with them).
@@ -88,7 +90,10 @@ enum Entry {
 
 /// Files read for the evidence view, most recently used last.
 pub struct EvidenceCache {
-    files: Vec<(PathBuf, Entry)>,
+    /// Each file with the frame it was last shown in.
+    files: Vec<(PathBuf, u64, Entry)>,
+    /// Counts frames (`begin_frame`).
+    frame: u64,
     /// Files to ask the worker for (path, the name people know it by).
     asks: Vec<(PathBuf, String)>,
     uploads_left: u32,
@@ -100,6 +105,7 @@ impl Default for EvidenceCache {
     fn default() -> Self {
         Self {
             files: Vec::new(),
+            frame: 0,
             asks: Vec::new(),
             uploads_left: 1,
             scrolled_to: None,
@@ -110,6 +116,7 @@ impl Default for EvidenceCache {
 impl EvidenceCache {
     /// A new frame may upload one file's images.
     pub fn begin_frame(&mut self) {
+        self.frame += 1;
         self.uploads_left = 1;
     }
 
@@ -120,7 +127,7 @@ impl EvidenceCache {
 
     /// The worker's answer for `path` (dropped if the file left the cache meanwhile).
     pub fn arrive(&mut self, path: &Path, document: Result<Arc<EvidenceDocument>, String>) {
-        if let Some((_, entry)) = self.files.iter_mut().find(|(p, _)| p == path) {
+        if let Some((_, _, entry)) = self.files.iter_mut().find(|(p, _, _)| p == path) {
             *entry = Entry::Arrived(document);
         }
     }
@@ -133,17 +140,25 @@ impl EvidenceCache {
         path: &Path,
         name: &str,
     ) -> Option<&Result<Loaded, String>> {
-        let Some(index) = self.files.iter().position(|(p, _)| p == path) else {
-            if self.files.len() >= CACHED_FILES {
-                // The least recently used file goes (its textures are freed with it).
+        let Some(index) = self.files.iter().position(|(p, _, _)| p == path) else {
+            // The least recently used files go (their textures are freed with them), but not
+            // one shown this frame: the first was used least recently, so then all were.
+            while self.files.len() >= CACHED_FILES
+                && self
+                    .files
+                    .first()
+                    .is_some_and(|(_, shown, _)| *shown != self.frame)
+            {
                 drop(self.files.remove(0));
             }
-            self.files.push((path.to_path_buf(), Entry::Asked));
+            self.files
+                .push((path.to_path_buf(), self.frame, Entry::Asked));
             self.asks.push((path.to_path_buf(), name.to_owned()));
             return None;
         };
         let mut entry = self.files.remove(index);
-        if let Entry::Arrived(document) = &entry.1 {
+        entry.1 = self.frame;
+        if let Entry::Arrived(document) = &entry.2 {
             if self.uploads_left == 0 {
                 ctx.request_repaint();
             } else {
@@ -152,12 +167,12 @@ impl EvidenceCache {
                     .as_ref()
                     .map(|document| upload(ctx, path, document))
                     .map_err(Clone::clone);
-                entry.1 = Entry::Ready(loaded);
+                entry.2 = Entry::Ready(loaded);
             }
         }
         self.files.push(entry);
         match self.files.last() {
-            Some((_, Entry::Ready(loaded))) => Some(loaded),
+            Some((_, _, Entry::Ready(loaded))) => Some(loaded),
             _ => None,
         }
     }
@@ -297,6 +312,10 @@ fn place_ui(
         );
         return;
     };
+    if !ui.is_rect_visible(ui.available_rect_before_wrap()) {
+        // Off screen: the file is asked for once the card is scrolled into view.
+        return;
+    }
     let path = view.data_dir.join(&file.stored_path);
     let Some(loaded) = cache.file(ui.ctx(), &path, &file.original_name) else {
         ui.horizontal(|ui| {
@@ -396,18 +415,6 @@ fn location_words(at: &Location) -> String {
             format!("Sheet {sheet}, cell {}{row}", column_letters(*col))
         }
     }
-}
-
-/// Spreadsheet column letters of a 1-based column (1 → A, 27 → AA).
-fn column_letters(col: u32) -> String {
-    let mut letters = Vec::new();
-    let mut rest = col;
-    while rest > 0 {
-        rest -= 1;
-        letters.push(char::from(b'A' + (rest % 26) as u8));
-        rest /= 26;
-    }
-    letters.iter().rev().collect()
 }
 
 /// Size text is measured at; widths scale with the size.
@@ -845,6 +852,60 @@ mod tests {
                 at: Location::Page { page, bbox_pt },
             },
         }
+    }
+
+    #[test]
+    fn files_on_screen_are_asked_for_once_and_textures_go_with_their_files() {
+        let ctx = egui::Context::default();
+        let textures = || ctx.tex_manager().read().num_allocated();
+        let before = textures();
+        let mut cache = EvidenceCache::default();
+        // More files on screen than the cache holds, frame after frame.
+        let paths: Vec<PathBuf> = (0..CACHED_FILES + 2)
+            .map(|n| PathBuf::from(format!("/data/crosscheck/files/{n}.png")))
+            .collect();
+        for _ in 0..3 {
+            cache.begin_frame();
+            for path in &paths {
+                assert!(cache.file(&ctx, path, "label.png").is_none());
+            }
+        }
+        assert_eq!(
+            cache.take_asks().len(),
+            paths.len(),
+            "each file asked for once, not again every frame"
+        );
+        let photo = Arc::new(EvidenceDocument {
+            lines: Vec::new(),
+            photo: Some(RgbImage::new(4, 3)),
+            pages: Vec::new(),
+        });
+        for path in &paths {
+            cache.arrive(path, Ok(Arc::clone(&photo)));
+        }
+        // One file's images are uploaded per frame, once.
+        for frame in 1..=paths.len() + 1 {
+            cache.begin_frame();
+            let ready = paths
+                .iter()
+                .filter(|path| cache.file(&ctx, path, "label.png").is_some())
+                .count();
+            assert_eq!(ready, frame.min(paths.len()));
+            assert_eq!(textures() - before, ready);
+        }
+        // Off screen: another file puts out the least recently shown, and their textures.
+        cache.begin_frame();
+        assert!(
+            cache
+                .file(&ctx, Path::new("/data/b.png"), "b.png")
+                .is_none()
+        );
+        assert_eq!(cache.files.len(), CACHED_FILES);
+        assert_eq!(textures() - before, CACHED_FILES - 1);
+        assert_eq!(
+            cache.take_asks(),
+            [(PathBuf::from("/data/b.png"), "b.png".to_owned())]
+        );
     }
 
     #[test]

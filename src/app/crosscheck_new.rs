@@ -1,8 +1,8 @@
 //! The Cross-check panel's new session: its name and its files — dropped on the window, typed
 //! as a path (a file, or a folder for all its accepted files), or, in the demo, a generated
 //! pack from `<data dir>/demo-packs/pack-*` — then Start sends `Create`. The form is emptied
-//! once the session is seen started, and kept when the worker refuses it. Reads folders only
-//! when a person taps Add or a demo-pack button, or the panel opens; generates nothing.
+//! once the session is seen started, and kept when the worker refuses it. Reads no file or
+//! folder and generates nothing: the worker takes a folder's files and lists the demo packs.
 
 use std::path::{Path, PathBuf};
 
@@ -47,28 +47,19 @@ impl NewSession {
         self.files.push(PathBuf::from(file));
     }
 
-    /// Adds a file or a folder's files; what is wrong is shown under the list.
-    pub(super) fn add_or_say_why(&mut self, path: &Path) {
-        if let Err(error) = self.add(path) {
-            self.error = Some(error);
-        }
-    }
-
     /// Adds a file or a folder (the worker takes a folder's accepted files, not its
-    /// subfolders, and names a path it cannot read).
-    fn add(&mut self, path: &Path) -> Result<(), String> {
+    /// subfolders, and names a path it cannot read); false, with what is wrong shown under the
+    /// list, when there is no path.
+    pub(super) fn add_or_say_why(&mut self, path: &Path) -> bool {
         if path.as_os_str().is_empty() {
-            return Err("type or paste the path of a file or a folder".into());
+            self.error = Some("Type the path of a file or a folder, then Add.".into());
+            return false;
         }
-        self.push(path.to_path_buf());
-        Ok(())
-    }
-
-    fn push(&mut self, path: PathBuf) {
-        if !self.files.contains(&path) {
-            self.files.push(path);
+        if !self.files.iter().any(|file| file == path) {
+            self.files.push(path.to_path_buf());
         }
         self.error = None;
+        true
     }
 }
 
@@ -118,13 +109,8 @@ pub(super) fn new_session_ui(
             .trim()
             .trim_matches(|c| c == '"' || c == '\'')
             .to_owned();
-        if typed.is_empty() {
-            desk.new.error = Some("Type the path of a file or a folder, then Add.".into());
-        } else {
-            match desk.new.add(Path::new(&typed)) {
-                Ok(()) => desk.new.path.clear(),
-                Err(error) => desk.new.error = Some(error),
-            }
+        if desk.new.add_or_say_why(Path::new(&typed)) {
+            desk.new.path.clear();
         }
     }
     files_to_send_ui(ui, &mut desk.new);

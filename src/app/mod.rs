@@ -425,7 +425,7 @@ impl StationApp {
                 self.ask_inventory();
             }
             if panel == Panel::Crosscheck {
-                self.crosscheck.on_open();
+                self.crosscheck.relist();
             }
             if panel == Panel::Admin {
                 self.outbox
