@@ -116,6 +116,10 @@ fn a_missing_field_or_an_unreadable_file_fails_the_exit_code_not_the_run() {
         "{}",
         values[0]
     );
+    // The failed image keeps the contract's keys, empty.
+    assert_eq!(values[0]["lines"], serde_json::json!([]));
+    assert_eq!(values[0]["fields"], serde_json::json!({}));
+    assert!(values[0]["rotation_deg"].is_null());
     assert_eq!(values[1]["fields"]["part_number"]["value"], "PCA-2044-03");
 }
 

@@ -15,11 +15,9 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::Args;
 
-use crate::docs::synth::{FieldName, LabelFields, Tier, label_photo};
-use crate::domain::crosscheck::{
-    CompiledPatterns, EvidenceKind, FieldKind, Location, Provenance, TextLine, fields_in_lines,
-    normalise,
-};
+use super::ocr_cmd::{best_fields, photo_lines};
+use crate::docs::synth::{LabelFields, Tier, label_photo};
+use crate::domain::crosscheck::{CompiledPatterns, FieldKind, normalise};
 use crate::ocr::Ocr;
 use crate::runtime::stats::nearest_rank;
 
@@ -68,16 +66,6 @@ struct Case {
 struct Reading {
     lines: Vec<(String, f32)>,
     ms: f64,
-}
-
-fn kind_of(name: FieldName) -> FieldKind {
-    match name {
-        FieldName::BoardSerial => FieldKind::BoardSerial,
-        FieldName::PartNumber => FieldKind::PartNumber,
-        FieldName::Revision => FieldKind::Revision,
-        FieldName::UnitSerial => FieldKind::UnitSerial,
-        FieldName::FlightStatus => FieldKind::FlightStatus,
-    }
 }
 
 pub fn run(bench: &OcrBench) -> anyhow::Result<ExitCode> {
@@ -194,11 +182,10 @@ fn make_cases(
             image
                 .save(&path)
                 .with_context(|| format!("writing {}", path.display()))?;
-            let truth = FieldName::ALL
-                .iter()
-                .filter_map(|&name| {
-                    let printed = fields.value(name)?;
-                    let kind = kind_of(name);
+            let truth = FieldKind::ALL
+                .into_iter()
+                .filter_map(|kind| {
+                    let printed = fields.value(kind)?;
                     normalise(kind, printed, true, patterns).map(|n| (kind, n.value))
                 })
                 .collect();
@@ -216,37 +203,24 @@ fn score(
     let (mut right, mut photos_right, mut wrong) = (0, 0, Vec::new());
     for (case, reading) in cases.iter().zip(readings) {
         let file = case.path.display().to_string();
-        let lines: Vec<TextLine> = reading
-            .lines
-            .iter()
-            .map(|(text, confidence)| TextLine {
-                text: text.clone(),
-                confidence: *confidence,
-                provenance: Provenance {
-                    file: file.clone(),
-                    at: Location::ImageBox {
-                        page: None,
-                        quad_px: [[0.0; 2]; 4],
-                    },
-                },
-            })
-            .collect();
-        let found = fields_in_lines(&lines, EvidenceKind::Photo, patterns);
+        let lines = photo_lines(
+            &file,
+            reading
+                .lines
+                .iter()
+                .map(|(text, confidence)| (text.clone(), *confidence, [[0.0; 2]; 4])),
+        );
+        let best = best_fields(&lines, None, patterns);
         let mut all = true;
         for (kind, value) in &case.truth {
-            // The most confident reading of the field.
-            let best = found
-                .iter()
-                .filter(|f| f.kind == *kind)
-                .max_by(|a, b| a.value.confidence.total_cmp(&b.value.confidence));
-            if best.is_some_and(|f| &f.value.value == value) {
+            let read = best.get(kind).map(|found| &found.value);
+            if read == Some(value) {
                 right += 1;
             } else {
                 all = false;
                 wrong.push(format!(
-                    "{file}: {} {value}, got {:?} from {:?}",
+                    "{file}: {} {value}, got {read:?} from {:?}",
                     kind.as_str(),
-                    best.map(|f| f.value.value.clone()),
                     reading
                         .lines
                         .iter()

@@ -5,8 +5,10 @@
 //! contract other tools parse): `{"image", "rotation_deg", "lines": [{"text", "confidence",
 //! "box": [[x,y]×4]}], "fields": {NAME: {"value", "confidence", "corrected"}}, "elapsed_ms"}`;
 //! `fields` holds every field found (the most confident reading of each), or with `--field`
-//! only that one. An unreadable image gives `{"image", "error", "elapsed_ms"}`. Exit code 0 when
-//! every image was read (and, with `--field`, gave that field), 1 otherwise.
+//! only that one. An unreadable image gives the same keys with no lines, no fields and a null
+//! rotation, plus `"error"` (as `scan` does). Images are read as the cross-check reads photos
+//! (`docs::read_photo`: EXIF orientation, size and pixel limits), so both see the same pixels.
+//! Exit code 0 when every image was read (and, with `--field`, gave that field), 1 otherwise.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,12 +20,12 @@ use serde_json::json;
 
 use super::round;
 use crate::config::Config;
+use crate::docs::{Limits, read_photo};
 use crate::domain::crosscheck::{
     CompiledPatterns, EvidenceKind, FieldKind, Location, Normalised, Provenance, TextLine,
     fields_in_lines,
 };
 use crate::ocr::{Ocr, OcrPage};
-use crate::vision::image_file::read_rgb;
 
 #[derive(Debug, Args)]
 pub struct OcrArgs {
@@ -45,14 +47,23 @@ pub fn run(args: &OcrArgs, config: &Config) -> anyhow::Result<ExitCode> {
         .compile()
         .map_err(|err| anyhow::anyhow!("[crosscheck] in the config: {err}"))?;
     let mut ocr = Ocr::station()?;
+    let limits = Limits::default();
     let mut every_image_read = true;
     for path in &args.images {
         let started = Instant::now();
-        let page = read_rgb(path).and_then(|image| Ok(ocr.read(&image)?));
+        let page = read_photo(path, &limits)
+            .map_err(anyhow::Error::from)
+            .and_then(|image| Ok(ocr.read(&image)?));
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         match page {
             Ok(page) => {
-                let fields = best_fields(path, &page, args.field, &patterns);
+                let lines = photo_lines(
+                    &path.display().to_string(),
+                    page.lines
+                        .iter()
+                        .map(|line| (line.text.clone(), line.confidence, line.quad_px)),
+                );
+                let fields = best_fields(&lines, args.field, &patterns);
                 every_image_read &= args.field.is_none() || !fields.is_empty();
                 if args.json {
                     println!("{}", json_line(path, &page, &fields, elapsed_ms));
@@ -83,7 +94,14 @@ pub fn run(args: &OcrArgs, config: &Config) -> anyhow::Result<ExitCode> {
                 if args.json {
                     println!(
                         "{}",
-                        json!({"image": path.display().to_string(), "error": format!("{err:#}"), "elapsed_ms": round(elapsed_ms, 2)})
+                        json!({
+                            "image": path.display().to_string(),
+                            "rotation_deg": null,
+                            "lines": [],
+                            "fields": {},
+                            "error": format!("{err:#}"),
+                            "elapsed_ms": round(elapsed_ms, 2),
+                        })
                     );
                 }
                 eprintln!("error: {}: {err:#}", path.display());
@@ -97,30 +115,36 @@ pub fn run(args: &OcrArgs, config: &Config) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The most confident reading of each field found (or of `only`).
-fn best_fields(
-    path: &std::path::Path,
-    page: &OcrPage,
-    only: Option<FieldKind>,
-    patterns: &CompiledPatterns,
-) -> BTreeMap<FieldKind, Normalised> {
-    let lines: Vec<TextLine> = page
-        .lines
-        .iter()
-        .map(|line| TextLine {
-            text: line.text.clone(),
-            confidence: line.confidence,
+/// A photo's OCR lines as the fielding takes them: `(text, confidence, box)` each.
+pub(super) fn photo_lines(
+    file: &str,
+    lines: impl IntoIterator<Item = (String, f32, [[f32; 2]; 4])>,
+) -> Vec<TextLine> {
+    lines
+        .into_iter()
+        .map(|(text, confidence, quad_px)| TextLine {
+            text,
+            confidence,
             provenance: Provenance {
-                file: path.display().to_string(),
+                file: file.to_owned(),
                 at: Location::ImageBox {
                     page: None,
-                    quad_px: line.quad_px,
+                    quad_px,
                 },
             },
         })
-        .collect();
+        .collect()
+}
+
+/// The most confident reading of each field found in a photo's lines (or of `only`); on a tie
+/// the first found.
+pub(super) fn best_fields(
+    lines: &[TextLine],
+    only: Option<FieldKind>,
+    patterns: &CompiledPatterns,
+) -> BTreeMap<FieldKind, Normalised> {
     let mut best: BTreeMap<FieldKind, Normalised> = BTreeMap::new();
-    for found in fields_in_lines(&lines, EvidenceKind::Photo, patterns) {
+    for found in fields_in_lines(lines, EvidenceKind::Photo, patterns) {
         if only.is_some_and(|kind| kind != found.kind) {
             continue;
         }

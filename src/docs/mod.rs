@@ -148,6 +148,25 @@ pub fn read_document(
     read_with_ext(bytes, ext.as_deref(), display_name, limits)
 }
 
+/// The photo at `path`, upright and as RGB, as the cross-check reads it (size and pixel limits,
+/// EXIF orientation, transparency over white), decoded inside the panic boundary.
+pub fn read_photo(path: &Path, limits: &Limits) -> Result<RgbImage, DocError> {
+    let name = path.display().to_string();
+    let unreadable = |e: std::io::Error| DocError::Unreadable {
+        file: name.clone(),
+        reason: e.to_string(),
+    };
+    check_size(
+        std::fs::metadata(path).map_err(unreadable)?.len(),
+        &name,
+        limits,
+    )?;
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    error::guarded(&name, "image decoder", || {
+        photo::read(&bytes, &name, limits)
+    })
+}
+
 /// Reads a file already in memory (`display_name` as for `read_document`).
 pub fn read_bytes(
     bytes: Vec<u8>,

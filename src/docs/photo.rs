@@ -47,21 +47,8 @@ pub(super) fn read(bytes: &[u8], file: &str, limits: &Limits) -> Result<RgbImage
     if let Some(orientation) = orientation {
         image.apply_orientation(orientation);
     }
-    Ok(over_white(image))
-}
-
-/// RGB with transparency flattened onto white, as the label would look on paper.
-fn over_white(image: DynamicImage) -> RgbImage {
-    if !image.color().has_alpha() {
-        return image.to_rgb8();
-    }
-    let rgba = image.to_rgba8();
-    RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-        let [r, g, b, a] = rgba.get_pixel(x, y).0;
-        let alpha = u32::from(a);
-        let blend = |c: u8| ((u32::from(c) * alpha + 255 * (255 - alpha)) / 255) as u8;
-        image::Rgb([blend(r), blend(g), blend(b)])
-    })
+    // Transparency flattened onto white, as the label would look on paper.
+    Ok(crate::vision::image_file::rgb_over_white(&image))
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use super::quad::RotatedRect;
 
 /// The detector's working size: labels with text from about 12 px up in a 1280-px photo stay
 /// readable at this scale, and the network costs a quarter of the full-size run.
-pub(super) const DET_SIDE_PX: u32 = 960;
+const DET_SIDE_PX: u32 = 960;
 const SIDE_MULTIPLE: u32 = 32;
 const PIXEL_THRESHOLD: f32 = 0.3;
 const BOX_THRESHOLD: f32 = 0.5;
@@ -34,7 +34,7 @@ pub(super) struct TextBox {
 
 /// The detector's input size for an image: longer side to `side_px` (never enlarged more than
 /// twice), each side rounded to a multiple of 32.
-pub(super) fn input_size(width_px: u32, height_px: u32, side_px: u32) -> (u32, u32) {
+fn input_size(width_px: u32, height_px: u32, side_px: u32) -> (u32, u32) {
     let scale = (side_px as f32 / width_px.max(height_px) as f32).min(2.0);
     let round = |v: u32| {
         (((v as f32 * scale) / SIDE_MULTIPLE as f32).round() as u32).max(1) * SIDE_MULTIPLE
@@ -42,14 +42,11 @@ pub(super) fn input_size(width_px: u32, height_px: u32, side_px: u32) -> (u32, u
     (round(width_px), round(height_px))
 }
 
-/// Finds the text boxes of an image, sorted top to bottom, then left to right.
-pub(super) fn detect(
-    net: &mut Net,
-    image: &RgbImage,
-    side_px: u32,
-) -> Result<Vec<TextBox>, OcrError> {
+/// Finds the text boxes of an image, in the order their regions are first met scanning the
+/// probability map row by row (the pipeline puts the lines it reads in reading order).
+pub(super) fn detect(net: &mut Net, image: &RgbImage) -> Result<Vec<TextBox>, OcrError> {
     let (width, height) = image.dimensions();
-    let (in_w, in_h) = input_size(width, height, side_px);
+    let (in_w, in_h) = input_size(width, height, DET_SIDE_PX);
     let resized = image::imageops::resize(image, in_w, in_h, FilterType::Triangle);
     let mut input = vec![0.0; 3 * in_w as usize * in_h as usize];
     pack_bgr(&resized, in_w as usize, &mut input);
@@ -68,7 +65,7 @@ pub(super) fn detect(
         values: probabilities,
     };
     let scale = [width as f32 / in_w as f32, height as f32 / in_h as f32];
-    let mut boxes: Vec<TextBox> = map
+    let boxes: Vec<TextBox> = map
         .regions()
         .into_iter()
         .filter_map(|rect| {
@@ -90,29 +87,7 @@ pub(super) fn detect(
             Some(TextBox { corners_px })
         })
         .collect();
-    sort_reading_order(&mut boxes);
     Ok(boxes)
-}
-
-/// Top to bottom; boxes whose tops are within 10 px are one line, read left to right.
-fn sort_reading_order(boxes: &mut [TextBox]) {
-    boxes.sort_by(|a, b| a.corners_px[0][1].total_cmp(&b.corners_px[0][1]));
-    let mut line = 0;
-    let mut keys = Vec::with_capacity(boxes.len());
-    for i in 0..boxes.len() {
-        if i > 0 && boxes[i].corners_px[0][1] - boxes[i - 1].corners_px[0][1] >= 10.0 {
-            line += 1;
-        }
-        keys.push(line);
-    }
-    let mut keyed: Vec<(usize, TextBox)> = keys.into_iter().zip(boxes.iter().cloned()).collect();
-    keyed.sort_by(|(la, a), (lb, b)| {
-        la.cmp(lb)
-            .then(a.corners_px[0][0].total_cmp(&b.corners_px[0][0]))
-    });
-    for (slot, (_, text_box)) in boxes.iter_mut().zip(keyed) {
-        *slot = text_box;
-    }
 }
 
 struct ProbabilityMap {

@@ -67,7 +67,6 @@ pub struct Ocr {
     classifier: Net,
     recogniser: Net,
     charset: Charset,
-    detector_side_px: u32,
 }
 
 impl Ocr {
@@ -128,7 +127,6 @@ impl Ocr {
             classifier,
             recogniser,
             charset,
-            detector_side_px: detect::DET_SIDE_PX,
         })
     }
 
@@ -141,7 +139,7 @@ impl Ocr {
                 height_px,
             });
         }
-        let boxes = detect::detect(&mut self.detector, image, self.detector_side_px)?;
+        let boxes = detect::detect(&mut self.detector, image)?;
         let strips: Vec<(RgbImage, Turn, [[f32; 2]; 4])> = boxes
             .iter()
             .map(|text_box| {
@@ -168,17 +166,20 @@ impl Ocr {
         for (strip, turn, corners) in strips {
             let quarter_turned = turn == Turn::QuarterCounterClockwise;
             let mut upside_down = upside_down_by_turn[usize::from(quarter_turned)];
-            let strip = if upside_down {
-                image::imageops::rotate180(&strip)
-            } else {
-                strip
-            };
-            let mut reading = recognise::recognise(&mut self.recogniser, &self.charset, &strip)?;
+            // The strip half-turned, made once: read first when the group is upside down, else
+            // only for a second look.
+            let mut half_turned = upside_down.then(|| image::imageops::rotate180(&strip));
+            let first = half_turned.as_ref().unwrap_or(&strip);
+            let mut reading = recognise::recognise(&mut self.recogniser, &self.charset, first)?;
             // A line the group's way up reads badly gets a second look the other way up: an
             // upside-down label on an upright board is outvoted by the board's silkscreen.
             if reading.confidence < SECOND_LOOK_BELOW {
-                let flipped = image::imageops::rotate180(&strip);
-                let other = recognise::recognise(&mut self.recogniser, &self.charset, &flipped)?;
+                let other_way = if upside_down {
+                    &strip
+                } else {
+                    half_turned.insert(image::imageops::rotate180(&strip))
+                };
+                let other = recognise::recognise(&mut self.recogniser, &self.charset, other_way)?;
                 if other.confidence > reading.confidence + SECOND_LOOK_MARGIN {
                     reading = other;
                     upside_down = !upside_down;

@@ -1,7 +1,7 @@
 //! Which way up a strip reads: the PP-OCR angle classifier (`ch_ppocr_mobile_v2.0_cls`) scores
-//! 0° against 180° on a 48 × 192 strip. The page's orientation is decided once from every line
-//! (the lines of one label turn together), weighted by line length, so one odd line cannot
-//! flip a label.
+//! 0° against 180° on a 48 × 192 strip. Which way up is decided from the lines together (per
+//! group of lines sharing a quarter turn: the lines of one label turn together), weighted by
+//! line length, so one odd line cannot flip a label.
 
 use image::RgbImage;
 

@@ -34,11 +34,16 @@ pub fn read_grey(path: &Path) -> anyhow::Result<GrayImage> {
 
 /// The file as 8-bit RGB; transparent pixels are laid over white (as on a page).
 pub fn read_rgb(path: &Path) -> anyhow::Result<RgbImage> {
-    let image = read(path)?;
-    if !image.color().has_alpha() {
-        return Ok(image.to_rgb8());
+    Ok(rgb_over_white(&read(path)?))
+}
+
+/// 8-bit RGB with transparent pixels laid over white (as on a page).
+pub(crate) fn rgb_over_white(image: &DynamicImage) -> RgbImage {
+    if image.color().has_alpha() {
+        over_white(image)
+    } else {
+        image.to_rgb8()
     }
-    Ok(over_white(&image))
 }
 
 fn over_white(image: &DynamicImage) -> RgbImage {

@@ -86,16 +86,15 @@ pub(super) fn paint(
     px_per_mm: f32,
     silkscreen: &FontRef<'_>,
 ) -> RgbImage {
-    let scale = px_per_mm;
     match surface {
-        Surface::PcbGreen => circuit_board(rng, width, height, scale, silkscreen),
+        Surface::PcbGreen => circuit_board(rng, width, height, px_per_mm, silkscreen),
         Surface::AnodisedGrey => {
             let base = rng.gen_range(118.0..150.0);
-            anodised(rng, width, height, scale, base)
+            anodised(rng, width, height, px_per_mm, base)
         }
         Surface::AnodisedBlack => {
             let base = rng.gen_range(36.0..54.0);
-            anodised(rng, width, height, scale, base)
+            anodised(rng, width, height, px_per_mm, base)
         }
     }
 }

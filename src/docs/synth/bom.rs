@@ -11,7 +11,8 @@ use rust_xlsxwriter::{
 };
 
 use super::SynthError;
-use super::script::{BomEntry, BomView};
+use super::build::Part;
+use super::script::BomView;
 
 /// A column of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,7 +76,7 @@ fn template(rng: &mut SmallRng, lists_serials: bool) -> Template {
     }
 }
 
-fn cell(entry: &BomEntry, index: usize, column: Column) -> String {
+fn cell(entry: &Part, index: usize, column: Column) -> String {
     match column {
         Column::Item => (index + 1).to_string(),
         Column::PartNumber => entry.part_number.clone(),
@@ -236,7 +237,7 @@ mod tests {
             job: "12346".to_owned(),
             unit_serial: "INF-1619".to_owned(),
             rows: vec![
-                BomEntry {
+                Part {
                     part_number: "pca-1555-01".to_owned(),
                     revision: "F2".to_owned(),
                     description: "CPU BOARD".to_owned(),
@@ -244,7 +245,7 @@ mod tests {
                     ref_des: "A1".to_owned(),
                     serial: Some("VGN-12345-0001".to_owned()),
                 },
-                BomEntry {
+                Part {
                     part_number: "DRW-2044-03".to_owned(),
                     revision: "G".to_owned(),
                     description: "BRACKET, MOUNTING".to_owned(),

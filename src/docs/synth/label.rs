@@ -19,37 +19,7 @@ use super::optics::{
 };
 use super::text::{Coverage, draw, scale_for_cap, width_px};
 use super::{SynthError, Tier};
-
-/// A field a label can carry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldName {
-    BoardSerial,
-    PartNumber,
-    Revision,
-    UnitSerial,
-    FlightStatus,
-}
-
-impl FieldName {
-    pub const ALL: [Self; 5] = [
-        Self::BoardSerial,
-        Self::PartNumber,
-        Self::Revision,
-        Self::UnitSerial,
-        Self::FlightStatus,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::BoardSerial => "board_serial",
-            Self::PartNumber => "part_number",
-            Self::Revision => "revision",
-            Self::UnitSerial => "unit_serial",
-            Self::FlightStatus => "flight_status",
-        }
-    }
-}
+use crate::domain::crosscheck::FieldKind;
 
 /// The field values printed on a label, exactly as printed (a deviation may print
 /// `12345-0001` or `INF 1619`). Absent fields are not on the label.
@@ -68,13 +38,15 @@ pub struct LabelFields {
 }
 
 impl LabelFields {
-    pub fn value(&self, name: FieldName) -> Option<&str> {
+    /// The field as printed; a label never carries the job number.
+    pub fn value(&self, name: FieldKind) -> Option<&str> {
         match name {
-            FieldName::BoardSerial => self.board_serial.as_deref(),
-            FieldName::PartNumber => self.part_number.as_deref(),
-            FieldName::Revision => self.revision.as_deref(),
-            FieldName::UnitSerial => self.unit_serial.as_deref(),
-            FieldName::FlightStatus => self.flight_status.as_deref(),
+            FieldKind::BoardSerial => self.board_serial.as_deref(),
+            FieldKind::PartNumber => self.part_number.as_deref(),
+            FieldKind::Revision => self.revision.as_deref(),
+            FieldKind::UnitSerial => self.unit_serial.as_deref(),
+            FieldKind::FlightStatus => self.flight_status.as_deref(),
+            FieldKind::JobNumber => None,
         }
     }
 
@@ -128,7 +100,7 @@ pub type Quad = [[f32; 2]; 4];
 /// Where one field's value is in the photo.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FieldTruth {
-    pub name: FieldName,
+    pub name: FieldKind,
     pub value: String,
     pub quad_px: Quad,
 }
@@ -175,7 +147,7 @@ pub(super) struct Rendered {
 /// A span of a printed line: literal caption text, or a field's value.
 struct Span {
     text: String,
-    field: Option<FieldName>,
+    field: Option<FieldKind>,
 }
 
 fn caption(text: &str) -> Span {
@@ -185,7 +157,7 @@ fn caption(text: &str) -> Span {
     }
 }
 
-fn value(name: FieldName, text: &str) -> Span {
+fn value(name: FieldKind, text: &str) -> Span {
     Span {
         text: text.to_owned(),
         field: Some(name),
@@ -210,7 +182,7 @@ fn compose(rng: &mut SmallRng, fields: &LabelFields) -> Vec<Vec<Span>> {
         if split_part || rng.gen_bool(0.3) {
             part_line.push(caption(["P/N ", "P/N: ", "PN "][rng.gen_range(0..3)]));
         }
-        part_line.push(value(FieldName::PartNumber, number));
+        part_line.push(value(FieldKind::PartNumber, number));
     }
     let mut revision_line = Vec::new();
     if let Some(revision) = &fields.revision {
@@ -220,7 +192,7 @@ fn compose(rng: &mut SmallRng, fields: &LabelFields) -> Vec<Vec<Span>> {
         } else {
             part_line.push(caption(&format!(" {label}")));
         }
-        revision_line.push(value(FieldName::Revision, revision));
+        revision_line.push(value(FieldKind::Revision, revision));
     }
     if !split_part && !part_line.is_empty() {
         part_line.append(&mut revision_line);
@@ -228,7 +200,7 @@ fn compose(rng: &mut SmallRng, fields: &LabelFields) -> Vec<Vec<Span>> {
     let serial_line = fields.board_serial.as_ref().map(|serial| {
         vec![
             caption(["S/N: ", "S/N ", "SN: ", "SER NO. "][rng.gen_range(0..4)]),
-            value(FieldName::BoardSerial, serial),
+            value(FieldKind::BoardSerial, serial),
         ]
     });
     let mut serial_line = serial_line;
@@ -244,11 +216,11 @@ fn compose(rng: &mut SmallRng, fields: &LabelFields) -> Vec<Vec<Span>> {
     if let Some(unit) = &fields.unit_serial {
         lines.push(vec![
             caption(["UNIT S/N ", "UNIT S/N: ", "UNIT SN "][rng.gen_range(0..3)]),
-            value(FieldName::UnitSerial, unit),
+            value(FieldKind::UnitSerial, unit),
         ]);
     }
     if let Some(status) = &fields.flight_status {
-        lines.push(vec![value(FieldName::FlightStatus, status)]);
+        lines.push(vec![value(FieldKind::FlightStatus, status)]);
     }
     lines
 }
@@ -315,7 +287,7 @@ type CardBox = [f32; 4];
 struct CardLine {
     text: String,
     bounds: CardBox,
-    fields: Vec<(FieldName, String, CardBox)>,
+    fields: Vec<(FieldKind, String, CardBox)>,
 }
 
 /// The label card, upright, with a transparent margin so the turned edge stays smooth.
@@ -682,7 +654,7 @@ mod tests {
             for fields in [board_fields(), unit_fields()] {
                 let rendered = render(seed, Tier::Normal, &fields).unwrap();
                 let truth = &rendered.truth;
-                for name in FieldName::ALL {
+                for name in FieldKind::ALL {
                     let found: Vec<&FieldTruth> = truth
                         .lines
                         .iter()
@@ -723,7 +695,7 @@ mod tests {
                 .lines
                 .iter()
                 .flat_map(|line| &line.fields)
-                .find(|field| field.0 == FieldName::BoardSerial)
+                .find(|field| field.0 == FieldKind::BoardSerial)
                 .unwrap();
             let [x0, y0, x1, y1] = serial.2;
             let ink_rows = (y0 as u32 - 4..y1 as u32 + 4)

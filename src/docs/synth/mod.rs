@@ -35,9 +35,7 @@ pub use answer::{
 pub use backdrop::Surface;
 pub use build::{Build, FlightStatus, Part};
 pub use fonts::Face;
-pub use label::{
-    FieldName, FieldTruth, LabelFields, LabelLineTruth, LabelTruth, Quad, label_photo,
-};
+pub use label::{FieldTruth, LabelFields, LabelLineTruth, LabelTruth, Quad, label_photo};
 pub use optics::PhotoEncoding;
 pub use script::DeviationKind;
 

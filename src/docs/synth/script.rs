@@ -9,7 +9,7 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::answer::{Deviation, Status};
-use super::build::{Build, REVISION_LETTERS, fresh_number};
+use super::build::{Build, Part, REVISION_LETTERS, fresh_number};
 use super::label::LabelFields;
 use crate::domain::crosscheck::EvidenceKind;
 
@@ -225,24 +225,15 @@ pub(super) struct TravelerView {
     pub seed: u64,
 }
 
-/// A row of the as-built BOM.
-#[derive(Clone, Debug, PartialEq)]
-pub(super) struct BomEntry {
-    pub part_number: String,
-    pub revision: String,
-    pub description: String,
-    pub quantity: u32,
-    pub ref_des: String,
-    pub serial: Option<String>,
-}
-
 /// The BOM's text values.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct BomView {
     pub file_name: String,
     pub job: String,
     pub unit_serial: String,
-    pub rows: Vec<BomEntry>,
+    /// The BOM's lines: the build's parts as written, which a deviation or a variant may write
+    /// loosely or wrongly.
+    pub rows: Vec<Part>,
     /// Whether the BOM has a serial column.
     pub lists_serials: bool,
     pub csv: bool,
@@ -412,18 +403,7 @@ fn faithful(rng: &mut SmallRng, seed: u64, build: &Build) -> Plan {
         ),
         job: build.job.clone(),
         unit_serial: build.unit_serial.clone(),
-        rows: build
-            .parts
-            .iter()
-            .map(|part| BomEntry {
-                part_number: part.part_number.clone(),
-                revision: part.revision.clone(),
-                description: part.description.clone(),
-                quantity: part.quantity,
-                ref_des: part.ref_des.clone(),
-                serial: part.serial.clone(),
-            })
-            .collect(),
+        rows: build.parts.clone(),
         lists_serials: rng.gen_bool(0.75),
         csv,
         released,
