@@ -439,11 +439,7 @@ fn the_cli_backs_up_and_restores_a_production_station() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("station");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("qcstation.toml"),
-        "[security]\nlockout_secs = 60\n",
-    )
-    .unwrap();
+    common::production_config(&dir);
     write(&dir.join("images/marks/m-1.png"), &image_bytes(1, 10_000));
 
     let out = run(&dir, &["backup", "--json"]);

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use chrono::{DateTime, TimeZone as _, Utc};
-use common::{actor, demo_store, inspection};
+use common::{actor, demo_station, inspection, stderr};
 use qcstation::domain::orders::{IssueType, WorkOrder};
 use qcstation::domain::{Disposition, Verdict};
 use qcstation::store::{AuditFilter, DispositionOutcome, SecretCheck};
@@ -29,12 +29,7 @@ const REASON: &str = "REJECT zone \"face\": pore #1 Ø 1.20 mm, max 0.60 mm";
 /// two inspections: an accepted part and a rejected one that erik scrapped.
 fn station() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("qcstation.toml"),
-        "[security]\nlockout_secs = 60\n",
-    )
-    .unwrap();
-    let mut store = demo_store(dir.path());
+    let mut store = demo_station(dir.path());
     let erik = actor(&store, "erik");
     let olga = actor(&store, "olga");
     let first = store
@@ -89,10 +84,6 @@ fn export(dir: &Path, args: &[&str]) -> Output {
         .env("RUST_LOG", "warn")
         .output()
         .unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// The header and the records of CSV text, parsed back.

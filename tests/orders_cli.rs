@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::demo_store;
+use common::{demo_station, stderr};
 
 /// Runs `qcstation --data-dir DIR orders ARGS`, as `user` (secret on stdin) when given.
 fn orders(data_dir: &Path, user: Option<(&str, &str)>, args: &[&str]) -> Output {
@@ -45,10 +45,6 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 fn ok(output: Output) -> Output {
     assert!(
         output.status.success(),
@@ -65,12 +61,7 @@ const VIC: Option<(&str, &str)> = Some(("vic", "0000"));
 
 /// A station (config file, demo users) with one order of P-100; its id and its stage ids.
 fn station_with_order(dir: &Path) -> (i64, Vec<i64>) {
-    std::fs::write(
-        dir.join("qcstation.toml"),
-        "[security]\nlockout_secs = 60\n",
-    )
-    .unwrap();
-    drop(demo_store(dir));
+    drop(demo_station(dir));
     ok(orders(
         dir,
         ERIK,
@@ -143,6 +134,22 @@ fn create_list_and_move_stages_refusing_an_illegal_move() {
         &["list", "--to", "2026-03-01", "--json"],
     ));
     assert!(common::json_lines(&none).is_empty());
+    // A bare --to date counts its whole day: the order starting at 00:00 that day is in.
+    let that_day = ok(orders(
+        dir.path(),
+        None,
+        &["list", "--to", "2026-03-02", "--json"],
+    ));
+    assert_eq!(common::json_lines(&that_day).len(), 1);
+    // As text: one line per order, then the count.
+    let text = stdout(&ok(orders(dir.path(), None, &["list"])));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with("order 1 ") && lines[0].contains("P-100"),
+        "{text}"
+    );
+    assert_eq!(lines[1], "1 work order(s)");
 
     let first = stages[0].to_string();
     let started = ok(orders(dir.path(), OLGA, &["stage", &first, "start"]));

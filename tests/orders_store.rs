@@ -25,6 +25,7 @@ fn order(product: &str, lot: &str, day: u32) -> WorkOrder {
     WorkOrder::new(product, lot, 40, at(day, 6), at(day, 16)).unwrap()
 }
 
+/// The audit trail's actions, oldest first.
 fn actions(store: &Store) -> Vec<String> {
     store
         .reader()
@@ -35,6 +36,18 @@ fn actions(store: &Store) -> Vec<String> {
         .rev()
         .map(|row| row.entry.action)
         .collect()
+}
+
+/// Each of `expected` is in the audit trail, and the trail's chain verifies.
+fn assert_audited(store: &Store, expected: &[&str]) {
+    let actions = actions(store);
+    for action in expected {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+    assert!(store.reader().unwrap().verify_audit().unwrap().is_intact());
 }
 
 #[test]
@@ -165,20 +178,16 @@ fn stages_move_through_their_states_and_illegal_moves_are_refused() {
         store.work_order(id).unwrap().unwrap().order.status,
         WorkOrderStatus::Done
     );
-    let actions = actions(&store);
-    for action in [
-        "stage.start",
-        "stage.block",
-        "stage.unblock",
-        "stage.finish",
-        "work_order.status",
-    ] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} in {actions:?}"
-        );
-    }
-    assert!(store.reader().unwrap().verify_audit().unwrap().is_intact());
+    assert_audited(
+        &store,
+        &[
+            "stage.start",
+            "stage.block",
+            "stage.unblock",
+            "stage.finish",
+            "work_order.status",
+        ],
+    );
 }
 
 #[test]
@@ -468,14 +477,10 @@ fn issues_go_from_open_to_resolved_and_filter() {
         }),
         [machine.id]
     );
-    let actions = actions(&store);
-    for action in ["issue.raise", "issue.acknowledge", "issue.resolve"] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} in {actions:?}"
-        );
-    }
-    assert!(store.reader().unwrap().verify_audit().unwrap().is_intact());
+    assert_audited(
+        &store,
+        &["issue.raise", "issue.acknowledge", "issue.resolve"],
+    );
 }
 
 #[test]

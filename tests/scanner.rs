@@ -60,6 +60,25 @@ fn scanning_runtime(database: &std::path::Path, min_free_bytes: u64) -> Runtime 
     .unwrap()
 }
 
+/// Starts a session `name` against the batch as the console; its id once the scanner has it.
+fn start_session(scanner: &ScannerHandle, name: &str, batch_id: i64) -> i64 {
+    scanner
+        .send(ScannerCommand::Start {
+            actor: Actor::console("test"),
+            name: name.into(),
+            expected: Expected::Batch(batch_id),
+        })
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(session) = &scanner.view().session {
+            return session.id;
+        }
+        assert!(Instant::now() < deadline, "the session did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn a_session_against_a_batch_counts_each_part_once_and_names_the_one_left_out() {
     let dir = tempfile::tempdir().unwrap();
@@ -68,18 +87,7 @@ fn a_session_against_a_batch_counts_each_part_once_and_names_the_one_left_out() 
     let runtime = scanning_runtime(&database, 0);
     let scanner = runtime.scanner().unwrap().clone();
     let actor = Actor::console("test");
-    scanner
-        .send(ScannerCommand::Start {
-            actor: actor.clone(),
-            name: "Assembly line 2".into(),
-            expected: Expected::Batch(batch_id),
-        })
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while scanner.view().session.is_none() {
-        assert!(Instant::now() < deadline, "the session did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    start_session(&scanner, "Assembly line 2", batch_id);
 
     scanner
         .send(ScannerCommand::Present(Some(uids[0].clone())))
@@ -168,21 +176,7 @@ fn below_the_free_space_minimum_a_scan_is_recorded_without_its_crop() {
     // No disk has this much free: images are paused from the start.
     let runtime = scanning_runtime(&database, u64::MAX);
     let scanner = runtime.scanner().unwrap().clone();
-    scanner
-        .send(ScannerCommand::Start {
-            actor: Actor::console("test"),
-            name: "Full disk".into(),
-            expected: Expected::Batch(batch_id),
-        })
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let session_id = loop {
-        if let Some(session) = scanner.view().session.clone() {
-            break session.id;
-        }
-        assert!(Instant::now() < deadline, "the session did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let session_id = start_session(&scanner, "Full disk", batch_id);
     scanner
         .send(ScannerCommand::Present(Some(uids[0].clone())))
         .unwrap();

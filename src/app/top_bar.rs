@@ -403,12 +403,13 @@ pub fn notices_ui(ui: &mut egui::Ui, state: &AppState) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::HealthReport;
+    use crate::runtime::{BYTES_PER_MB, DEFAULT_MIN_FREE_MB, HealthReport};
 
     fn state_with(disk_free_bytes: Result<u64, String>, database: Result<u64, String>) -> AppState {
         let mut state = AppState::new("test");
         // The guard's default minimum, as the health worker would have judged it.
-        let images_paused = matches!(disk_free_bytes, Ok(free) if free < 2 << 30);
+        let min_free = DEFAULT_MIN_FREE_MB * BYTES_PER_MB;
+        let images_paused = matches!(disk_free_bytes, Ok(free) if free < min_free);
         state.health = Some(HealthReport {
             disk_free_bytes,
             database,

@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use super::BackupError;
+use super::manifest::FileEntry;
+
 /// How file copies are paced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FilePacing {
@@ -38,6 +41,17 @@ impl Default for FilePacing {
 pub struct Digested {
     pub size_bytes: u64,
     pub sha256: String,
+}
+
+impl Digested {
+    /// The manifest's entry for this file at `path` in the backup.
+    pub fn entry(self, path: &str) -> FileEntry {
+        FileEntry {
+            path: path.to_owned(),
+            size_bytes: self.size_bytes,
+            sha256: self.sha256,
+        }
+    }
 }
 
 /// Hashes a file, calling `on_bytes(n)` as each chunk is read.
@@ -170,6 +184,17 @@ impl SyncBatch {
         self.unsynced_bytes = 0;
         Ok(())
     }
+}
+
+/// Syncs every folder under `root`, and `root`, to disk (their new entries), deepest first.
+pub fn sync_tree(root: &Path) -> Result<(), BackupError> {
+    let entries = std::fs::read_dir(root).map_err(BackupError::io(root, "list the folder"))?;
+    for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            sync_tree(&entry.path())?;
+        }
+    }
+    sync_dir(root).map_err(BackupError::io(root, "sync the folder"))
 }
 
 /// Syncs a directory's entries (new names, renames) to disk. Not possible on every platform;

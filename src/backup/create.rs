@@ -11,7 +11,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::copy::{FilePacing, SyncBatch, copy_file, copy_unsynced, hash_file, sync_dir};
+use super::copy::{
+    FilePacing, SyncBatch, copy_file, copy_unsynced, hash_file, sync_dir, sync_tree,
+};
 use super::layout::{self, CONFIG_FILE, KEY_FILE, ListedFile};
 use super::manifest::{AuditHead, FORMAT, FORMAT_VERSION, FileEntry, Manifest};
 use super::{BackupError, Pacing, Progress, Step};
@@ -212,19 +214,14 @@ fn fill(
 
     let key = data_dir.join(KEY_FILE);
     if key.exists() {
-        let digested = copy_file(
+        entries.push(copy_entry(
             &key,
-            &work.join(KEY_FILE),
+            work,
+            KEY_FILE,
             request.pacing.files,
             true,
-            &mut |_| {},
-        )
-        .map_err(BackupError::io(&key, "copy the station key"))?;
-        entries.push(FileEntry {
-            path: KEY_FILE.to_owned(),
-            size_bytes: digested.size_bytes,
-            sha256: digested.sha256,
-        });
+            "copy the station key",
+        )?);
     }
     let seal = AuditSeal::in_data_dir(work, &copy);
     let sealed = store::write_copy_head(&copy, &seal)
@@ -245,19 +242,14 @@ fn fill(
     } else if let Some(config) = &request.config_file
         && config.exists()
     {
-        let digested = copy_file(
+        entries.push(copy_entry(
             config,
-            &work.join(CONFIG_FILE),
+            work,
+            CONFIG_FILE,
             request.pacing.files,
             false,
-            &mut |_| {},
-        )
-        .map_err(BackupError::io(config, "copy the config file"))?;
-        entries.push(FileEntry {
-            path: CONFIG_FILE.to_owned(),
-            size_bytes: digested.size_bytes,
-            sha256: digested.sha256,
-        });
+            "copy the config file",
+        )?);
     }
 
     let mut listed: Vec<ListedFile> = Vec::new();
@@ -327,7 +319,7 @@ fn fill(
         files: entries,
     };
     manifest.write(work)?;
-    sync_folders(work)?;
+    sync_tree(work)?;
     Ok(Filled {
         manifest,
         database_elapsed,
@@ -337,13 +329,26 @@ fn fill(
 }
 
 fn digest_entry(path: &Path, name: &str) -> Result<FileEntry, BackupError> {
-    let digested =
-        hash_file(path, &mut |_| {}).map_err(BackupError::io(path, "hash the copied file"))?;
-    Ok(FileEntry {
-        path: name.to_owned(),
-        size_bytes: digested.size_bytes,
-        sha256: digested.sha256,
-    })
+    Ok(hash_file(path, &mut |_| {})
+        .map_err(BackupError::io(path, "hash the copied file"))?
+        .entry(name))
+}
+
+/// Copies the single file `from` to `name` in the backup (owner-only when `private`); an error
+/// says it failed to `action`.
+fn copy_entry(
+    from: &Path,
+    work: &Path,
+    name: &str,
+    pacing: FilePacing,
+    private: bool,
+    action: &'static str,
+) -> Result<FileEntry, BackupError> {
+    Ok(
+        copy_file(from, &work.join(name), pacing, private, &mut |_| {})
+            .map_err(BackupError::io(from, action))?
+            .entry(name),
+    )
 }
 
 /// Copies one record file (its sync left to `batch`); copies again when it changed meanwhile
@@ -389,11 +394,7 @@ fn copy_settled(
             batch
                 .add(target, copy, digested.size_bytes)
                 .map_err(|(path, err)| BackupError::io(path, "sync the copy")(err))?;
-            return Ok(Some(FileEntry {
-                path: file.path.clone(),
-                size_bytes: digested.size_bytes,
-                sha256: digested.sha256,
-            }));
+            return Ok(Some(digested.entry(&file.path)));
         }
         drop(copy);
         std::fs::remove_file(&target).map_err(BackupError::io(&target, "remove a stale copy"))?;
@@ -402,24 +403,4 @@ fn copy_settled(
         path: file.source.clone(),
         attempts: COPY_ATTEMPTS,
     })
-}
-
-/// Syncs every folder of the backup (new entries), deepest first.
-fn sync_folders(root: &Path) -> Result<(), BackupError> {
-    let mut folders = vec![root.to_owned()];
-    let mut index = 0;
-    while let Some(folder) = folders.get(index).cloned() {
-        index += 1;
-        let entries =
-            std::fs::read_dir(&folder).map_err(BackupError::io(&folder, "list the folder"))?;
-        for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-                folders.push(entry.path());
-            }
-        }
-    }
-    for folder in folders.iter().rev() {
-        sync_dir(folder).map_err(BackupError::io(folder, "sync the folder"))?;
-    }
-    Ok(())
 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::BackupError;
 use super::manifest::manifest_path;
+use crate::store::AuditSeal;
 
 /// Top-level folders that are not records.
 /// (`demo-packs` is the cross-check worker's `DEMO_PACKS`, which lives above this layer.)
@@ -18,16 +19,17 @@ pub const SKIPPED_FOLDERS: [&str; 4] = ["logs", "exports", "demo-packs", "backup
 pub const PRE_RESTORE_PREFIX: &str = "pre-restore-";
 /// Prefix of the folder a restore copies the backup into before swapping it in.
 pub const STAGING_PREFIX: &str = "restore-staging-";
-/// The station key's file name (see `store::AuditSeal`).
+/// The station key's file name, as `store::AuditSeal` places it (a test keeps them equal).
 pub const KEY_FILE: &str = "station.key";
 /// The config file's name when it lives in the data directory (see `paths`).
 pub const CONFIG_FILE: &str = "qcstation.toml";
 /// Endings of files being written by an atomic rename, never copied.
 const UNFINISHED_SUFFIXES: [&str; 2] = [".partial", ".tmp"];
 
-/// The audit head file of a database (`station.sqlite.audit-head`).
+/// The audit head file of a database (`station.sqlite.audit-head`), named as the store names it.
 pub fn head_file_name(database: &str) -> String {
-    format!("{database}.audit-head")
+    let seal = AuditSeal::in_data_dir(Path::new(""), Path::new(database));
+    seal.head_file.to_string_lossy().into_owned()
 }
 
 /// Files SQLite keeps beside a database while it is open or after a crash.
@@ -144,6 +146,17 @@ mod tests {
     fn touch(path: &Path) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, b"x").unwrap();
+    }
+
+    #[test]
+    fn the_key_and_head_file_are_named_as_the_store_places_them() {
+        let seal = AuditSeal::in_data_dir(Path::new("data"), Path::new("data/station.sqlite"));
+        assert_eq!(seal.key_file, Path::new("data").join(KEY_FILE));
+        assert_eq!(
+            seal.head_file,
+            Path::new("data").join(head_file_name("station.sqlite"))
+        );
+        assert_eq!(head_file_name("demo.sqlite"), "demo.sqlite.audit-head");
     }
 
     #[test]

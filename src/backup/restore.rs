@@ -20,7 +20,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::copy::{copy_file, sync_dir};
+use super::copy::{copy_file, sync_dir, sync_tree};
 use super::error::FileProblem;
 use super::layout::{self, KEY_FILE, PRE_RESTORE_PREFIX, STAGING_PREFIX};
 use super::manifest::{Manifest, relative_path};
@@ -299,24 +299,8 @@ fn stage(
     }
     names.sort();
     names.dedup();
-    for name in &names {
-        let path = staging.join(name);
-        if path.is_dir() {
-            sync_tree(&path)?;
-        }
-    }
-    sync_dir(staging).map_err(BackupError::io(staging, "sync the folder"))?;
+    sync_tree(staging)?;
     Ok(names)
-}
-
-fn sync_tree(root: &Path) -> Result<(), BackupError> {
-    let entries = std::fs::read_dir(root).map_err(BackupError::io(root, "list the folder"))?;
-    for entry in entries.flatten() {
-        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-            sync_tree(&entry.path())?;
-        }
-    }
-    sync_dir(root).map_err(BackupError::io(root, "sync the folder"))
 }
 
 /// Moves `replaced` from the data directory into `aside`, then `staged` from the staging

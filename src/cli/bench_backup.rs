@@ -27,6 +27,11 @@ use super::round;
 use crate::backup::{self, BackupRequest, FilePacing, Pacing, Step};
 use crate::store::{AuditEntry, AuditSeal, CopyPacing, Store};
 
+/// A default pacing's pause in whole ms, so the bench's defaults are the backup's own.
+fn millis(pause: Duration) -> u64 {
+    u64::try_from(pause.as_millis()).unwrap_or(u64::MAX)
+}
+
 #[derive(Debug, Args)]
 pub struct BackupBench {
     /// Size of the scratch station (images and database), MB.
@@ -45,13 +50,13 @@ pub struct BackupBench {
     #[arg(long, default_value_t = CopyPacing::default().pages_per_step)]
     pub pages_per_step: u32,
     /// Pause after each database step, ms.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = millis(CopyPacing::default().pause_between_steps))]
     pub step_pause_ms: u64,
     /// Sync the database copy and file copies every this many MiB.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = CopyPacing::default().sync_every_bytes >> 20)]
     pub sync_every_mb: u64,
     /// Pause after each sync of a file copy, ms.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = millis(FilePacing::default().pause_after_sync))]
     pub sync_pause_ms: u64,
     /// One JSON object on stdout.
     #[arg(long)]

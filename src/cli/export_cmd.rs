@@ -14,20 +14,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 
 use crate::paths::StationPaths;
-use crate::store::{ExportTable, TimeRange};
+use crate::store::{ExportTable, TimeRange, parse_utc};
 
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Time column per table (--from inclusive, --to exclusive, UTC):
-  inspections     at_utc
-  dispositions    disposition_at_utc (decided dispositions only)
-  engraving_jobs  created_at_utc
-  scans           at_utc
-  work_orders     planned_start_utc (with stage and open-issue counts)
-  stages          planned_start_utc
-  issues          raised_at_utc
-  audit           at_utc"
-)]
+#[command(after_help = time_columns_help())]
 pub struct ExportArgs {
     /// inspections, dispositions, engraving_jobs, scans, work_orders, stages, issues or audit.
     #[arg(value_name = "TABLE")]
@@ -43,18 +33,36 @@ pub struct ExportArgs {
     pub out: PathBuf,
 }
 
+/// The help's table of time columns, from the store's own.
+fn time_columns_help() -> String {
+    let mut help = "Time column per table (--from inclusive, --to exclusive, UTC):".to_owned();
+    for table in ExportTable::ALL {
+        let note = match table {
+            ExportTable::Dispositions => " (decided dispositions only)",
+            ExportTable::WorkOrders => " (with stage and open-issue counts)",
+            _ => "",
+        };
+        help.push_str(&format!(
+            "\n  {:<16}{}{note}",
+            table.name(),
+            table.time_column()
+        ));
+    }
+    help
+}
+
 pub fn run(args: &ExportArgs, paths: &StationPaths) -> anyhow::Result<ExitCode> {
     let table: ExportTable = args.table.parse()?;
     let range = TimeRange {
         from: args
             .from
             .as_deref()
-            .map(|text| parse_bound("--from", text))
+            .map(|text| parse_time_arg("--from", text, false))
             .transpose()?,
         to: args
             .to
             .as_deref()
-            .map(|text| parse_bound("--to", text))
+            .map(|text| parse_time_arg("--to", text, false))
             .transpose()?,
     };
     if let (Some(from), Some(to)) = (range.from, range.to)
@@ -80,20 +88,29 @@ pub fn run(args: &ExportArgs, paths: &StationPaths) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// A `--from`/`--to` value: a date (midnight UTC) or an RFC 3339 time, else an error naming the
-/// flag and the formats it takes.
-fn parse_bound(flag: &str, text: &str) -> anyhow::Result<DateTime<Utc>> {
+/// A time argument of the CLI (`export`, `orders`): an RFC 3339 time, or a bare date at 00:00
+/// UTC — the next day's 00:00 when `end_of_day`, so an inclusive `--to DATE` covers that day.
+/// Else an error naming `flag` and the formats it takes.
+pub(super) fn parse_time_arg(
+    flag: &str,
+    text: &str,
+    end_of_day: bool,
+) -> anyhow::Result<DateTime<Utc>> {
     let text = text.trim();
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
+    if let Some(at) = parse_utc(text) {
+        return Ok(at);
     }
-    DateTime::parse_from_rfc3339(text)
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|_| {
-            anyhow::anyhow!(
-                "{flag} {text:?} is not a date: expected YYYY-MM-DD (midnight UTC) or RFC 3339 such as 2026-03-05T06:00:00Z"
-            )
-        })
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        anyhow::anyhow!(
+            "{flag} {text:?} is not a date: expected YYYY-MM-DD (midnight UTC) or RFC 3339 such as 2026-03-05T06:00:00Z"
+        )
+    })?;
+    let date = if end_of_day {
+        date.succ_opt().unwrap_or(date)
+    } else {
+        date
+    };
+    Ok(date.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
 /// Writes `path` through `write` into a temporary sibling, renamed over `path` once complete.
@@ -137,15 +154,15 @@ mod tests {
     #[test]
     fn bounds_take_a_date_or_rfc3339() {
         assert_eq!(
-            parse_bound("--from", "2026-03-05").unwrap(),
+            parse_time_arg("--from", "2026-03-05", false).unwrap(),
             Utc.with_ymd_and_hms(2026, 3, 5, 0, 0, 0).unwrap()
         );
         assert_eq!(
-            parse_bound("--to", "2026-03-05T08:30:00+02:00").unwrap(),
+            parse_time_arg("--to", "2026-03-05T08:30:00+02:00", false).unwrap(),
             Utc.with_ymd_and_hms(2026, 3, 5, 6, 30, 0).unwrap()
         );
         assert_eq!(
-            parse_bound("--to", "2026-03-05T06:30:00.250Z").unwrap(),
+            parse_time_arg("--to", "2026-03-05T06:30:00.250Z", false).unwrap(),
             Utc.with_ymd_and_hms(2026, 3, 5, 6, 30, 0).unwrap()
                 + chrono::Duration::milliseconds(250)
         );
@@ -154,11 +171,28 @@ mod tests {
     #[test]
     fn a_bad_bound_names_the_flag_and_the_formats() {
         for bad in ["05/03/2026", "2026-13-01", "yesterday", "2026-03-05 06:00"] {
-            let message = parse_bound("--to", bad).unwrap_err().to_string();
-            assert!(message.starts_with("--to "), "{message}");
-            assert!(message.contains("YYYY-MM-DD"), "{message}");
-            assert!(message.contains("RFC 3339"), "{message}");
+            for end_of_day in [false, true] {
+                let message = parse_time_arg("--to", bad, end_of_day)
+                    .unwrap_err()
+                    .to_string();
+                assert!(message.starts_with("--to "), "{message}");
+                assert!(message.contains("YYYY-MM-DD"), "{message}");
+                assert!(message.contains("RFC 3339"), "{message}");
+            }
         }
+    }
+
+    #[test]
+    fn an_end_of_day_bound_covers_the_whole_date() {
+        assert_eq!(
+            parse_time_arg("--to", "2026-03-05", true).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 6, 0, 0, 0).unwrap()
+        );
+        // A time is taken as given.
+        assert_eq!(
+            parse_time_arg("--to", "2026-03-05T06:30:00Z", true).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 5, 6, 30, 0).unwrap()
+        );
     }
 
     #[test]

@@ -11,10 +11,11 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
+use super::export_cmd::parse_time_arg;
 use crate::config::Config;
 use crate::domain::Actor;
 use crate::domain::orders::{IssueStatus, IssueType, StageAction, WorkOrder, WorkOrderStatus};
@@ -131,24 +132,6 @@ pub enum IssueCommand {
         #[arg(long)]
         note: String,
     },
-}
-
-/// A time given as RFC 3339 or as a bare date (00:00 UTC that day, or the next day's 00:00 when
-/// `end_of_day`, so `--to 2026-03-02` includes the 2nd).
-fn parse_time(text: &str, what: &str, end_of_day: bool) -> anyhow::Result<DateTime<Utc>> {
-    let text = text.trim();
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Ok(time.with_timezone(&Utc));
-    }
-    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").with_context(|| {
-        format!("{what} {text:?}: expected RFC 3339 (2026-03-02T08:00:00Z) or YYYY-MM-DD")
-    })?;
-    let date = if end_of_day {
-        date.succ_opt().unwrap_or(date)
-    } else {
-        date
-    };
-    Ok(date.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
 /// Signs `name` in as the GUI does: read the stored hash, verify outside any transaction, then
@@ -276,6 +259,27 @@ fn issue_line(record: &IssueRecord) -> String {
     )
 }
 
+/// A list: one JSON object per line with `--json`, else one text line per row and then the
+/// count, `N what`.
+fn print_rows<T>(
+    rows: &[T],
+    json: bool,
+    as_json: fn(&T) -> Value,
+    as_line: impl Fn(&T) -> String,
+    what: &str,
+) {
+    for row in rows {
+        if json {
+            println!("{}", as_json(row));
+        } else {
+            println!("{}", as_line(row));
+        }
+    }
+    if !json {
+        println!("{} {what}", rows.len());
+    }
+}
+
 pub fn run(args: OrdersArgs, paths: &StationPaths, config: &Config) -> anyhow::Result<ExitCode> {
     let mut store = super::open_store(paths)?;
     let actor = match &args.as_user {
@@ -294,8 +298,8 @@ pub fn run(args: OrdersArgs, paths: &StationPaths, config: &Config) -> anyhow::R
                 &product,
                 &lot,
                 quantity,
-                parse_time(&start, "--start", false)?,
-                parse_time(&end, "--end", false)?,
+                parse_time_arg("--start", &start, false)?,
+                parse_time_arg("--end", &end, false)?,
             )?;
             let record = store.create_work_order(&actor, &order)?;
             println!("created work order {}", record.id);
@@ -314,21 +318,14 @@ pub fn run(args: OrdersArgs, paths: &StationPaths, config: &Config) -> anyhow::R
             let filter = WorkOrderFilter {
                 status,
                 product_code: product,
-                from_utc: from.map(|t| parse_time(&t, "--from", false)).transpose()?,
-                to_utc: to.map(|t| parse_time(&t, "--to", true)).transpose()?,
+                from_utc: from
+                    .map(|t| parse_time_arg("--from", &t, false))
+                    .transpose()?,
+                to_utc: to.map(|t| parse_time_arg("--to", &t, true)).transpose()?,
                 ..WorkOrderFilter::default()
             };
             let orders = store.work_orders(&filter)?;
-            for record in &orders {
-                if json {
-                    println!("{}", order_json(record));
-                } else {
-                    println!("{}", order_line(record));
-                }
-            }
-            if !json {
-                println!("{} work order(s)", orders.len());
-            }
+            print_rows(&orders, json, order_json, order_line, "work order(s)");
         }
         OrdersCommand::Show { id, json } => {
             let record = store
@@ -388,16 +385,13 @@ pub fn run(args: OrdersArgs, paths: &StationPaths, config: &Config) -> anyhow::R
                 bail!("my-work lists a user's stages: sign in with --as USER --secret-stdin");
             }
             let stages = store.assigned_stages(&actor.name)?;
-            for stage in &stages {
-                if json {
-                    println!("{}", stage_json(stage));
-                } else {
-                    println!("order {}{}", stage.work_order_id, stage_line(stage));
-                }
-            }
-            if !json {
-                println!("{} stage(s) assigned to {}", stages.len(), actor.name);
-            }
+            print_rows(
+                &stages,
+                json,
+                stage_json,
+                |stage| format!("order {}{}", stage.work_order_id, stage_line(stage)),
+                &format!("stage(s) assigned to {}", actor.name),
+            );
         }
         OrdersCommand::Issue(IssueCommand::Raise {
             stage_id,
@@ -427,16 +421,7 @@ pub fn run(args: OrdersArgs, paths: &StationPaths, config: &Config) -> anyhow::R
                 work_order_id: order,
                 limit: 0,
             })?;
-            for issue in &issues {
-                if json {
-                    println!("{}", issue_json(issue));
-                } else {
-                    println!("{}", issue_line(issue));
-                }
-            }
-            if !json {
-                println!("{} issue(s)", issues.len());
-            }
+            print_rows(&issues, json, issue_json, issue_line, "issue(s)");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// The default of `[storage] min_free_mb`: room for a day of images on a busy line.
+/// The default of `[storage] min_free_mb` (2 GiB).
 pub const DEFAULT_MIN_FREE_MB: u64 = 2048;
 /// `[storage] min_free_mb` counts binary megabytes.
 pub const BYTES_PER_MB: u64 = 1024 * 1024;
@@ -81,12 +81,8 @@ impl DiskGuard {
         min.saturating_add(min / 20)
     }
 
-    /// Takes a reading of the free space; logs and returns the transition, if any. A reading
-    /// that failed leaves the state as it was (health reports the unreadable disk itself).
-    pub fn observe(&self, free_bytes: Result<u64, &str>) -> Option<DiskTransition> {
-        let Ok(free_bytes) = free_bytes else {
-            return None;
-        };
+    /// Takes a reading of the free space; logs and returns the transition, if any.
+    pub fn observe(&self, free_bytes: u64) -> Option<DiskTransition> {
         self.inner.free_bytes.store(free_bytes, Ordering::Relaxed);
         let was_paused = self.inner.paused.load(Ordering::Relaxed);
         let pause = if was_paused {
@@ -116,12 +112,13 @@ impl DiskGuard {
         }
     }
 
-    /// Reads the free space of `dir`'s disk and observes it; the reading, or why it failed.
+    /// Reads the free space of `dir`'s disk and observes it; the reading, or why it failed. A
+    /// reading that failed leaves the state as it was (health reports the unreadable disk).
     pub fn sample(&self, dir: &Path) -> Result<u64, String> {
         let free_bytes = fs4::available_space(dir)
-            .map_err(|err| format!("cannot read free space of {}: {err}", dir.display()));
-        self.observe(free_bytes.as_ref().copied().map_err(String::as_str));
-        free_bytes
+            .map_err(|err| format!("cannot read free space of {}: {err}", dir.display()))?;
+        self.observe(free_bytes);
+        Ok(free_bytes)
     }
 }
 
@@ -135,38 +132,39 @@ mod tests {
     fn pauses_below_the_minimum_and_resumes_above_it_once_each_way() {
         let guard = DiskGuard::new(2_000 * MB);
         assert!(guard.may_save_images(), "allowed before the first reading");
-        assert_eq!(guard.observe(Ok(5_000 * MB)), None);
+        assert_eq!(guard.observe(5_000 * MB), None);
         assert!(guard.may_save_images());
 
         assert_eq!(
-            guard.observe(Ok(1_900 * MB)),
+            guard.observe(1_900 * MB),
             Some(DiskTransition::Paused {
                 free_bytes: 1_900 * MB
             })
         );
         assert!(!guard.may_save_images());
         // Still low: no second transition (logged once).
-        assert_eq!(guard.observe(Ok(1_500 * MB)), None);
+        assert_eq!(guard.observe(1_500 * MB), None);
         assert!(
             guard.paused_reason().contains("1.5 GB free"),
             "{}",
             guard.paused_reason()
         );
         // Just over the minimum is inside the margin: still paused.
-        assert_eq!(guard.observe(Ok(2_050 * MB)), None);
+        assert_eq!(guard.observe(2_050 * MB), None);
         assert!(!guard.may_save_images());
         // An unreadable disk changes nothing.
-        assert_eq!(guard.observe(Err("gone")), None);
+        let gone = tempfile::tempdir().unwrap().path().join("gone");
+        assert!(guard.sample(&gone).is_err());
         assert!(!guard.may_save_images());
 
         assert_eq!(
-            guard.observe(Ok(3_000 * MB)),
+            guard.observe(3_000 * MB),
             Some(DiskTransition::Resumed {
                 free_bytes: 3_000 * MB
             })
         );
         assert!(guard.may_save_images());
-        assert_eq!(guard.observe(Ok(3_100 * MB)), None);
+        assert_eq!(guard.observe(3_100 * MB), None);
     }
 
     #[test]
@@ -191,7 +189,7 @@ mod tests {
         let guard = DiskGuard::new(1_000 * MB);
         tracing::subscriber::with_default(subscriber, || {
             for free_mb in [5_000, 900, 800, 700, 1_010, 2_000, 3_000] {
-                guard.observe(Ok(free_mb * MB));
+                guard.observe(free_mb * MB);
             }
         });
         let log = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
@@ -205,7 +203,7 @@ mod tests {
     #[test]
     fn a_zero_minimum_never_pauses_and_a_real_disk_can_be_sampled() {
         let guard = DiskGuard::unlimited();
-        assert_eq!(guard.observe(Ok(0)), None);
+        assert_eq!(guard.observe(0), None);
         assert!(guard.may_save_images());
         let dir = tempfile::tempdir().unwrap();
         assert!(guard.sample(dir.path()).is_ok());

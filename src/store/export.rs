@@ -58,13 +58,10 @@ impl ExportTable {
 
     /// The column `--from`/`--to` filter on, as it is named in the CSV header.
     pub fn time_column(self) -> &'static str {
-        match self {
-            Self::Inspections | Self::Scans | Self::Audit => "at_utc",
-            Self::Dispositions => "disposition_at_utc",
-            Self::EngravingJobs => "created_at_utc",
-            Self::WorkOrders | Self::Stages => "planned_start_utc",
-            Self::Issues => "raised_at_utc",
-        }
+        let (_, expression) = self.query();
+        expression
+            .rsplit_once('.')
+            .map_or(expression, |(_, column)| column)
     }
 
     /// The query without its time filter, and the SQL expression of its time column.
@@ -276,6 +273,24 @@ mod tests {
         assert!(
             message.contains("inspections, dispositions, engraving_jobs, scans, work_orders, stages, issues, audit"),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn each_table_filters_on_its_time_column() {
+        let columns = ExportTable::ALL.map(ExportTable::time_column);
+        assert_eq!(
+            columns,
+            [
+                "at_utc",
+                "disposition_at_utc",
+                "created_at_utc",
+                "at_utc",
+                "planned_start_utc",
+                "planned_start_utc",
+                "raised_at_utc",
+                "at_utc"
+            ]
         );
     }
 

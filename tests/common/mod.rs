@@ -31,6 +31,26 @@ pub fn demo_store(dir: &std::path::Path) -> qcstation::store::Store {
     store
 }
 
+/// A production station's config file in `dir` (so the binary seeds nothing there).
+pub fn production_config(dir: &std::path::Path) {
+    std::fs::write(
+        dir.join("qcstation.toml"),
+        "[security]\nlockout_secs = 60\n",
+    )
+    .unwrap();
+}
+
+/// A production station in `dir` (its config file) with the demo users in its database.
+pub fn demo_station(dir: &std::path::Path) -> qcstation::store::Store {
+    production_config(dir);
+    demo_store(dir)
+}
+
+/// A process's standard error as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 /// The stored user `name` as an actor.
 pub fn actor(store: &qcstation::store::Store, name: &str) -> qcstation::domain::Actor {
     let user = store
