@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::qcstation;
+use common::{json_keys, qcstation};
 use qcstation::docs::synth::{PackAnswer, PackOptions, Status, write_pack};
 
 fn pack(dir: &Path, seed: u64) -> (PackAnswer, Vec<PathBuf>) {
@@ -43,16 +43,15 @@ fn a_pack_with_a_foreign_part_code_fails_on_check_3_and_the_report_is_written() 
             .iter()
             .any(|d| d.check == 3 && d.status == Status::Fail)
     );
+    // The pack's folder stands for its files (answer.json is not one of them).
+    let (code, value) = run(&[dir.path().to_owned()], &[]);
+    assert_eq!(code, Some(2), "{value}");
+    assert_eq!(value["files"].as_array().unwrap().len(), files.len());
     let report = dir.path().join("report.pdf");
     let (code, value) = run(&files, &["--report", report.to_str().unwrap()]);
     assert_eq!(code, Some(2), "{value}");
     assert_eq!(value["verdict"], "FAIL");
-    let keys: Vec<&str> = value
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = json_keys(&value);
     assert_eq!(keys, ["checks", "elapsed_ms", "files", "verdict"]);
     let checks = value["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 9);

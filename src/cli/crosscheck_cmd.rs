@@ -1,7 +1,8 @@
 //! `qcstation crosscheck FILE... [--json] [--report OUT.pdf]`: the QC cross-check of one build's
 //! files (traveler PDF, BOM spreadsheet or CSV, product photos), with the station's field
-//! patterns (`[crosscheck]` in the config). Exit code 0 PASS, 1 WARNING, 2 FAIL. A file that
-//! cannot be read fails alone (its reason is printed and listed); the verdict is still given.
+//! patterns (`[crosscheck]` in the config). Exit code 0 PASS, 1 WARNING, 2 FAIL. A folder stands
+//! for its accepted files, as in the panel (`runtime::session_files`). A file that cannot be
+//! read fails alone (its reason is printed and listed); the verdict is still given.
 //!
 //! With `--json`, one object (a contract other tools parse):
 //! `{"verdict", "checks": [{"number", "name", "priority", "status", "message", "values":
@@ -24,11 +25,14 @@ use crate::config::Config;
 use crate::docs::Limits;
 use crate::domain::crosscheck::{CheckResult, FieldValue};
 use crate::report::{ReportFile, crosscheck_pdf};
-use crate::runtime::{CrosscheckOutcome, FileOutcome, InputFile, OcrState, check_files};
+use crate::runtime::{
+    CrosscheckOutcome, FileOutcome, InputFile, OcrState, check_files, session_files,
+};
 
 #[derive(Debug, Args)]
 pub struct CrosscheckArgs {
-    /// The build's files: traveler PDF, BOM (.xlsx, .xls, .xlsm, .ods, .csv), photos.
+    /// The build's files: traveler PDF, BOM (.xlsx, .xls, .xlsm, .ods, .csv), photos; or
+    /// folders holding them.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// One JSON object with the verdict, the checks and the files.
@@ -45,7 +49,16 @@ pub fn run(args: &CrosscheckArgs, config: &Config) -> anyhow::Result<ExitCode> {
         .crosscheck
         .compile()
         .map_err(|err| anyhow::anyhow!("[crosscheck] in the config: {err}"))?;
-    let files: Vec<InputFile> = args.files.iter().map(|path| InputFile::at(path)).collect();
+    let mut paths = Vec::with_capacity(args.files.len());
+    for path in &args.files {
+        if path.is_dir() {
+            paths.extend(session_files(std::slice::from_ref(path)).map_err(anyhow::Error::msg)?);
+        } else {
+            // A missing file is kept: it fails alone, named, and the verdict still comes.
+            paths.push(path.clone());
+        }
+    }
+    let files: Vec<InputFile> = paths.iter().map(|path| InputFile::at(path)).collect();
     let mut ocr = OcrState::station();
     let outcome = check_files(&files, &Limits::default(), &mut ocr, &patterns);
     for file in &outcome.files {

@@ -45,12 +45,10 @@ use crate::store::{AuditSeal, StationSettings, Store, StoreError, StoreReader};
 
 pub use command::{AuditQuery, Command, StationCommand, UsersCommand};
 pub use context::Waker;
-pub use crosscheck::{
-    CrosscheckOutcome, FileOutcome, InputFile, OcrState, check_files, extract_file, judge,
-};
+pub use crosscheck::{CrosscheckOutcome, FileOutcome, InputFile, OcrState, check_files};
 pub use crosschecker::{
     CrosscheckCommand, CrosscheckEvent, CrosscheckHandle, CrosscheckProgress, CrosscheckView,
-    DEMO_PACKS, EvidenceDocument, OpenCrosscheck, checks_csv, open_session,
+    DEMO_PACKS, EvidenceDocument, OpenCrosscheck, session_files,
 };
 pub use disk_guard::{BYTES_PER_MB, DEFAULT_MIN_FREE_MB, DiskGuard, DiskTransition};
 pub use engraver::{
