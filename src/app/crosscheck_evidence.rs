@@ -25,9 +25,6 @@ use crate::runtime::{CrosscheckView, EvidenceDocument, OpenCrosscheck};
 
 /// Files kept decoded (a photo's texture is a few megabytes), unless more are on screen.
 const CACHED_FILES: usize = 6;
-/// Longest side of an evidence texture; larger photos are shrunk for the screen (boxes are
-/// scaled with them).
-const MAX_TEXTURE_SIDE_PX: u32 = 2048;
 /// A page's size when its text does not reach past it: US Letter in points.
 const LETTER_PT: Vec2 = Vec2::new(612.0, 792.0);
 /// Written on a page drawn from its text lines (the long words, or the short where they do
@@ -46,24 +43,12 @@ struct Picture {
 
 impl Picture {
     /// `units_per_px`: the size of one of the image's pixels in the units its boxes are in
-    /// (1 for a photo; for a scanned page rendered here at a lower resolution than the worker
-    /// rendered it, the ratio of the two).
+    /// (the worker has already sized the image for the screen and says by how much).
     fn upload(ctx: &egui::Context, name: &str, image: &RgbImage, units_per_px: f32) -> Self {
         let size_px = vec2(image.width() as f32, image.height() as f32) * units_per_px;
-        let longest = image.width().max(image.height());
-        let shrunk;
-        let shown = if longest > MAX_TEXTURE_SIDE_PX {
-            let scale = MAX_TEXTURE_SIDE_PX as f32 / longest as f32;
-            let width = ((image.width() as f32 * scale).round() as u32).max(1);
-            let height = ((image.height() as f32 * scale).round() as u32).max(1);
-            shrunk = image::imageops::thumbnail(image, width, height);
-            &shrunk
-        } else {
-            image
-        };
         let pixels = ColorImage::from_rgb(
-            [shown.width() as usize, shown.height() as usize],
-            shown.as_raw(),
+            [image.width() as usize, image.height() as usize],
+            image.as_raw(),
         );
         Self {
             texture: ctx.load_texture(name, pixels, egui::TextureOptions::LINEAR),
@@ -181,10 +166,9 @@ impl EvidenceCache {
 /// The file's images on the GPU.
 fn upload(ctx: &egui::Context, path: &Path, document: &EvidenceDocument) -> Loaded {
     let key = path.display().to_string();
-    let photo = document
-        .photo
-        .as_ref()
-        .map(|image| Picture::upload(ctx, &format!("evidence {key}"), image, 1.0));
+    let photo = document.photo.as_ref().map(|(image, units_per_px)| {
+        Picture::upload(ctx, &format!("evidence {key}"), image, *units_per_px)
+    });
     let pages = document
         .pages
         .iter()
@@ -877,7 +861,7 @@ mod tests {
         );
         let photo = Arc::new(EvidenceDocument {
             lines: Vec::new(),
-            photo: Some(RgbImage::new(4, 3)),
+            photo: Some((RgbImage::new(4, 3), 1.0)),
             pages: Vec::new(),
         });
         for path in &paths {

@@ -84,10 +84,30 @@ pub enum CrosscheckEvent {
 pub struct EvidenceDocument {
     /// Lines with their places: a PDF's text (`Page`), a sheet's cells (`Cell`).
     pub lines: Vec<TextLine>,
-    pub photo: Option<RgbImage>,
+    /// The photo sized for the screen, with the size of one of its pixels in the photo's own
+    /// pixels (which the boxes are in).
+    pub photo: Option<(RgbImage, f32)>,
     /// Scanned pages rendered for showing, by page number, each with the size of one of its
     /// pixels in the pixels of the OCR's rendering (which the boxes are in).
     pub pages: Vec<(u32, RgbImage, f32)>,
+}
+
+/// Longest side of an evidence image: a texture any GPU takes, sharp enough for a close-up.
+const EVIDENCE_SIDE_PX: u32 = 2048;
+
+/// `image` shrunk here, on the worker, to at most `EVIDENCE_SIDE_PX` a side (the UI thread only
+/// uploads it), with the size of one new pixel in the old ones.
+fn for_screen(image: RgbImage) -> (RgbImage, f32) {
+    let (width, height) = image.dimensions();
+    let longest = width.max(height);
+    if longest <= EVIDENCE_SIDE_PX {
+        return (image, 1.0);
+    }
+    let scale = EVIDENCE_SIDE_PX as f32 / longest as f32;
+    let new_width = ((width as f32 * scale).round() as u32).max(1);
+    let new_height = ((height as f32 * scale).round() as u32).max(1);
+    let shrunk = image::imageops::thumbnail(&image, new_width, new_height);
+    (shrunk, width as f32 / new_width as f32)
 }
 
 /// Pixels a scanned page is rendered at for showing: about 100 dpi for Letter, a quarter of
@@ -318,7 +338,8 @@ impl Crosschecker {
                     scan.image.height() as f32 / per_pt,
                 );
                 let ocr_per_pt = scan_px_per_pt(width_pt, height_pt, self.limits.max_scan_pixels);
-                (scan.page, scan.image, ocr_per_pt / per_pt)
+                let (image, shrunk_by) = for_screen(scan.image);
+                (scan.page, image, ocr_per_pt / per_pt * shrunk_by)
             })
             .collect();
         let mut lines = document.lines;
@@ -330,7 +351,7 @@ impl Crosschecker {
         );
         Ok(EvidenceDocument {
             lines,
-            photo: document.photo,
+            photo: document.photo.map(for_screen),
             pages,
         })
     }
@@ -726,6 +747,16 @@ pub fn checks_csv(checks: &[CheckResult]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evidence_images_are_sized_for_the_screen_on_the_worker() {
+        let (small, scale) = for_screen(RgbImage::new(800, 600));
+        assert_eq!((small.dimensions(), scale), ((800, 600), 1.0));
+        let (shrunk, scale) = for_screen(RgbImage::new(4096, 3072));
+        assert_eq!(shrunk.dimensions(), (2048, 1536));
+        // A box drawn at photo pixel 4096 lands at the shrunk image's edge.
+        assert!((scale - 2.0).abs() < 1e-6);
+    }
 
     #[test]
     fn a_folder_gives_its_accepted_files_once_and_a_missing_path_is_named() {
