@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{json_lines, qcstation};
+use common::{json_keys, json_lines, qcstation};
 use qcstation::docs::synth::{LabelFields, Tier, label_photo};
 
 fn board_label() -> LabelFields {
@@ -45,12 +45,7 @@ fn labels_read_at_every_quarter_turn_with_their_fields() {
     // The generator may turn the label itself a quarter (plus a little skew); the image turn adds.
     let base = (f64::from(truth.rotation_deg) / 90.0).round() as i64 * 90;
     for (value, (turn, _)) in json_lines(&output).iter().zip(&turns) {
-        let keys: Vec<&str> = value
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let keys = json_keys(value);
         assert_eq!(
             keys,
             ["elapsed_ms", "fields", "image", "lines", "rotation_deg"]

@@ -9,7 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{json_lines, qcstation};
+use common::{json_keys, json_lines, qcstation};
 
 /// A textured face, with a dark pit of `pit_radius_px` (none when 0) at the centre.
 fn face(path: &Path, pit_radius_px: f32) {
@@ -86,12 +86,7 @@ fn inspect_prints_the_contract_and_exits_with_the_worst_verdict() {
         let rejected = run(&[path(&clean), path(&pitted)], detector);
         assert_eq!(rejected.status.code(), Some(2), "{detector}: {rejected:?}");
         let line = &json_lines(&rejected)[1];
-        let keys: Vec<&str> = line
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let keys = json_keys(line);
         assert_eq!(keys, ["elapsed_ms", "image", "pores", "reasons", "verdict"]);
         assert_eq!(line["verdict"], "REJECT");
         let pores = line["pores"].as_array().unwrap();

@@ -14,7 +14,7 @@ use qcstation::scan::isolate::{IsolatedDecoder, Outcome};
 use qcstation::scan::synth::{MarkParams, Tier, render};
 use qcstation::scan::{ScanOptions, decode};
 
-use common::{json_lines, qcstation};
+use common::{json_keys, json_lines, qcstation};
 
 fn options() -> ScanOptions {
     ScanOptions {
@@ -178,20 +178,10 @@ fn synth_then_scan_through_the_binary() {
     );
     let lines = json_lines(&scan);
     assert_eq!(lines.len(), 2);
-    let keys: Vec<&str> = lines[0]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = json_keys(&lines[0]);
     assert_eq!(keys, ["codes", "elapsed_ms", "image"]);
     let code = &lines[0]["codes"][0];
-    let code_keys: Vec<&str> = code
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let code_keys = json_keys(code);
     assert_eq!(code_keys, ["corners", "grade", "inverted", "text"]);
     assert_eq!(code["text"], payload.as_str());
     assert_eq!(code["inverted"], false);

@@ -185,6 +185,13 @@ pub(super) fn display_time(at_utc: &str) -> String {
     at_utc.replace('T', " ").trim_end_matches('Z').to_owned()
 }
 
+/// A stored UTC time to the minute, as lists show it: `2026-12-05 17:33`.
+pub(super) fn minutes(at_utc: &str) -> String {
+    let mut text = display_time(at_utc);
+    text.truncate(16);
+    text
+}
+
 /// Every field of one entry, unclipped, with its place in the chain.
 fn entry_detail_ui(ui: &mut egui::Ui, row: &crate::store::AuditRow) {
     let entry = &row.entry;

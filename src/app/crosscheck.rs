@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use egui::{Color32, RichText, vec2};
 
+use super::audit_view::minutes;
 use super::crosscheck_checks::Selection;
 use super::crosscheck_evidence::EvidenceCache;
 use super::crosscheck_new::{NewSession, new_session_ui};
@@ -217,11 +218,6 @@ pub fn verdict_colour(verdict: Option<&str>) -> Color32 {
         Some(Verdict::Fail) => theme::FAULT,
         None => theme::TEXT_DIM,
     }
-}
-
-/// `2026-12-05T10:11:12Z` as `2026-12-05 10:11`.
-pub(super) fn minutes(utc: &str) -> String {
-    utc.get(..16).unwrap_or(utc).replace('T', " ")
 }
 
 pub fn crosscheck_ui(

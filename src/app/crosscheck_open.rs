@@ -5,7 +5,8 @@
 
 use egui::{Color32, RichText, vec2};
 
-use super::crosscheck::{CrosscheckDesk, minutes, verdict_colour};
+use super::audit_view::minutes;
+use super::crosscheck::{CrosscheckDesk, verdict_colour};
 use super::crosscheck_checks::checks_table_ui;
 use super::crosscheck_evidence::evidence_ui;
 use super::state::AppState;

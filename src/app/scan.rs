@@ -597,11 +597,7 @@ fn sessions_ui(
                 session.id,
                 session.name,
                 session.expected_words(),
-                session
-                    .started_at_utc
-                    .get(..16)
-                    .unwrap_or(&session.started_at_utc)
-                    .replace('T', " ")
+                super::audit_view::minutes(&session.started_at_utc)
             ));
             if session.is_open() {
                 if ui.button("Resume").clicked()

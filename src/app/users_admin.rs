@@ -4,7 +4,7 @@
 use egui::{RichText, vec2};
 use egui_extras::{Column, TableBuilder};
 
-use super::audit_view::display_time;
+use super::audit_view::minutes;
 use super::fields::{NewUserFields, RoleField, labelled_edit_ui, role_picker_ui};
 use super::state::AppState;
 use super::theme;
@@ -26,12 +26,6 @@ pub struct UsersForm {
 }
 
 /// A stored UTC time to the minute, as shown beside a user.
-fn minutes(at_utc: &str) -> String {
-    let mut text = display_time(at_utc);
-    text.truncate(16);
-    text
-}
-
 fn state_text(user: &UserRecord) -> (&'static str, egui::Color32) {
     if user.disabled {
         ("disabled", theme::TEXT_DIM)

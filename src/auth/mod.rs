@@ -9,6 +9,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::domain::{Role, SecretHash, SecretPolicyError, check_secret};
+use crate::store::{SecretCheck, StoredSecret};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -49,6 +50,21 @@ pub fn verify_secret(stored_phc: &str, secret: &str) -> Result<bool, AuthError> 
     let parsed =
         PasswordHash::new(stored_phc).map_err(|err| AuthError::BadStoredHash(err.to_string()))?;
     Ok(hasher().verify_password(secret.as_bytes(), &parsed).is_ok())
+}
+
+/// Sign-in's slow step, before the store records the attempt: whether `secret` matches the
+/// user's stored hash (`None` when there is no such user). Runs outside any transaction; the
+/// store checks the hash is still the user's when it records.
+pub fn check_stored_secret(
+    stored: Option<StoredSecret>,
+    secret: &str,
+) -> Result<Option<SecretCheck>, AuthError> {
+    stored
+        .map(|stored| {
+            let matches = verify_secret(&stored.phc, secret)?;
+            Ok(SecretCheck { stored, matches })
+        })
+        .transpose()
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@ use crate::domain::Actor;
 use crate::domain::orders::{IssueStatus, IssueType, StageAction, WorkOrder, WorkOrderStatus};
 use crate::paths::StationPaths;
 use crate::store::{
-    IssueFilter, IssueRecord, SecretCheck, SignInOutcome, StageRecord, Store, WorkOrderFilter,
-    WorkOrderRecord, to_text,
+    IssueFilter, IssueRecord, SignInOutcome, StageRecord, Store, WorkOrderFilter, WorkOrderRecord,
+    to_text,
 };
 
 #[derive(Debug, Args)]
@@ -139,13 +139,7 @@ pub enum IssueCommand {
 fn sign_in(store: &mut Store, name: &str, config: &Config) -> anyhow::Result<Actor> {
     let secret = super::users::read_secret("qcstation orders --as olga --secret-stdin ...")?;
     let name = name.trim().to_lowercase();
-    let check = match store.stored_secret(&name)? {
-        Some(stored) => {
-            let matches = crate::auth::verify_secret(&stored.phc, &secret)?;
-            Some(SecretCheck { stored, matches })
-        }
-        None => None,
-    };
+    let check = crate::auth::check_stored_secret(store.stored_secret(&name)?, &secret)?;
     match store.record_sign_in(
         &name,
         check.as_ref(),

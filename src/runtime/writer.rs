@@ -20,7 +20,7 @@ use super::{
     AuditQuery, Command, Event, SignOutReason, StationCommand, StationEvent, UsersCommand,
     UsersEvent,
 };
-use crate::auth::{new_secret_hash, verify_secret};
+use crate::auth::{check_stored_secret, new_secret_hash};
 use crate::domain::{Actor, Permission, Role, SecretHash};
 use crate::store::{
     ActorNow, LockoutPolicy, SecretCheck, SignInOutcome, Store, StoreError, now_utc,
@@ -236,15 +236,14 @@ fn prepare(store: &Store, job: &WriteJob) -> Prepared {
         return Prepared::Nothing;
     };
     match command {
-        Command::Users(UsersCommand::SignIn { name, secret }) => {
-            Prepared::SignIn(match store.stored_secret(name) {
-                Ok(None) => Ok(None),
-                Ok(Some(stored)) => verify_secret(&stored.phc, secret)
-                    .map(|matches| Some(SecretCheck { stored, matches }))
-                    .map_err(|err| format!("{err:#}")),
-                Err(err) => Err(format!("{err:#}")),
-            })
-        }
+        Command::Users(UsersCommand::SignIn { name, secret }) => Prepared::SignIn(
+            store
+                .stored_secret(name)
+                .map_err(|err| format!("{err:#}"))
+                .and_then(|stored| {
+                    check_stored_secret(stored, secret).map_err(|err| format!("{err:#}"))
+                }),
+        ),
         Command::Users(UsersCommand::CreateFirstAdmin { secret, .. }) => {
             Prepared::Secret(new_secret_hash(Role::Admin, secret).map_err(|err| format!("{err:#}")))
         }

@@ -23,6 +23,16 @@ pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The keys of a JSON object, in order (serde_json keeps them sorted).
+pub fn json_keys(value: &serde_json::Value) -> Vec<&str> {
+    value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
 /// A station database in `dir` seeded with the demo users (ada admin, erik engineer, olga
 /// operator, vic viewer).
 pub fn demo_store(dir: &std::path::Path) -> qcstation::store::Store {

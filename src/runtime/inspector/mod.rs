@@ -30,12 +30,12 @@ use super::trigger::TriggerSource;
 use super::vision::{FrameJob, JobKind, VisionLanes, VisionQueue};
 use super::worker::{Phase, WorkerCtx, WorkerExit, WorkerSpec};
 use super::{Runtime, RuntimeError};
-use crate::auth::verify_secret;
+use crate::auth::check_stored_secret;
 use crate::camera::Frame;
 use crate::domain::{Actor, Disposition, Verdict};
 use crate::store::{
-    DispositionOutcome, InspectionRecord, NewInspection, PoreRow, RecipeRecord, SecretCheck, Store,
-    StoreError, StoreReader,
+    DispositionOutcome, InspectionRecord, NewInspection, PoreRow, RecipeRecord, Store, StoreError,
+    StoreReader,
 };
 use crate::vision::image_file::{images_in, read_rgba};
 use crate::vision::recipe::Recipe;
@@ -994,14 +994,15 @@ impl Inspector {
     ) {
         // The slow hash check runs here, outside any transaction; the store re-checks that
         // the hash is still the user's when it records.
-        let check = match self.reader.stored_secret(&actor.name) {
-            Ok(Some(stored)) => match verify_secret(&stored.phc, secret) {
-                Ok(matches) => SecretCheck { stored, matches },
-                Err(err) => {
-                    port.emit(InspectorEvent::Failed(format!("Signature: {err:#}")));
-                    return;
-                }
-            },
+        let stored = match self.reader.stored_secret(&actor.name) {
+            Ok(stored) => stored,
+            Err(err) => {
+                port.emit(InspectorEvent::Failed(format!("Signature: {err}")));
+                return;
+            }
+        };
+        let check = match check_stored_secret(stored, secret) {
+            Ok(Some(check)) => check,
             Ok(None) => {
                 port.emit(InspectorEvent::Failed(format!(
                     "{} has no account to sign with",
@@ -1010,7 +1011,7 @@ impl Inspector {
                 return;
             }
             Err(err) => {
-                port.emit(InspectorEvent::Failed(format!("Signature: {err}")));
+                port.emit(InspectorEvent::Failed(format!("Signature: {err:#}")));
                 return;
             }
         };
